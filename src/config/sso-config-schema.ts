@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { repoGlobListSchema } from "./glob-list.js";
+import { duration } from "./server-config-parts.js";
 
 const envRef = z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE (the secret is read from the server's environment)");
 
@@ -39,6 +40,25 @@ export const ssoProviderSchema = z.strictObject({
    * and a token the provider gave any other application of the user's works too.
    */
   api_userinfo_tokens: z.boolean().default(false),
+  /**
+   * How long a console session's groups stand before the provider is asked again (its refresh
+   * token, else userinfo with its access token): a user taken out of a group, disabled or signed
+   * out at the provider loses the role within this.
+   */
+  recheck_every: z
+    .string()
+    .default("5m")
+    .pipe(duration.refine((ms) => ms >= 10e3 && ms <= 3600e3, "between 10s and 1h"))
+    .meta({ defaultText: "`5m`", description: "How long a console session's groups stand before the provider is asked again (10s to 1h)" }),
+  /**
+   * The longest a console session lasts where the provider gave no refresh token (it is asked with
+   * the access token while that lasts, then the user signs in again).
+   */
+  reauthenticate_after: z
+    .string()
+    .default("1h")
+    .pipe(duration.refine((ms) => ms >= 60e3 && ms <= 8 * 3600e3, "between 1m and 8h"))
+    .meta({ defaultText: "`1h`", description: "The longest a console session lasts where the provider gives no refresh token (1m to 8h)" }),
   roles: z
     .strictObject({
       viewer: z.array(roleEntrySchema).default([]),
@@ -51,7 +71,9 @@ export const ssoProviderSchema = z.strictObject({
 export const ssoSchema = z
   .array(ssoProviderSchema)
   .default([])
-  .refine((list) => new Set(list.map((p) => p.name)).size === list.length, "two providers have the same name");
+  .refine((list) => new Set(list.map((p) => p.name)).size === list.length, "two providers have the same name")
+  // Said outright: the JSON Schema of a list whose items read durations leaves the default out.
+  .meta({ defaultText: "`[]`" });
 
 /** The API under /api/v1/: nothing of it answers until `enabled: true`. */
 export const apiSchema = z

@@ -16,6 +16,7 @@ import type { SignInPort } from "./sign-in-port.js";
 import type { Principal } from "./principal.js";
 import { readable as principalReads } from "./principal.js";
 import type { SsoProvider } from "../sso/sso-provider.js";
+import { ProviderUnavailable } from "../sso/session-recheck.js";
 
 export interface ConsoleDeps {
   store: Store;
@@ -36,6 +37,8 @@ export interface ConsoleDeps {
   /** Tells the worker a job was enqueued (an unlock). */
   wake(): void;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** The console's clock (tests move it: an SSO session's next check with its provider is due by it). */
+  now?: () => number;
   /** How long GitHub's answer on what a user may read is reused (default 60 s). */
   accessTtlMs?: number;
   /** How often the job event stream asks the store for new output. */
@@ -110,9 +113,11 @@ export function createConsoleContext(deps: ConsoleDeps) {
     link?: { href: string; text: string },
   ) => sendHtml(res, status, renderPage("message", layout(viewer, heading), { heading, text, link }));
 
+  const now = deps.now ?? Date.now;
+  const sealing = { sessionSecret: deps.env.sessionSecret, now };
   const githubOn = () => deps.config.github_sign_in !== false && deps.signIn !== undefined && access !== undefined;
   const sso = deps.sso ?? new Map<string, SsoProvider>();
-  const { viewerOfSession, stillReads } = consoleViewers(deps, sso, access, githubOn);
+  const { viewerOfSession, stillReads } = consoleViewers(deps, sso, access, githubOn, now);
   const { postForm } = consoleForms(deps, baseUrl);
 
   /** The signed-in user, or an answer already sent: a redirect to sign in for pages, 401 otherwise. */
@@ -130,12 +135,24 @@ export function createConsoleContext(deps: ConsoleDeps) {
       return undefined;
     }
     const s = await session(req, res);
-    const v = await viewerOfSession(s);
+    let v: Awaited<ReturnType<typeof viewerOfSession>>;
+    try {
+      v = await viewerOfSession(s);
+    } catch (e) {
+      if (!(e instanceof ProviderUnavailable)) throw e;
+      // Nothing decided: the session stays, and this request is not answered on groups the
+      // provider was due to confirm.
+      deps.log.warn({ user: s.login, provider: s.sso, reason: e.message }, "could not check a console session with its SSO provider");
+      const text = `Sluice could not check your sign-in with ${s.sso}: ${e.message}. Try again in a moment.`;
+      if (kind === "api") sendJson(res, 503, { error: text });
+      else message(res, 503, undefined, "Sign-in could not be checked", text);
+      return undefined;
+    }
     if (!("over" in v)) return v;
     if (s.sid) await store.endConsoleSession(sessionKey(s.sid));
     if (s.login) s.destroy();
     if (kind === "api") sendJson(res, 401, { error: v.over, signIn: "/login" });
-    else redirect(res, `/login?return=${encodeURIComponent(url.pathname + url.search)}`);
+    else redirect(res, `/login?return=${encodeURIComponent(url.pathname + url.search)}${v.end ? `&ended=${v.end}` : ""}`);
     return undefined;
   }
 
@@ -145,7 +162,24 @@ export function createConsoleContext(deps: ConsoleDeps) {
     return store.appliesPaused();
   }
 
-  return { deps, store, access, sso, githubOn, session, baseUrl, layout, message, viewerOf, readable, stillReads, postForm, pauseState };
+  return {
+    deps,
+    store,
+    access,
+    sso,
+    githubOn,
+    now,
+    sealing,
+    session,
+    baseUrl,
+    layout,
+    message,
+    viewerOf,
+    readable,
+    stillReads,
+    postForm,
+    pauseState,
+  };
 }
 
 export type ConsoleContext = ReturnType<typeof createConsoleContext>;

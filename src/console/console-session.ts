@@ -2,6 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import Tokens from "@fastify/csrf";
 import { getIronSession, type IronSession } from "iron-session";
+import type { SsoSessionFacts, SsoSessionTokens } from "../model/sso-session.js";
+import { sealSessionTokens } from "../sso/session-tokens.js";
 import type { PendingSsoSignIn } from "../sso/sso-sign-in.js";
 import type { ConsoleStore } from "../store/console-store.js";
 
@@ -21,11 +23,6 @@ export interface ConsoleSessionData {
   ssoFrom?: { issuer: string; clientId: string };
   /** SSO: the user's name at the provider, as pages show it. */
   username?: string;
-  /**
-   * SSO: the user's groups at sign-in that the provider's roles named then. Mapped to roles with
-   * the server config of each request: a group taken out of a role loses it at once.
-   */
-  groups?: string[];
   /** Between /login/sso/<name> and its callback: state, nonce and PKCE verifier, used once. */
   ssoPending?: PendingSsoSignIn;
   csrfSecret?: string;
@@ -112,7 +109,26 @@ export function csrfValid(session: ConsoleSessionData, token: string | null): bo
 /** Who a sign-in found: a GitHub user with their token, or a user of one of the server's SSO providers. */
 export type SignedIn =
   | { login: string; token: string }
-  | { login: string; sso: string; ssoFrom: { issuer: string; clientId: string }; username?: string; groups?: string[] };
+  | {
+      login: string;
+      sso: string;
+      ssoFrom: { issuer: string; clientId: string };
+      username?: string;
+      /**
+       * What the store keeps (src/model/sso-session.ts): the groups live there, not in the cookie,
+       * so that a later answer of the provider holds for every copy of it.
+       */
+      facts: Omit<SsoSessionFacts, "provider" | "sealedTokens">;
+      tokens: SsoSessionTokens;
+      /** The longest the session lasts (a provider that gave no refresh token: `reauthenticate_after`). */
+      maxAgeMs: number;
+    };
+
+/** Where a session's SSO tokens are sealed with: the server's session secret, and the clock. */
+export interface SessionSealing {
+  sessionSecret: string;
+  now: () => number;
+}
 
 /**
  * The session a sign-in opens, the one place sessions begin: the session this browser held ends
@@ -125,13 +141,27 @@ export async function openSignedInSession(
   store: Pick<ConsoleStore, "endConsoleSession" | "openConsoleSession">,
   s: ConsoleSession,
   who: SignedIn,
+  sealing: SessionSealing,
 ): Promise<void> {
   if (s.sid) await store.endConsoleSession(sessionKey(s.sid));
   const sid = newSessionId();
+  const key = sessionKey(sid);
+  const ttl = "sso" in who ? Math.min(SESSION_TTL_S * 1000, who.maxAgeMs) : SESSION_TTL_S * 1000;
+  const sso =
+    "sso" in who
+      ? {
+          provider: who.sso,
+          ...who.facts,
+          ...(who.tokens.refreshToken || who.tokens.accessToken
+            ? { sealedTokens: sealSessionTokens(who.tokens, sealing.sessionSecret, sid, key) }
+            : {}),
+        }
+      : undefined;
   await store.openConsoleSession({
-    key: sessionKey(sid),
+    key,
     login: who.login,
-    expiresAt: new Date(Date.now() + SESSION_TTL_S * 1000).toISOString(),
+    expiresAt: new Date(sealing.now() + ttl).toISOString(),
+    ...(sso ? { sso } : {}),
   });
   s.sid = sid;
   s.login = who.login;
@@ -139,7 +169,6 @@ export async function openSignedInSession(
   s.sso = "sso" in who ? who.sso : undefined;
   s.ssoFrom = "sso" in who ? who.ssoFrom : undefined;
   s.username = "sso" in who ? who.username : undefined;
-  s.groups = "sso" in who ? who.groups : undefined;
   s.csrfSecret = newCsrfSecret();
   s.oauthState = undefined;
   s.ssoPending = undefined;

@@ -2,6 +2,7 @@ import { accessFromGrants, grantsFromGroups, holdsEverywhere } from "../sso/role
 import type { SsoProvider } from "../sso/sso-provider.js";
 import type { ConsoleDeps, Viewer } from "./console-context.js";
 import { type ConsoleSession, sessionKey } from "./console-session.js";
+import { type SessionEnd, ssoSessionRechecks } from "./sso-session-recheck.js";
 import { readable as principalReads } from "./principal.js";
 import type { RepoAccessCache } from "./repo-access.js";
 import { SignInExpired } from "./sign-in-port.js";
@@ -12,33 +13,47 @@ import { SignInExpired } from "./sign-in-port.js";
  * lets them read.
  */
 export function consoleViewers(
-  deps: Pick<ConsoleDeps, "store" | "config">,
+  deps: Pick<ConsoleDeps, "store" | "config" | "env" | "log">,
   sso: ReadonlyMap<string, SsoProvider>,
   access: RepoAccessCache | undefined,
   githubOn: () => boolean,
+  now: () => number,
 ) {
   const { store } = deps;
   const admins = new Set(deps.config.admins.map((a) => a.toLowerCase()));
+  const rechecks = ssoSessionRechecks({ store, sessionSecret: deps.env.sessionSecret, now, log: deps.log });
 
   /**
    * Who a session's user is now and what they may read, or why the session is over. The store
    * decides on every call: a session signed out (on any replica) or expired is over, whatever
    * cookie comes with it. Throws when GitHub cannot say (other than that the sign-in expired).
    */
-  async function viewerOfSession(s: ConsoleSession): Promise<Viewer | { over: string }> {
-    const open = s.login && s.sid ? await store.consoleSessionLogin(sessionKey(s.sid)) : undefined;
-    if (!s.login || open?.toLowerCase() !== s.login.toLowerCase()) return { over: "sign in first" };
+  async function viewerOfSession(s: ConsoleSession): Promise<Viewer | { over: string; end?: SessionEnd }> {
+    const key = s.sid ? sessionKey(s.sid) : undefined;
+    const open = s.login && key ? await store.consoleSession(key) : undefined;
+    if (!s.login || !s.sid || !key || !open || open.login.toLowerCase() !== s.login.toLowerCase()) return { over: "sign in first" };
+    // The store's expiry on the console's clock too (a shorter one where the provider gave no refresh token).
+    if (Date.parse(open.expiresAt) <= now()) return { over: "your sign-in ran out: sign in again", end: "expired" };
     if (s.sso !== undefined) {
       // A provider taken out of the server config signs its users out, as does one of the same
       // name now pointed at another issuer or client (its groups would be another provider's,
-      // mapped by this one's roles); a session from before sessions kept groups (they kept
-      // roles) or named their issuer needs one new sign-in.
+      // mapped by this one's roles); a session from before the store kept its groups (they were
+      // in the cookie) or named their issuer needs one new sign-in.
       const provider = sso.get(s.sso);
       const from = s.ssoFrom;
-      if (!provider || !s.groups || from?.issuer !== provider.settings.issuer || from.clientId !== provider.settings.client_id)
+      const facts = open.sso;
+      if (
+        !provider ||
+        !facts ||
+        facts.provider !== s.sso ||
+        from?.issuer !== provider.settings.issuer ||
+        from.clientId !== provider.settings.client_id
+      )
         return { over: "sign in again" };
-      // The roles as the server config gives them now: a group demoted since the sign-in is.
-      const grants = grantsFromGroups(provider.settings.roles, s.groups);
+      const current = await rechecks.groupsNow(provider, s.sid, key, { ...open, sso: facts });
+      if ("over" in current) return current;
+      // The roles as the server config gives them now, of the groups the provider last named.
+      const grants = grantsFromGroups(provider.settings.roles, current.groups);
       return {
         login: s.username ?? s.login,
         actor: s.login,

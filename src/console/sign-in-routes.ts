@@ -79,7 +79,7 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
     return message(res, 502, undefined, "Sign-in failed", "GitHub did not accept the sign-in code. Try again.", again);
   }
   const returnTo = safeReturnPath(s.returnTo, baseUrl(req));
-  await openSignedInSession(deps.store, s, { login: user.login, token: user.token });
+  await openSignedInSession(deps.store, s, { login: user.login, token: user.token }, ctx.sealing);
   deps.log.info({ user: user.login }, "signed in to the console");
   redirect(res, returnTo);
 }

@@ -7,6 +7,7 @@ import { renderPage } from "./console-templates.js";
 import { redirect, sendHtml } from "./http-replies.js";
 import { safeReturnPath } from "./return-path.js";
 import { notThisBrowsersSignIn } from "./sign-in-routes.js";
+import type { SessionEnd } from "./sso-session-recheck.js";
 
 // OpenID Connect sign-in: /login/sso/<name> sends the browser to the provider (code flow with
 // PKCE, a fresh state and nonce kept in the session); /login/sso/<name>/callback trades the code,
@@ -14,9 +15,22 @@ import { notThisBrowsersSignIn } from "./sign-in-routes.js";
 
 const redirectUri = (ctx: ConsoleContext, req: IncomingMessage, name: string) => `${ctx.baseUrl(req)}/login/sso/${name}/callback`;
 
+/**
+ * Why the session before this sign-in ended (`/login?ended=`), by a key of this list only: the
+ * parameter is anyone's to write into a link, so no text of it is shown.
+ */
+const ENDED: Record<SessionEnd, string> = {
+  refused:
+    "Your session was ended: your identity provider no longer accepts your sign-in (your account was disabled, or its sign-in revoked). Sign in again.",
+  expired: "Your sign-in ran out. Sign in again.",
+  logout: "You were signed out at your identity provider. Sign in again.",
+};
+
 /** `/login`: the ways to sign in; straight to GitHub when it is the only one (as before SSO). */
 export async function loginChoice(ctx: ConsoleContext, res: ServerResponse, url: URL, github: () => Promise<void>) {
   if (ctx.sso.size === 0) return github();
+  const ended = url.searchParams.get("ended");
+  const flash = ended !== null && Object.hasOwn(ENDED, ended) ? ENDED[ended as SessionEnd] : undefined;
   const back = url.searchParams.get("return");
   const query = back ? `?return=${encodeURIComponent(back)}` : "";
   const providers = [...ctx.sso.values()].map((p) => {
@@ -24,7 +38,7 @@ export async function loginChoice(ctx: ConsoleContext, res: ServerResponse, url:
     return { href: `/login/sso/${p.name}${query}`, label: p.name, unavailable: status.ok ? undefined : "see /readyz" };
   });
   if (ctx.githubOn()) providers.push({ href: `/login/github${query}`, label: "GitHub", unavailable: undefined });
-  sendHtml(res, 200, renderPage("login", ctx.layout(undefined, "Sign in"), { providers }));
+  sendHtml(res, 200, renderPage("login", ctx.layout(undefined, "Sign in", flash ? { flash } : {}), { providers }));
 }
 
 export async function ssoLogin(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, url: URL, name: string) {
@@ -76,20 +90,34 @@ export async function ssoCallback(ctx: ConsoleContext, req: IncomingMessage, res
   const callbackUrl = new URL(`${redirectUri(ctx, req, name)}${url.search}`);
   let who: Awaited<ReturnType<typeof finishSsoSignIn>>;
   try {
-    who = await finishSsoSignIn(provider, client, callbackUrl, pending);
+    who = await finishSsoSignIn(provider, client, callbackUrl, pending, ctx.now());
   } catch (e) {
     const reason = describeOidcError(e);
     deps.log.warn({ provider: name, reason }, `SSO sign-in with ${name} refused`);
     return message(res, 401, undefined, "Sign-in failed", `${name}'s answer was refused: ${reason}`, again);
   }
   const returnTo = safeReturnPath(s.returnTo, ctx.baseUrl(req));
-  await openSignedInSession(deps.store, s, {
-    login: who.actor,
-    sso: name,
-    ssoFrom: { issuer: provider.settings.issuer, clientId: provider.settings.client_id },
-    username: who.username,
-    groups: who.groups,
-  });
+  const refreshes = who.tokens.refreshToken !== undefined;
+  await openSignedInSession(
+    deps.store,
+    s,
+    {
+      login: who.actor,
+      sso: name,
+      ssoFrom: { issuer: provider.settings.issuer, clientId: provider.settings.client_id },
+      username: who.username,
+      facts: {
+        subject: who.subject,
+        ...(who.sid ? { sid: who.sid } : {}),
+        groups: who.groups,
+        checkedAt: new Date(ctx.now()).toISOString(),
+      },
+      tokens: who.tokens,
+      // Without a refresh token the provider can be asked only while the access token lasts.
+      maxAgeMs: refreshes ? Number.POSITIVE_INFINITY : provider.settings.reauthenticate_after,
+    },
+    ctx.sealing,
+  );
   deps.log.info({ user: who.actor, provider: name, roles: who.grants.map((g) => g.role) }, "signed in to the console");
   redirect(res, returnTo);
 }

@@ -1,4 +1,5 @@
 import * as oidc from "openid-client";
+import type { SsoSessionTokens } from "../model/sso-session.js";
 import { grantsFromGroups, groupsOf, namedGroups, type RoleGrant } from "./role-grants.js";
 import type { SsoProvider } from "./sso-provider.js";
 
@@ -51,7 +52,8 @@ export async function finishSsoSignIn(
   client: oidc.Configuration,
   callbackUrl: URL,
   pending: PendingSsoSignIn,
-): Promise<SsoIdentity> {
+  now: number = Date.now(),
+): Promise<SsoIdentity & { sid?: string; tokens: SsoSessionTokens }> {
   const tokens = await oidc.authorizationCodeGrant(client, callbackUrl, {
     pkceCodeVerifier: pending.verifier,
     expectedState: pending.state,
@@ -64,7 +66,19 @@ export async function finishSsoSignIn(
   if (claims[provider.settings.groups_claim] === undefined && tokens.access_token) {
     all = { ...(await oidc.fetchUserInfo(client, tokens.access_token, claims.sub)), ...claims };
   }
-  return identityFromClaims(provider, all);
+  const expiresIn = tokens.expiresIn();
+  // Kept server-side to ask the provider again (src/console/sso-session-recheck.ts): the refresh
+  // token where it gave one, else the access token and when it expires.
+  const kept: SsoSessionTokens = tokens.refresh_token
+    ? { refreshToken: tokens.refresh_token }
+    : tokens.access_token
+      ? {
+          accessToken: tokens.access_token,
+          ...(expiresIn !== undefined ? { accessExpiresAt: new Date(now + expiresIn * 1000).toISOString() } : {}),
+        }
+      : {};
+  const sid = typeof claims.sid === "string" ? claims.sid : undefined;
+  return { ...identityFromClaims(provider, all), ...(sid ? { sid } : {}), tokens: kept };
 }
 
 /** The identity and roles of a user from their claims (ID token, userinfo or a JWT access token). */

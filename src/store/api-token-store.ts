@@ -27,4 +27,6 @@ export interface ApiTokenStore {
   apiTokens(): Promise<ApiTokenRecord[]>;
   /** Revokes a token; false when there is no such token or it was revoked already. */
   revokeApiToken(id: number, by: string): Promise<boolean>;
+  /** Revokes every live token `createdBy` issued; returns their ids. */
+  revokeApiTokensIssuedBy(createdBy: string, by: string): Promise<number[]>;
 }

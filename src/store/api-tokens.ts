@@ -57,5 +57,12 @@ export function apiTokenMethods(db: Db): ApiTokenStore {
       const r = await db.run("UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL", [now(), by, id]);
       return r.changes > 0;
     },
+    async revokeApiTokensIssuedBy(createdBy, by) {
+      const rows = await db.all<{ id: number }>(
+        "UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE created_by = ? AND revoked_at IS NULL AND expires_at > ? RETURNING id",
+        [now(), by, createdBy, now()],
+      );
+      return rows.map((r) => Number(r.id));
+    },
   };
 }

@@ -1,21 +1,103 @@
+import type { SsoSessionFacts } from "../model/sso-session.js";
 import type { ConsoleStore } from "./console-store.js";
+import { json } from "./db/db.js";
 import { type StoreDriver, now } from "./store-driver.js";
 
-export type ConsoleSessions = Pick<ConsoleStore, "openConsoleSession" | "consoleSessionLogin" | "endConsoleSession">;
+export type ConsoleSessions = Pick<
+  ConsoleStore,
+  "openConsoleSession" | "consoleSession" | "endConsoleSession" | "claimSsoCheck" | "releaseSsoCheck" | "recordSsoCheck" | "endSsoSessions"
+>;
+
+interface Row {
+  login: string;
+  expires_at: string;
+  sso_provider: string | null;
+  sso_subject: string | null;
+  sso_sid: string | null;
+  sso_groups: string | null;
+  sso_checked_at: string | null;
+  sso_tokens: string | null;
+}
+
+function ssoFacts(r: Row): SsoSessionFacts | undefined {
+  if (r.sso_provider === null || r.sso_subject === null || r.sso_groups === null || r.sso_checked_at === null) return undefined;
+  return {
+    provider: r.sso_provider,
+    subject: r.sso_subject,
+    ...(r.sso_sid !== null ? { sid: r.sso_sid } : {}),
+    groups: json<string[]>(r.sso_groups),
+    checkedAt: r.sso_checked_at,
+    ...(r.sso_tokens !== null ? { sealedTokens: r.sso_tokens } : {}),
+  };
+}
 
 /** Console sign-in sessions, shared by every replica; an expired one is no one's. */
 export function consoleSessions({ db }: StoreDriver): ConsoleSessions {
   return {
-    async openConsoleSession({ key, login, expiresAt }) {
+    async openConsoleSession({ key, login, expiresAt, sso }) {
       await db.run("DELETE FROM console_sessions WHERE expires_at < ?", [now()]);
-      await db.run("INSERT INTO console_sessions (key, login, expires_at) VALUES (?, ?, ?)", [key, login, expiresAt]);
+      await db.run(
+        `INSERT INTO console_sessions (key, login, expires_at, sso_provider, sso_subject, sso_sid, sso_groups, sso_checked_at, sso_tokens)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          key,
+          login,
+          expiresAt,
+          sso?.provider ?? null,
+          sso?.subject ?? null,
+          sso?.sid ?? null,
+          sso ? JSON.stringify(sso.groups) : null,
+          sso?.checkedAt ?? null,
+          sso?.sealedTokens ?? null,
+        ],
+      );
     },
-    async consoleSessionLogin(key) {
-      const row = await db.get<{ login: string }>("SELECT login FROM console_sessions WHERE key = ? AND expires_at > ?", [key, now()]);
-      return row?.login;
+    async consoleSession(key) {
+      const row = await db.get<Row>(
+        `SELECT login, expires_at, sso_provider, sso_subject, sso_sid, sso_groups, sso_checked_at, sso_tokens
+         FROM console_sessions WHERE key = ? AND expires_at > ?`,
+        [key, now()],
+      );
+      if (!row) return undefined;
+      const sso = ssoFacts(row);
+      return { login: row.login, expiresAt: row.expires_at, ...(sso ? { sso } : {}) };
     },
     async endConsoleSession(key) {
       await db.run("DELETE FROM console_sessions WHERE key = ?", [key]);
+    },
+    async claimSsoCheck(key, checkedAt, at, until) {
+      // Only while no one else's claim is live, and only of the check this caller read as due.
+      const r = await db.run(
+        `UPDATE console_sessions SET sso_check_until = ?
+         WHERE key = ? AND sso_checked_at = ? AND (sso_check_until IS NULL OR sso_check_until < ?)`,
+        [until, key, checkedAt, at],
+      );
+      return r.changes > 0;
+    },
+    async releaseSsoCheck(key) {
+      await db.run("UPDATE console_sessions SET sso_check_until = NULL WHERE key = ?", [key]);
+    },
+    async recordSsoCheck(key, { groups, checkedAt, sealedTokens }) {
+      await db.run(
+        `UPDATE console_sessions SET sso_groups = ?, sso_checked_at = ?, sso_check_until = NULL, sso_tokens = COALESCE(?, sso_tokens)
+         WHERE key = ?`,
+        [JSON.stringify(groups), checkedAt, sealedTokens ?? null, key],
+      );
+    },
+    async endSsoSessions(provider, { subject, sid }) {
+      // A logout token names the provider's session, its user, or both: both must match then.
+      const where = ["sso_provider = ?"];
+      const params = [provider];
+      if (subject !== undefined) {
+        where.push("sso_subject = ?");
+        params.push(subject);
+      }
+      if (sid !== undefined) {
+        where.push("sso_sid = ?");
+        params.push(sid);
+      }
+      if (params.length === 1) return 0;
+      return (await db.run(`DELETE FROM console_sessions WHERE ${where.join(" AND ")}`, params)).changes;
     },
   };
 }

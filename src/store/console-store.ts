@@ -1,5 +1,6 @@
 import type { AuditAction } from "../model/audit-action.js";
 import type { ReconciledKind } from "../model/reconciled.js";
+import type { OpenConsoleSession, SsoSessionFacts } from "../model/sso-session.js";
 import type { JobStatus, JobTarget } from "../model/job.js";
 import type { ApplyRecord, LockRecord, StoredSummary } from "./store.js";
 
@@ -90,6 +91,8 @@ export interface ConsoleSessionRecord {
   login: string;
   /** ISO time after which the session is over, signed out or not. */
   expiresAt: string;
+  /** A session an OpenID provider signed in: what it named, and the tokens to ask it again. */
+  sso?: SsoSessionFacts;
 }
 
 /**
@@ -140,10 +143,25 @@ export interface ConsoleStore {
 
   /** Records a session at sign-in (and forgets the expired ones). */
   openConsoleSession(session: ConsoleSessionRecord): Promise<void>;
-  /** The login of a session that is open and not expired, else undefined: asked on every console request. */
-  consoleSessionLogin(key: string): Promise<string | undefined>;
+  /** A session that is open and not expired, else undefined: asked on every console request. */
+  consoleSession(key: string): Promise<OpenConsoleSession | undefined>;
   /** Ends a session (sign-out): every replica refuses its cookie from then on. */
   endConsoleSession(key: string): Promise<void>;
+  /**
+   * Takes the check of an SSO session whose last check was `checkedAt`, until `until` (ISO), when
+   * no one holds it at `at`: false when another request or replica is checking it, or checked it
+   * since. One check at a time: a refresh token used twice revokes the grant at many providers.
+   */
+  claimSsoCheck(key: string, checkedAt: string, at: string, until: string): Promise<boolean>;
+  /** Lets go of a claim whose check found the provider unreachable: the next request asks again. */
+  releaseSsoCheck(key: string): Promise<void>;
+  /** Records a check's answer: the groups, when, and the provider's new tokens if it gave any (releases the claim). */
+  recordSsoCheck(key: string, check: Pick<SsoSessionFacts, "groups" | "checkedAt" | "sealedTokens">): Promise<void>;
+  /**
+   * Ends the sessions a provider's back-channel logout names: by its session id (`sid`), by its
+   * subject, or both (sessions matching both). Returns how many ended.
+   */
+  endSsoSessions(provider: string, by: { subject?: string; sid?: string }): Promise<number>;
 
   /** For metrics: jobs waiting and running, project locks held, healing acts of the reconcile by kind. */
   stats(): Promise<StoreStats>;

@@ -58,7 +58,12 @@ afterAll(async () => {
 async function sealedSession(username: string): Promise<string> {
   const sid = newSessionId();
   const actor = `sso:corp:${username}`;
-  await store.openConsoleSession({ key: sessionKey(sid), login: actor, expiresAt: new Date(Date.now() + 3600_000).toISOString() });
+  await store.openConsoleSession({
+    key: sessionKey(sid),
+    login: actor,
+    expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+    sso: { provider: "corp", subject: username, groups: ["platform"], checkedAt: new Date().toISOString() },
+  });
   return sealData(
     {
       sid,
@@ -67,7 +72,6 @@ async function sealedSession(username: string): Promise<string> {
       username,
       csrfSecret: newCsrfSecret(),
       ssoFrom: { issuer: "https://id.example", clientId: "c" },
-      groups: ["platform"],
     },
     { password: SECRET, ttl: 8 * 3600 },
   );

@@ -51,11 +51,19 @@ afterAll(async () => {
   await store?.close();
 });
 
-/** The cookie an SSO sign-in writes (a session open in the store), with `extra` in it. */
-async function ssoCookie(username: string, extra: Record<string, unknown>) {
+/**
+ * The cookie an SSO sign-in writes, with `extra` in it, and its session open in the store with the
+ * user's `groups` (none: a session from before the store kept them, when the cookie held them).
+ */
+async function ssoCookie(username: string, extra: Record<string, unknown>, groups?: string[]) {
   const sid = newSessionId();
   const actor = `sso:corp:${username}`;
-  await store.openConsoleSession({ key: sessionKey(sid), login: actor, expiresAt: new Date(Date.now() + 3600_000).toISOString() });
+  await store.openConsoleSession({
+    key: sessionKey(sid),
+    login: actor,
+    expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+    ...(groups ? { sso: { provider: "corp", subject: username, groups, checkedAt: new Date().toISOString() } } : {}),
+  });
   const csrfSecret = newCsrfSecret();
   const from = { ssoFrom: { issuer: "https://id.example", clientId: "c" } };
   const sealed = await sealData(
@@ -67,13 +75,13 @@ async function ssoCookie(username: string, extra: Record<string, unknown>) {
 
 describe("an SSO console session", () => {
   it("loses a role its group no longer has in the server config (control: the same cookie before the change)", async () => {
-    const { cookie } = await ssoCookie("mallory", { groups: ["platform"] });
+    const { cookie } = await ssoCookie("mallory", {}, ["platform"]);
     expect((await fetch(`${before}/tokens`, { headers: { cookie } })).status).toBe(200);
     expect((await fetch(`${after}/tokens`, { headers: { cookie } })).status).toBe(403);
   });
 
   it("of a provider since pointed at another issuer is asked to sign in again: its groups were another provider's (control: the same issuer)", async () => {
-    const { cookie } = await ssoCookie("mallory", { groups: ["platform"] });
+    const { cookie } = await ssoCookie("mallory", {}, ["platform"]);
     expect((await fetch(`${before}/tokens`, { headers: { cookie } })).status).toBe(200);
     const r = await fetch(`${elsewhere}/tokens`, { headers: { cookie }, redirect: "manual" });
     expect(r.status).toBe(302);
@@ -81,13 +89,13 @@ describe("an SSO console session", () => {
   });
 
   it("from before sessions named their issuer is asked to sign in again", async () => {
-    const { cookie } = await ssoCookie("older", { groups: ["platform"], ssoFrom: undefined });
+    const { cookie } = await ssoCookie("older", { ssoFrom: undefined }, ["platform"]);
     const r = await fetch(`${before}/tokens`, { headers: { cookie }, redirect: "manual" });
     expect(r.status).toBe(302);
   });
 
-  it("from before sessions kept groups (they kept roles) is asked to sign in again", async () => {
-    const { cookie } = await ssoCookie("old", { grants: [{ role: "admin" }] });
+  it("from before the store kept its groups (the cookie held them, or roles) is asked to sign in again", async () => {
+    const { cookie } = await ssoCookie("old", { groups: ["platform"], grants: [{ role: "admin" }] });
     const r = await fetch(`${before}/tokens`, { headers: { cookie }, redirect: "manual" });
     expect(r.status).toBe(302);
     expect(r.headers.get("location")).toMatch(/^\/login\?return=/);
@@ -96,7 +104,7 @@ describe("an SSO console session", () => {
   it("audits an admin's redelivery under the SSO actor, which no GitHub login can be", async () => {
     const id = await store.recordAudit({ actor: "sluice", action: "pause", detail: "x" });
     await store.recordAuditAttempt("siem", id, { ok: true, statusCode: 200 } as never, false);
-    const { cookie, csrf } = await ssoCookie("octocat", { groups: ["platform"] });
+    const { cookie, csrf } = await ssoCookie("octocat", {}, ["platform"]);
     const r = await fetch(`${before}/audit/deliveries/redeliver`, {
       method: "POST",
       redirect: "manual",
@@ -110,7 +118,7 @@ describe("an SSO console session", () => {
   });
 
   it("issues a token from the form with the exclusions its admin wrote: a glob with braces is one glob (control: the others)", async () => {
-    const { cookie, csrf } = await ssoCookie("ada", { groups: ["platform"] });
+    const { cookie, csrf } = await ssoCookie("ada", {}, ["platform"]);
     const r = await fetch(`${before}/tokens`, {
       method: "POST",
       headers: { cookie, "content-type": "application/x-www-form-urlencoded" },

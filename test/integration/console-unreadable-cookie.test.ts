@@ -47,7 +47,12 @@ afterAll(async () => {
 /** A sealed admin session open in the store, as a sign-in writes it, under `password`. */
 async function sealedSession(password: string): Promise<string> {
   const sid = newSessionId();
-  await store.openConsoleSession({ key: sessionKey(sid), login: "sso:corp:ada", expiresAt: new Date(Date.now() + 3600_000).toISOString() });
+  await store.openConsoleSession({
+    key: sessionKey(sid),
+    login: "sso:corp:ada",
+    expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+    sso: { provider: "corp", subject: "ada", groups: ["platform"], checkedAt: new Date().toISOString() },
+  });
   const data = {
     sid,
     login: "sso:corp:ada",
@@ -55,7 +60,6 @@ async function sealedSession(password: string): Promise<string> {
     username: "ada",
     csrfSecret: newCsrfSecret(),
     ssoFrom: { issuer: "https://id.example", clientId: "c" },
-    groups: ["platform"],
   };
   return sealData(data, { password, ttl: 8 * 3600 });
 }

@@ -1116,14 +1116,57 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await a.openConsoleSession({ key: "k1", login: "Alice", expiresAt: later });
     await a.openConsoleSession({ key: "k2", login: "Alice", expiresAt: later });
     await a.openConsoleSession({ key: "old", login: "bob", expiresAt: new Date(Date.now() - 1000).toISOString() });
-    expect(await b.consoleSessionLogin("k1")).toBe("Alice");
-    expect(await b.consoleSessionLogin("old")).toBeUndefined();
-    expect(await b.consoleSessionLogin("nope")).toBeUndefined();
+    expect((await b.consoleSession("k1"))?.login).toBe("Alice");
+    expect(await b.consoleSession("old")).toBeUndefined();
+    expect(await b.consoleSession("nope")).toBeUndefined();
     await b.endConsoleSession("k1");
-    expect(await a.consoleSessionLogin("k1")).toBeUndefined();
+    expect(await a.consoleSession("k1")).toBeUndefined();
     // Another session of the same user stays open.
-    expect(await a.consoleSessionLogin("k2")).toBe("Alice");
+    expect((await a.consoleSession("k2"))?.login).toBe("Alice");
     await b.endConsoleSession("k1");
+  });
+
+  it("keeps an SSO session's groups and tokens server-side: one check at a time, its answer for every replica, ended by a logout's sid or sub", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const at = "2026-01-01T00:00:00.000Z";
+    const sso = (sid: string, subject = "ada") => ({
+      provider: "corp",
+      subject,
+      sid,
+      groups: ["platform"],
+      checkedAt: at,
+      sealedTokens: "v1.x",
+    });
+    await a.openConsoleSession({ key: "s1", login: "sso:corp:ada", expiresAt: later, sso: sso("p1") });
+    await a.openConsoleSession({ key: "s2", login: "sso:corp:ada", expiresAt: later, sso: sso("p2") });
+    await a.openConsoleSession({ key: "s3", login: "sso:corp:bob", expiresAt: later, sso: sso("p3", "bob") });
+    expect((await b.consoleSession("s1"))?.sso).toEqual(sso("p1"));
+    // One claim at a time (the other replica goes on with the groups it read), and only of the check read as due.
+    const until = "2026-01-01T00:05:30.000Z";
+    expect(await a.claimSsoCheck("s1", at, "2026-01-01T00:05:00.000Z", until)).toBe(true);
+    expect(await b.claimSsoCheck("s1", at, "2026-01-01T00:05:01.000Z", until)).toBe(false);
+    await a.recordSsoCheck("s1", { groups: ["eng"], checkedAt: "2026-01-01T00:05:02.000Z", sealedTokens: "v1.y" });
+    expect((await b.consoleSession("s1"))?.sso).toMatchObject({
+      groups: ["eng"],
+      checkedAt: "2026-01-01T00:05:02.000Z",
+      sealedTokens: "v1.y",
+    });
+    expect(await b.claimSsoCheck("s1", at, "2026-01-01T00:10:00.000Z", until)).toBe(false);
+    // A claim let go (the provider could not be asked) is taken by the next request.
+    expect(await b.claimSsoCheck("s2", at, "2026-01-01T00:05:00.000Z", until)).toBe(true);
+    await b.releaseSsoCheck("s2");
+    expect(await a.claimSsoCheck("s2", at, "2026-01-01T00:05:00.000Z", until)).toBe(true);
+    // Back-channel logout: by sid, that session alone; by sub, all of the user's; neither, nothing.
+    expect(await b.endSsoSessions("corp", {})).toBe(0);
+    expect(await b.endSsoSessions("other", { subject: "ada" })).toBe(0);
+    expect(await b.endSsoSessions("corp", { sid: "p1" })).toBe(1);
+    expect(await a.consoleSession("s1")).toBeUndefined();
+    expect(await a.consoleSession("s2")).toBeDefined();
+    expect(await b.endSsoSessions("corp", { subject: "ada" })).toBe(1);
+    expect(await a.consoleSession("s2")).toBeUndefined();
+    expect((await a.consoleSession("s3"))?.login).toBe("sso:corp:bob");
   });
 
   it("keeps API tokens as digests: usable until revoked or expired, the same on every replica", async () => {

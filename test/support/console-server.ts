@@ -11,11 +11,15 @@ export type TestConsoleDeps = Pick<ConsoleDeps, "store"> & Partial<ConsoleDeps>;
 /**
  * The console in-process on a loopback port (its pages, sign-in and live logs; 404 for the rest),
  * over the test's store. `deps` gets the console's address (its public URL, for sign-in
- * redirects). `stop` ends the console and closes the server.
+ * redirects). `stop` ends the console and closes the server. `port`: one chosen before (an OpenID
+ * provider registers the console's redirect URI before the console starts).
  */
-export async function startConsoleServer(deps: (base: string) => TestConsoleDeps): Promise<{ base: string; stop(): Promise<void> }> {
+export async function startConsoleServer(
+  deps: (base: string) => TestConsoleDeps,
+  port = 0,
+): Promise<{ base: string; stop(): Promise<void> }> {
   const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const c = createConsole({
     env: { publicUrl: base, sessionSecret: "s".repeat(32) },

@@ -25,6 +25,10 @@ export interface TestOidcProvider {
   accessTokens: string[];
   /** An opaque access token of `account`, issued to `clientId` (another application's: OTHER_CLIENT). */
   mintAccessToken(account: string, clientId: string): Promise<string>;
+  /** Has the provider post a real logout token for `sub` (and `sid`) to Sluice's `backchannel_logout_uri`. */
+  backchannelLogout(sub: string, sid: string): Promise<void>;
+  /** How many refresh_token grants the token endpoint answered, and userinfo requests. */
+  counts: { refresh: number; userinfo: number };
   clockOffsetS: number;
   stop(): Promise<void>;
 }
@@ -32,8 +36,16 @@ export interface TestOidcProvider {
 export interface OidcProviderOptions {
   port: number;
   redirectUris: string[];
-  accounts: Record<string, { groups: string[]; email?: string }>;
+  /** Live: a test changes a user's groups, or disables them (the provider then knows no such account). */
+  accounts: Record<string, { groups: string[]; email?: string; disabled?: boolean }>;
   clientSecret?: string;
+  /**
+   * Refresh tokens for Sluice's client at every sign-in (as Keycloak gives them; oidc-provider
+   * would otherwise want `offline_access` and a consent prompt); `rotate` gives a new one at each use.
+   */
+  refreshTokens?: { rotate?: boolean };
+  /** Sluice's `backchannel_logout_uri` (then the ID token carries `sid`). */
+  backchannelLogoutUri?: string;
   /** Token introspection (RFC 7662), on unless false. */
   introspection?: boolean;
 }
@@ -54,7 +66,16 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
   };
   const provider = new Provider(issuer, {
     clients: [
-      { client_id: clientId, client_secret: clientSecret, redirect_uris: opts.redirectUris, response_types: ["code"] },
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: opts.redirectUris,
+        response_types: ["code"],
+        grant_types: opts.refreshTokens ? ["authorization_code", "refresh_token"] : ["authorization_code"],
+        ...(opts.backchannelLogoutUri
+          ? { backchannel_logout_uri: opts.backchannelLogoutUri, backchannel_logout_session_required: true }
+          : {}),
+      },
       {
         client_id: OTHER_CLIENT,
         client_secret: "secret-of-another-app-0123456789",
@@ -66,11 +87,22 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
     cookies: { keys: ["cookie-key-of-the-test-provider-0123456789"] },
     claims: { openid: ["sub"], profile: ["preferred_username", "groups"], email: ["email"] },
     // Scope claims in userinfo only (the default): Sluice reads the groups from there when the ID token lacks them.
-    findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => claimsOf(id) }),
+    findAccount: (_ctx: unknown, id: string) => (opts.accounts[id]?.disabled ? undefined : { accountId: id, claims: () => claimsOf(id) }),
     features: {
       devInteractions: { enabled: true },
       introspection: { enabled: opts.introspection !== false },
+      backchannelLogout: { enabled: opts.backchannelLogoutUri !== undefined },
     },
+    // Its back-channel posts go to Sluice on a loopback address, which its SSRF guard refuses.
+    fetch: (url: string, options: RequestInit & { dispatcher?: unknown }) =>
+      fetch(url, { ...options, dispatcher: undefined } as RequestInit),
+    ...(opts.refreshTokens
+      ? {
+          issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(t: string): boolean }) =>
+            client.grantTypeAllowed("refresh_token"),
+          rotateRefreshToken: opts.refreshTokens.rotate === true,
+        }
+      : {}),
   });
   const handle: TestOidcProvider = {
     issuer,
@@ -78,7 +110,12 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
     clientSecret,
     idTokens: [],
     accessTokens: [],
+    counts: { refresh: 0, userinfo: 0 },
     clockOffsetS: 0,
+    async backchannelLogout(sub, sid) {
+      const client = await provider.Client.find(clientId);
+      await client.backchannelLogout(sub, sid);
+    },
     async sign(claims, o = {}) {
       const t = new SignJWT({ ...claims }).setProtectedHeader({ alg: "RS256", kid: jwk.kid as string, typ: o.typ ?? "JWT" });
       if (!("iat" in claims)) t.setIssuedAt();
@@ -100,16 +137,23 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
-  provider.use(async (ctx: { path: string; body: unknown; set(k: string, v: string): void }, next: () => Promise<void>) => {
-    await next();
-    if (handle.clockOffsetS) ctx.set("Date", new Date(Date.now() + handle.clockOffsetS * 1000).toUTCString());
-    if (ctx.path === "/token" && ctx.body && typeof ctx.body === "object") {
-      const body = ctx.body as Record<string, unknown>;
-      if (typeof body.id_token === "string") handle.idTokens.push(body.id_token);
-      if (typeof body.access_token === "string") handle.accessTokens.push(body.access_token);
-      if (handle.tamper) ctx.body = await handle.tamper(body);
-    }
-  });
+  provider.use(
+    async (
+      ctx: { path: string; body: unknown; set(k: string, v: string): void; oidc?: { params?: { grant_type?: string } } },
+      next: () => Promise<void>,
+    ) => {
+      await next();
+      if (ctx.path === "/me") handle.counts.userinfo++;
+      if (ctx.path === "/token" && ctx.oidc?.params?.grant_type === "refresh_token") handle.counts.refresh++;
+      if (handle.clockOffsetS) ctx.set("Date", new Date(Date.now() + handle.clockOffsetS * 1000).toUTCString());
+      if (ctx.path === "/token" && ctx.body && typeof ctx.body === "object") {
+        const body = ctx.body as Record<string, unknown>;
+        if (typeof body.id_token === "string") handle.idTokens.push(body.id_token);
+        if (typeof body.access_token === "string") handle.accessTokens.push(body.access_token);
+        if (handle.tamper) ctx.body = await handle.tamper(body);
+      }
+    },
+  );
   const server: Server = provider.listen(opts.port, "127.0.0.1");
   await new Promise<void>((resolve, reject) => {
     server.once("listening", () => resolve());

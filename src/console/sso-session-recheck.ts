@@ -1,0 +1,99 @@
+import type { OpenConsoleSession, SsoSessionFacts } from "../model/sso-session.js";
+import { openSessionTokens, sealSessionTokens } from "../sso/session-tokens.js";
+import { ProviderUnavailable, type Recheck, recheckWithProvider } from "../sso/session-recheck.js";
+import type { SsoProvider } from "../sso/sso-provider.js";
+import type { Store } from "../store/store.js";
+import { revokeTokensOfRefusedUser } from "./refused-user-tokens.js";
+
+/** Why a session ended, as the sign-in page says it (`/login?ended=`): a fixed key, never a link's text. */
+export type SessionEnd = "refused" | "expired" | "logout";
+
+/** How long one request's check with the provider may hold the session's claim. */
+const CLAIM_MS = 30_000;
+
+export interface SsoRecheckDeps {
+  store: Pick<
+    Store,
+    | "claimSsoCheck"
+    | "recordSsoCheck"
+    | "releaseSsoCheck"
+    | "endConsoleSession"
+    | "revokeApiTokensIssuedBy"
+    | "apiTokens"
+    | "revokeApiToken"
+    | "recordAudit"
+  >;
+  sessionSecret: string;
+  now: () => number;
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+/**
+ * The groups an SSO session stands on now, or why it is over. Once `recheck_every` has passed
+ * since the provider last answered for the user, the provider is asked again (one request, on
+ * one replica, at a time: the others go on with the groups it last named, for as long as that
+ * check takes); its answer replaces the groups for every copy of the cookie. A provider that
+ * refuses the user ends the session and revokes the API tokens the user issued; one that cannot be
+ * asked throws ProviderUnavailable (the request is refused, the session kept).
+ */
+export function ssoSessionRechecks(deps: SsoRecheckDeps) {
+  const inFlight = new Map<string, Promise<{ groups: string[] } | { over: string; end: SessionEnd }>>();
+
+  async function ask(provider: SsoProvider, sid: string, key: string, login: string, facts: SsoSessionFacts) {
+    const client = provider.client();
+    if (!client) throw new ProviderUnavailable(`${provider.name} is not ready (see /readyz)`);
+    const tokens = facts.sealedTokens ? openSessionTokens(facts.sealedTokens, deps.sessionSecret, sid, key) : undefined;
+    // Sealed under another session secret (changed since): nothing to ask with.
+    if (!tokens) return end(key, "expired", `its tokens cannot be opened (the session secret changed): sign in again`);
+    const at = new Date(deps.now()).toISOString();
+    if (!(await deps.store.claimSsoCheck(key, facts.checkedAt, at, new Date(deps.now() + CLAIM_MS).toISOString())))
+      return { groups: facts.groups };
+    let answer: Recheck;
+    try {
+      answer = await recheckWithProvider(provider, client, tokens, facts.subject, deps.now());
+    } catch (e) {
+      await deps.store.releaseSsoCheck(key);
+      throw e;
+    }
+    if (answer.kind === "ok") {
+      const sealedTokens = answer.tokens ? sealSessionTokens(answer.tokens, deps.sessionSecret, sid, key) : undefined;
+      await deps.store.recordSsoCheck(key, { groups: answer.groups, checkedAt: new Date(deps.now()).toISOString(), sealedTokens });
+      if (answer.groups.join("\n") !== facts.groups.join("\n"))
+        deps.log.info(
+          { user: login, provider: provider.name, groups: answer.groups, were: facts.groups },
+          "SSO session's groups changed at the provider",
+        );
+      return { groups: answer.groups };
+    }
+    if (answer.kind === "ended") {
+      deps.log.info({ user: login, provider: provider.name, reason: answer.reason }, "SSO session ended: sign in again");
+      return end(key, "expired", `your sign-in with ${provider.name} ended (${answer.reason}): sign in again`);
+    }
+    deps.log.warn(
+      { user: login, provider: provider.name, reason: answer.reason },
+      `${provider.name} refused the user of a console session: session ended`,
+    );
+    const over = await end(key, "refused", `${provider.name} no longer accepts your sign-in (${answer.reason})`);
+    await revokeTokensOfRefusedUser(deps.store, login, `${provider.name} refused ${login}'s sign-in (${answer.reason})`);
+    return over;
+  }
+
+  async function end(key: string, why: SessionEnd, over: string) {
+    await deps.store.endConsoleSession(key);
+    return { over, end: why };
+  }
+
+  /** The session's groups, asked of the provider first when they are due. */
+  async function groupsNow(provider: SsoProvider, sid: string, key: string, row: OpenConsoleSession & { sso: SsoSessionFacts }) {
+    const facts = row.sso;
+    // A provider that gave no token is not asked: its session lasts `reauthenticate_after`.
+    if (!facts.sealedTokens || deps.now() - Date.parse(facts.checkedAt) < provider.settings.recheck_every) return { groups: facts.groups };
+    const running = inFlight.get(key);
+    if (running) return running;
+    const p = ask(provider, sid, key, row.login, facts).finally(() => inFlight.delete(key));
+    inFlight.set(key, p);
+    return p;
+  }
+
+  return { groupsNow };
+}
