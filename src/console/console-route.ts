@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { backchannelLogout } from "./backchannel-logout.js";
 import { driftPause, pause, unlock, unlockConfirm } from "./action-routes.js";
 import { isConsoleAsset } from "./console-assets.js";
 import type { ConsoleContext, Viewer } from "./console-context.js";
@@ -22,6 +23,8 @@ export interface ConsoleRequest {
   method: string;
   metrics(): Promise<void>;
   asset(path: string): void;
+  /** A provider's back-channel logout (src/console/backchannel-logout.ts). */
+  backchannelLogout: ReturnType<typeof backchannelLogout>;
   /** Aborted when the console stops: ends the live event streams. */
   stopping: AbortSignal;
 }
@@ -32,6 +35,8 @@ export function consoleRoute(r: ConsoleRequest): ConsoleRoute {
   const get = r.method === "GET" || r.method === "HEAD";
   if (path === "/metrics") return get ? () => r.metrics() : undefined;
   if (isConsoleAsset(path)) return get ? () => r.asset(path) : undefined;
+  const logout = /^\/login\/sso\/([a-z0-9][a-z0-9_-]{0,39})\/backchannel-logout$/.exec(path);
+  if (logout) return r.method === "POST" ? () => r.backchannelLogout(r.ctx, r.req, r.res, logout[1] as string) : undefined;
   const signIn = signInRoute(r, path);
   return signIn !== null ? (get ? signIn : undefined) : pageRoute(r, path, get);
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { backchannelLogout } from "./backchannel-logout.js";
 import { createConsoleAssets } from "./console-assets.js";
 import { type ConsoleDeps, createConsoleContext } from "./console-context.js";
 import { consoleRoute } from "./console-route.js";
@@ -18,6 +19,7 @@ export function createConsole(deps: ConsoleDeps) {
   const asset = createConsoleAssets();
   const stopping = new AbortController();
   const stopPruning = pruneJobLogsHourly(deps);
+  const logoutRoute = backchannelLogout();
 
   /** Answers the request if it is the console's; false lets the app answer (e.g. 404). */
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -40,6 +42,7 @@ export function createConsole(deps: ConsoleDeps) {
       method,
       metrics: () => metricsEndpoint(deps, req, res),
       asset: (p) => asset(res, p),
+      backchannelLogout: logoutRoute,
       stopping: stopping.signal,
     });
     if (route === null) return false;

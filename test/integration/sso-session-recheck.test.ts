@@ -161,3 +161,51 @@ describe("an SSO session asks its provider again", () => {
     );
   });
 });
+
+describe("back-channel logout", () => {
+  const sidOf = (idToken: string) => JSON.parse(Buffer.from(idToken.split(".")[1] ?? "", "base64url").toString()).sid as string;
+
+  it("ends the session the provider's logout token names, on the provider's own post (control: another user's stays open)", async () => {
+    const bob = await signIn("bob");
+    const bobSid = sidOf(idp.idTokens.at(-1) as string);
+    const carol = await signIn("carol");
+    expect(bobSid).toBeTruthy();
+    expect((await get("/", bob)).status).toBe(200);
+    await idp.backchannelLogout("bob", bobSid);
+    expect((await get("/", bob)).status).toBe(302);
+    expect((await get("/", carol)).status).toBe(200);
+  });
+
+  it("refuses a forged logout token, an ID token and one with a nonce, ending nothing (control: the provider's own ends it)", async () => {
+    const carol = await signIn("carol");
+    const sid = sidOf(idp.idTokens.at(-1) as string);
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      iss: idp.issuer,
+      aud: idp.clientId,
+      sub: "carol",
+      sid,
+      jti: `j-${now}`,
+      events: { "http://schemas.openid.net/event/backchannel-logout": {} },
+    };
+    const post = (token: string) =>
+      fetch(`${base}/login/sso/corp/backchannel-logout`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ logout_token: token }),
+      });
+    for (const [name, token] of [
+      ["forged", await idp.forge({ ...claims, iat: now })],
+      ["an ID token", idp.idTokens.at(-1) as string],
+      ["with a nonce", await idp.sign({ ...claims, nonce: "n" })],
+      ["another audience", await idp.sign({ ...claims, aud: "another-app" })],
+      ["no logout event", await idp.sign({ ...claims, events: {} })],
+    ] as const) {
+      const r = await post(token);
+      expect([name, r.status]).toEqual([name, 400]);
+      expect((await get("/", carol)).status).toBe(200);
+    }
+    expect((await post(await idp.sign(claims))).status).toBe(200);
+    expect((await get("/", carol)).status).toBe(302);
+  });
+});
