@@ -112,6 +112,22 @@ describe("an SSO session asks its provider again", () => {
     }
   });
 
+  it("refuses a request while the provider cannot be asked, keeping the session; the next request after it is back asks again (control)", async () => {
+    const cookie = await signIn("ada");
+    clock.offsetMs += RECHECK_MS + 1e3;
+    idp.outage = true;
+    try {
+      const r = await get("/", cookie);
+      expect(r.status).toBe(503);
+      expect(await r.text()).toContain("Sluice could not check your sign-in with corp");
+    } finally {
+      idp.outage = false;
+    }
+    const refreshes = idp.counts.refresh;
+    expect((await get("/", cookie)).status).toBe(200);
+    expect(idp.counts.refresh).toBe(refreshes + 1);
+  });
+
   it("attack: a user disabled at the provider loses the session and the API tokens they issued, audited; the sign-in page says why", async () => {
     const cookie = await signIn("vera");
     const later = new Date(Date.now() + 30 * 86400e3).toISOString();

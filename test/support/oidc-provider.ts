@@ -27,6 +27,8 @@ export interface TestOidcProvider {
   mintAccessToken(account: string, clientId: string): Promise<string>;
   /** Has the provider post a real logout token for `sub` (and `sid`) to Sluice's `backchannel_logout_uri`. */
   backchannelLogout(sub: string, sid: string): Promise<void>;
+  /** While true, the token and userinfo endpoints answer 503 (a provider that is down). */
+  outage: boolean;
   /** How many refresh_token grants the token endpoint answered, and userinfo requests. */
   counts: { refresh: number; userinfo: number };
   clockOffsetS: number;
@@ -111,6 +113,7 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
     idTokens: [],
     accessTokens: [],
     counts: { refresh: 0, userinfo: 0 },
+    outage: false,
     clockOffsetS: 0,
     async backchannelLogout(sub, sid) {
       const client = await provider.Client.find(clientId);
@@ -139,9 +142,14 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
   };
   provider.use(
     async (
-      ctx: { path: string; body: unknown; set(k: string, v: string): void; oidc?: { params?: { grant_type?: string } } },
+      ctx: { path: string; body: unknown; status: number; set(k: string, v: string): void; oidc?: { params?: { grant_type?: string } } },
       next: () => Promise<void>,
     ) => {
+      if (handle.outage && (ctx.path === "/token" || ctx.path === "/me")) {
+        ctx.status = 503;
+        ctx.body = { error: "temporarily_unavailable" };
+        return;
+      }
       await next();
       if (ctx.path === "/me") handle.counts.userinfo++;
       if (ctx.path === "/token" && ctx.oidc?.params?.grant_type === "refresh_token") handle.counts.refresh++;
