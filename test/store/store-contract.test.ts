@@ -1203,6 +1203,27 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await expect(
       a.addApiToken({ name: "dup", digest: "d1", scopes: ["read"], repos: [], createdBy: "x", expiresAt: later }),
     ).rejects.toThrow();
+    // A user their provider refused: every live token they issued goes at once, no one else's.
+    const mine = await a.addApiToken({
+      name: "m1",
+      digest: "m1",
+      scopes: ["read"],
+      repos: [],
+      createdBy: "sso:corp:ada",
+      expiresAt: later,
+    });
+    const theirs = await a.addApiToken({
+      name: "o1",
+      digest: "o1",
+      scopes: ["read"],
+      repos: [],
+      createdBy: "sso:corp:bob",
+      expiresAt: later,
+    });
+    expect(await b.revokeApiTokensIssuedBy("sso:corp:ada", "sluice")).toEqual([mine.id]);
+    expect(await a.revokeApiTokensIssuedBy("sso:corp:ada", "sluice")).toEqual([]);
+    expect(await a.usableApiToken("m1")).toBeUndefined();
+    expect((await a.usableApiToken("o1"))?.id).toBe(theirs.id);
   });
 
   it("keeps who pushed each head of a pull request, once per login, the same on every replica", async () => {
