@@ -23,7 +23,6 @@ const ENDED: Record<SessionEnd, string> = {
   refused:
     "Your session was ended: your identity provider no longer accepts your sign-in (your account was disabled, or its sign-in revoked). Sign in again.",
   expired: "Your sign-in ran out. Sign in again.",
-  logout: "You were signed out at your identity provider. Sign in again.",
 };
 
 /** `/login`: the ways to sign in; straight to GitHub when it is the only one (as before SSO). */

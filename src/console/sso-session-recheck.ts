@@ -6,7 +6,7 @@ import type { Store } from "../store/store.js";
 import { revokeTokensOfRefusedUser } from "./refused-user-tokens.js";
 
 /** Why a session ended, as the sign-in page says it (`/login?ended=`): a fixed key, never a link's text. */
-export type SessionEnd = "refused" | "expired" | "logout";
+export type SessionEnd = "refused" | "expired";
 
 /** How long one request's check with the provider may hold the session's claim. */
 const CLAIM_MS = 30_000;

@@ -97,5 +97,8 @@ describe("an SSO session without a refresh token", () => {
     const r = await get("/tokens", otto);
     expect(r.headers.get("location")).toBe("/login?return=%2Ftokens&ended=expired");
     expect(await (await fetch(`${base}/login?ended=expired`)).text()).toContain("Your sign-in ran out");
+    // The parameter is anyone's to write into a link: only the console's own keys say anything.
+    for (const made of ["constructor", "Your account is locked, call +1 555"])
+      expect(await (await fetch(`${base}/login?ended=${encodeURIComponent(made)}`)).text()).not.toMatch(/banner flash|account is locked/);
   });
 });
