@@ -104,25 +104,32 @@ export function registerOAuthRoutes(web: RestRouter, api: RestRouter, core: SimC
     return user;
   };
 
-  api.add("GET", "/user", "user", (req) => {
-    const user = userOf(req.user);
-    const body: S["public-user"] = {
-      ...userJson(ctx, user),
-      name: user.login,
-      company: null,
-      blog: "",
-      location: null,
-      email: null,
-      hireable: null,
-      bio: null,
-      public_repos: 0,
-      public_gists: 0,
-      followers: 0,
-      following: 0,
-      created_at: "2020-01-01T00:00:00Z",
-      updated_at: "2020-01-01T00:00:00Z",
-    };
-    return ok(body);
+  /** `GET /user` and `GET /users/{username}` answer the same public profile. */
+  const publicUser = (user: NonNullable<ReturnType<typeof state.user>>): S["public-user"] => ({
+    ...userJson(ctx, user),
+    name: user.login,
+    company: null,
+    blog: "",
+    location: null,
+    email: null,
+    hireable: null,
+    bio: null,
+    public_repos: 0,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: "2020-01-01T00:00:00Z",
+    updated_at: "2020-01-01T00:00:00Z",
+  });
+
+  api.add("GET", "/user", "user", (req) => ok(publicUser(userOf(req.user))));
+
+  // Public: GitHub answers it to an installation token, a user token or no token at all. A login no
+  // account has now (renamed away, never registered) is 404.
+  api.add("GET", "/users/{username}", "none", (req) => {
+    const user = state.user(req.params.username ?? "");
+    if (!user) throw notFound();
+    return ok(publicUser(user));
   });
 
   /** Repos of the installation this user can access: those where they have a role. */

@@ -196,6 +196,8 @@ export class SimState {
     }
     for (const r of this.reviews) if (r.user.toLowerCase() === from.toLowerCase()) r.user = to;
     for (const pr of this.pulls.values()) if (pr.author.toLowerCase() === from.toLowerCase()) pr.author = to;
+    // A user token is the account's: it keeps working under the new login.
+    for (const t of this.userTokens.values()) if (t.login.toLowerCase() === from.toLowerCase()) t.login = to;
   }
 
   role(repo: SimRepo, login: string): Role {
