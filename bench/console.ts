@@ -110,7 +110,8 @@ async function populate(file: string): Promise<void> {
 /** A sign-in that knows one user with write access to every repo (no GitHub involved). */
 const fakeSignIn: SignInPort = {
   authorizeUrl: (state) => `http://github.invalid/authorize?state=${state}`,
-  signIn: async () => ({ login: "bench", token: "t" }),
+  signIn: async () => ({ login: "bench", id: 1, token: "t" }),
+  userId: async () => undefined,
   repos: async () => ({
     repos: Array.from({ length: REPOS }, (_, i) => ({ fullName: `acme/repo-${i}`, permission: "write" as const })),
     refused: [],

@@ -63,6 +63,9 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, EndpointRule>> = {
   "POST /app/hook/deliveries/{delivery_id}/attempts": "app",
   "POST /app/installations/{installation_id}/access_tokens": "app",
   "POST /app-manifests/{code}/conversions": "app",
+  // Public: no permission (the server config's logins resolved to their account ids), asked with
+  // an installation token, or with a signed-in user's token by the console.
+  "GET /users/{username}": [{}],
   "GET /user": "user",
   "GET /user/installations": "user",
   "GET /user/installations/{installation_id}/repositories": "user",

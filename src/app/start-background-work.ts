@@ -16,6 +16,8 @@ import { checkGitHubAtStart } from "./check-github-at-start.js";
 import type { createProbot } from "./create-probot.js";
 import type { createReadinessChecks } from "./readiness-checks.js";
 import { startDriftEnrollment } from "./start-drift-enrollment.js";
+import { configuredLogins, startPeopleResolution } from "./resolve-people-at-start.js";
+import { userIdLookup } from "../vcs/github/user-id-lookup.js";
 
 /** SLUICE_AUDIT_POLL_MS, SLUICE_AUDIT_RETRY_BASE_MS: how often the audit stream looks for events, first retry wait. */
 function auditTimingFromEnv(env: NodeJS.ProcessEnv): { pollMs?: number; retryBaseMs?: number } {
@@ -89,6 +91,13 @@ export function startBackgroundWork(
     ...auditTimingFromEnv(process.env),
   });
   const stopEnrollment = startDriftEnrollment({ probot, store, config, wake, log });
+  const stopPeople = startPeopleResolution({
+    store,
+    userId: userIdLookup(probot),
+    log: log.child({ name: "people" }),
+    logins: configuredLogins(config),
+    retryMs: config.reconcile_interval,
+  });
   return {
     audit,
     async stop() {
@@ -98,6 +107,7 @@ export function startBackgroundWork(
       redelivery?.stop();
       await audit.stop();
       stopEnrollment();
+      stopPeople();
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Permission } from "../model/pull-request.js";
-import type { Job } from "../model/job.js";
+import { actorOf, type Job } from "../model/job.js";
+import { jobPeople, namesAccount } from "../policy/named-people.js";
 import { repoFullName } from "../model/repo.js";
 import { checkCommandPermission } from "../policy/check-command-permission.js";
 import type { Decision } from "../policy/decision.js";
@@ -18,7 +19,7 @@ import { jobMarker, parseComment, printComment, printMarker } from "../render/co
  */
 export async function authorizeCommand(
   vcs: VcsClient,
-  deps: Pick<JobDeps, "config">,
+  deps: Pick<JobDeps, "config" | "store" | "log">,
   job: Job,
   verb: string,
   needed: Permission,
@@ -27,7 +28,8 @@ export async function authorizeCommand(
   // Someone the console signed in without GitHub: the role it checked stands for GitHub's answer.
   const grant = "grant" in job.spec ? job.spec.grant : undefined;
   const permission = grant ?? (await vcs.permissionOf(job.target.repo, actor));
-  const named = deps.config.apply_users.some((u) => u.toLowerCase() === actor.toLowerCase());
+  // By account id: whoever registers a login an apply user gave up is not them.
+  const named = await namesAccount(jobPeople(deps, vcs), deps.config.apply_users, actorOf(job.spec));
   const enough = checkCommandPermission(verb, { user: actor, permission, allowedByServer: named, needed });
   // Teams are asked about only when the repo permission is not enough: no extra calls for most users.
   if (enough.allowed || deps.config.apply_teams.length === 0) return enough;

@@ -6,6 +6,7 @@ import type { RepoRef } from "../model/repo.js";
 import { ALLOWED, type Decision, refuse } from "../policy/decision.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { memberOfTeams } from "./apply-teams.js";
+import { jobPeople, namesAccount } from "../policy/named-people.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 
 export type ControlledAction = "plan" | "apply" | "unlock" | "state" | "destroy" | "approve_policies";
@@ -15,16 +16,18 @@ export type ControlledAction = "plan" | "apply" | "unlock" | "state" | "destroy"
  * rules for the actions, its windows, an admin's override.
  */
 export async function changeControlFacts(
-  deps: Pick<JobDeps, "config">,
+  deps: Pick<JobDeps, "config" | "store" | "log">,
   vcs: VcsClient,
   project: TrustedIdentity,
-  who: { actor: string; actions: readonly ControlledAction[]; override?: { reason: string } },
+  who: { actor: string; actorId?: number; actions: readonly ControlledAction[]; override?: { reason: string } },
   now: Date = new Date(),
 ): Promise<Pick<GateFacts, "permission" | "window" | "override" | "identity" | "recordedAs">> {
   const permissions: Decision[] = [];
   for (const action of who.actions) permissions.push(await projectPermission(deps, vcs, project, action, who.actor));
   const refused = permissions.find((d) => !d.allowed);
-  const isAdmin = deps.config.admins.some((a) => a.toLowerCase() === who.actor.toLowerCase());
+  // Asked only of an override; by account id: a login an admin gave up and another took is not them.
+  const actor = { login: who.actor, ...(who.actorId !== undefined ? { id: who.actorId } : {}) };
+  const isAdmin = who.override ? await namesAccount(jobPeople(deps, vcs), deps.config.admins, actor) : false;
   return {
     identity: describeIdentity(project),
     ...(project.kind === "known" ? { recordedAs: project.name } : {}),

@@ -7,6 +7,8 @@ import type { PlanSummary } from "../model/plan-summary.js";
 import { isAgent } from "../policy/is-agent.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { memberOfTeams } from "./apply-teams.js";
+import { type PeopleDeps, namesAccount } from "../policy/named-people.js";
+import type { Actor } from "../model/person.js";
 
 /** What the plan rules of one project decide on, for one plan on one road. */
 export interface PlanRuleInput {
@@ -17,6 +19,8 @@ export interface PlanRuleInput {
   summary: Omit<PlanSummary, "sensitiveValues"> | undefined;
   runner: string;
   actor: string;
+  /** The account id of `actor`: the owners a server setting names are matched by it. */
+  actorId?: number;
   /** `/apply --override-protect -- reason`. */
   override?: { reason: string };
   /** The approvals the gate counts for this plan (PR roads): the destroy rule counts those from its teams. */
@@ -28,11 +32,21 @@ export interface PlanRuleInput {
 }
 
 /** The plan rules' facts (see PlanRuleFacts): team memberships are asked of GitHub only when a rule needs them. */
-export async function planRuleFacts(vcs: Pick<VcsClient, "teamMember">, a: PlanRuleInput): Promise<PlanRuleFacts> {
+export async function planRuleFacts(vcs: Pick<VcsClient, "teamMember">, a: PlanRuleInput, people: PeopleDeps): Promise<PlanRuleFacts> {
   const content = a.summary ? planContent(a.summary, a.runner) : { unreadable: "the saved plan has no summary to read" };
   const facts: PlanRuleFacts = { content, rules: a.rules };
   if (a.override)
-    facts.overrideProtect = { by: a.actor, reason: a.override.reason, owner: await isOwner(vcs, a.rules.owners, a.actor, a.agents) };
+    facts.overrideProtect = {
+      by: a.actor,
+      reason: a.override.reason,
+      owner: await isOwner(
+        vcs,
+        people,
+        a.rules.owners,
+        { login: a.actor, ...(a.actorId !== undefined ? { id: a.actorId } : {}) },
+        a.agents,
+      ),
+    };
   const rule = a.rules.destroy;
   if (rule && !("unreadable" in content) && content.destroyPlan) {
     const approvers: string[] = [];
@@ -47,13 +61,21 @@ export async function planRuleFacts(vcs: Pick<VcsClient, "teamMember">, a: PlanR
 
 const bare = (principal: string) => principal.replace(/^@/, "");
 
-/** An owner: a named user, or a member of a named team; never an agent, whatever the list says. */
-async function isOwner(vcs: Pick<VcsClient, "teamMember">, owners: readonly string[], actor: string, agents: readonly string[]) {
-  if (isAgent(actor, agents)) return false;
-  const users = owners.filter((o) => !o.includes("/")).map((o) => bare(o).toLowerCase());
-  if (users.includes(actor.toLowerCase())) return true;
+/**
+ * An owner: a named user (by account id: a login given up and taken by another is not them), or a
+ * member of a named team; never an agent, whatever the list says.
+ */
+async function isOwner(
+  vcs: Pick<VcsClient, "teamMember">,
+  people: PeopleDeps,
+  owners: readonly string[],
+  actor: Actor,
+  agents: readonly string[],
+) {
+  if (isAgent(actor.login, agents)) return false;
+  if (await namesAccount(people, owners, actor)) return true;
   const teams = owners.filter((o) => o.includes("/")).map(bare);
-  return teams.length > 0 && (await memberOfTeams(vcs, teams, actor)) !== undefined;
+  return teams.length > 0 && (await memberOfTeams(vcs, teams, actor.login)) !== undefined;
 }
 
 /**

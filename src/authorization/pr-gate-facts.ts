@@ -1,6 +1,7 @@
 import type { AskedBeforePlan } from "../model/gate.js";
 import type { RepoSettings } from "../config/repo-settings.js";
-import type { Job } from "../model/job.js";
+import { actorOf, type Job } from "../model/job.js";
+import { jobPeople, namesAccount } from "../policy/named-people.js";
 import type { Road } from "../model/gate.js";
 import type { Project } from "../model/project.js";
 import type { MergeBlockers, Permission, PullRequestInfo } from "../model/pull-request.js";
@@ -21,7 +22,7 @@ import type { JobDeps } from "../job-context/job-deps.js";
 
 /** What GitHub says of a pull request's reviews, checks and the one who asked, gathered once per job. */
 export async function gatherPrFacts(
-  deps: Pick<JobDeps, "config" | "workspace" | "store">,
+  deps: Pick<JobDeps, "config" | "workspace" | "store" | "log">,
   vcs: VcsClient,
   job: Job,
   pr: PullRequestInfo,
@@ -45,7 +46,7 @@ export async function gatherPrFacts(
     commenter: actor,
     commenterPermission,
     allowedByServer:
-      deps.config.apply_users.some((u) => u.toLowerCase() === actor.toLowerCase()) ||
+      (await namesAccount(jobPeople(deps, vcs), deps.config.apply_users, actorOf(job.spec))) ||
       (!WRITE_ACCESS.has(commenterPermission) && (await memberOfTeams(vcs, settings.applyTeams, actor)) !== undefined),
     author: pr.author,
     headSha: pr.headSha,
@@ -172,14 +173,19 @@ export function prGateFacts(
   };
 }
 
+const actorIdOf = (job: Job) => {
+  const { id } = actorOf(job.spec);
+  return id !== undefined ? { actorId: id } : {};
+};
+
 /**
  * The plan rules and agents of one plan on a PR road: the trusted rules of the project, the
  * plan's stored content, an `--override-protect`, the approvals a `destroy:` rule counts, and
  * whether the pull request was proposed by an agent (its author, or whoever made the plan).
  */
 export async function prPlanRuleFacts(
-  deps: Pick<JobDeps, "config" | "store">,
-  vcs: Pick<VcsClient, "teamMember">,
+  deps: Pick<JobDeps, "config" | "store" | "log">,
+  vcs: Pick<VcsClient, "teamMember" | "userId">,
   f: {
     job: Job;
     pr: PullRequestInfo;
@@ -193,18 +199,23 @@ export async function prPlanRuleFacts(
   const r = f.requirements;
   const counted = r?.counted ?? { approvers: [], ignored: [] };
   const pushers = counted.ignored.filter((i) => i.why === PUSHED_HEAD).map((i) => i.user);
-  const planRules = await planRuleFacts(vcs, {
-    repo: f.plan.repo,
-    project: f.project.name,
-    rules: f.settings.planRulesFor(f.project),
-    summary: f.plan.summary,
-    runner: f.plan.runner,
-    actor: f.job.spec.actor,
-    override: f.override,
-    approvers: counted.approvers,
-    ...(r && pushers.length ? { notCounted: headPushNote(r.facts.headPush, pushers) } : {}),
-    agents: deps.config.agents,
-  });
+  const planRules = await planRuleFacts(
+    vcs,
+    {
+      repo: f.plan.repo,
+      project: f.project.name,
+      rules: f.settings.planRulesFor(f.project),
+      summary: f.plan.summary,
+      runner: f.plan.runner,
+      actor: f.job.spec.actor,
+      ...actorIdOf(f.job),
+      override: f.override,
+      approvers: counted.approvers,
+      ...(r && pushers.length ? { notCounted: headPushNote(r.facts.headPush, pushers) } : {}),
+      agents: deps.config.agents,
+    },
+    jobPeople(deps, vcs),
+  );
   // An agent's push: its push event started the plan, so the plan's job names it; and a plan
   // someone else made of a head an agent pushed (a `/plan`, the re-plan of a released lock) is
   // the agent's code all the same: the head's heard pushers are asked too.

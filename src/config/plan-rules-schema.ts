@@ -45,7 +45,9 @@ export const autoApproveSchema = z
 /** Server-only: who may dismiss a protection, besides the server's `admins`. */
 export const protectOwnersSchema = z
   .array(z.string().min(1))
-  .describe("Users, and teams as org/team-slug, who may `/apply --override-protect` (the server's admins always may).");
+  .describe(
+    "Users (a login, trusted as the account it named when Sluice first resolved it, or `login#account-id`), and teams as org/team-slug, who may `/apply --override-protect` (the server's admins always may).",
+  );
 
 /** Server-only: identities that may plan but never apply, approve or override. */
 export const agentsSchema = z

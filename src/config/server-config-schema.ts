@@ -81,7 +81,10 @@ export const serverConfigSchema = z
      * everywhere, autodiscovery included), or never.
      */
     atlantis_prefix: z.enum(["with-atlantis-yaml", "always", "never"]).default("with-atlantis-yaml"),
-    /** GitHub users allowed to apply in every repo, in addition to users with write access. */
+    /**
+     * GitHub users allowed to apply in every repo, in addition to users with write access. Each a
+     * login (trusted as the account it named when Sluice first resolved it) or `login#account-id`.
+     */
     apply_users: z.array(z.string().min(1)).default([]),
     /** GitHub teams (`org/team-slug`) whose members, nested teams included, may apply in every repo. */
     apply_teams: z
@@ -181,7 +184,11 @@ export const serverConfigSchema = z
     post_workflow_hooks: z.array(workflowHookSchema).default([]),
     /** Time limit of one workflow hook; the whole process group is killed after it. */
     workflow_hook_timeout: duration.default(10 * 60e3),
-    /** GitHub logins that may pause and resume applies on this server from the console. */
+    /**
+     * GitHub users that are this server's admins (pause and resume applies, API tokens,
+     * `--override-window`): each a login (trusted as the account it named when Sluice first
+     * resolved it, whatever its login later) or `login#account-id`.
+     */
     admins: z.array(z.string().min(1)).default([]),
     /** Console sign-in with GitHub (the App's OAuth client); false leaves only the `sso` providers. */
     github_sign_in: z.boolean().default(true),

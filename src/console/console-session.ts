@@ -12,6 +12,8 @@ export interface ConsoleSessionData {
   sid?: string;
   /** GitHub sign-in: the login; SSO: the actor, `sso:<provider>:<user>` (what the store's session names). */
   login?: string;
+  /** GitHub sign-in: the account id `GET /user` gave (server settings that name people compare it, not the login). */
+  userId?: number;
   /** The GitHub user token (user-to-server, expires after 8 hours): sealed in the cookie, never shown. */
   token?: string;
   /** The SSO provider that signed the user in (absent: GitHub). */
@@ -108,7 +110,7 @@ export function csrfValid(session: ConsoleSessionData, token: string | null): bo
 
 /** Who a sign-in found: a GitHub user with their token, or a user of one of the server's SSO providers. */
 export type SignedIn =
-  | { login: string; token: string }
+  | { login: string; id: number; token: string }
   | {
       login: string;
       sso: string;
@@ -166,6 +168,7 @@ export async function openSignedInSession(
   s.sid = sid;
   s.login = who.login;
   s.token = "token" in who ? who.token : undefined;
+  s.userId = "token" in who ? who.id : undefined;
   s.sso = "sso" in who ? who.sso : undefined;
   s.ssoFrom = "sso" in who ? who.ssoFrom : undefined;
   s.username = "sso" in who ? who.username : undefined;

@@ -6,6 +6,7 @@ import { type SessionEnd, ssoSessionRechecks } from "./sso-session-recheck.js";
 import { readable as principalReads } from "./principal.js";
 import type { RepoAccessCache } from "./repo-access.js";
 import { SignInExpired } from "./sign-in-port.js";
+import { namesAccount } from "../policy/named-people.js";
 
 /**
  * Who a console session's user is, asked again on every request and while a live log stays open:
@@ -13,14 +14,13 @@ import { SignInExpired } from "./sign-in-port.js";
  * lets them read.
  */
 export function consoleViewers(
-  deps: Pick<ConsoleDeps, "store" | "config" | "env" | "log">,
+  deps: Pick<ConsoleDeps, "store" | "config" | "env" | "log" | "signIn">,
   sso: ReadonlyMap<string, SsoProvider>,
   access: RepoAccessCache | undefined,
   githubOn: () => boolean,
   now: () => number,
 ) {
   const { store } = deps;
-  const admins = new Set(deps.config.admins.map((a) => a.toLowerCase()));
   const rechecks = ssoSessionRechecks({ store, sessionSecret: deps.env.sessionSecret, now, log: deps.log });
 
   /**
@@ -67,12 +67,15 @@ export function consoleViewers(
     }
     // GitHub sign-in turned off: its sessions are over too.
     if (!s.token || !githubOn() || !access) return { over: "sign in first" };
+    // A session from before sessions kept the account id: who it is is known by login only.
+    if (s.userId === undefined) return { over: "sign in again" };
     try {
       const repos = await access.of(s.login, s.token);
-      const admin = admins.has(s.login.toLowerCase());
+      const admin = await isAdmin(s.token, { login: s.login, id: s.userId });
       return {
         login: s.login,
         actor: s.login,
+        actorId: s.userId,
         via: "the console",
         token: s.token,
         session: s,
@@ -87,6 +90,16 @@ export function consoleViewers(
       access.forget(s.login);
       return { over: "your GitHub sign-in expired: sign in again" };
     }
+  }
+
+  /**
+   * A server admin, by account id: a login an admin gave up and someone else registered is not
+   * them. A login never resolved is resolved with the viewer's own token (GitHub answers anyone).
+   */
+  async function isAdmin(token: string, who: { login: string; id: number }): Promise<boolean> {
+    const { signIn } = deps;
+    if (!signIn) return false;
+    return namesAccount({ store, log: deps.log, userId: (login) => signIn.userId(token, login) }, deps.config.admins, who);
   }
 
   /**

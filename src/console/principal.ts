@@ -7,6 +7,8 @@ import type { Permission } from "../model/pull-request.js";
 export interface Principal {
   /** A GitHub login, `sso:<provider>:<user>` or `token:<id>:<name>`: never one for another. */
   actor: string;
+  /** GitHub sign-in: the account id (what the jobs they queue compare with server settings naming people). */
+  actorId?: number;
   /** How they got in, for the audit trail: "the console (GitHub sign-in)", "the API (token 3 ci)"… */
   via: string;
   /** Repositories they may read (lower-case owner/name), with what they may do there. */

@@ -24,8 +24,10 @@ export interface RepoListing {
 export interface SignInPort {
   /** Where to send the browser to sign in; GitHub returns to `redirectUrl` with `code` and `state`. */
   authorizeUrl(state: string, redirectUrl: string): string;
-  /** Exchanges the code for a user token; the login comes from `GET /user` with that token. */
-  signIn(code: string, state: string, redirectUrl: string): Promise<{ login: string; token: string; expiresAt?: string }>;
+  /** Exchanges the code for a user token; the login and account id come from `GET /user` with that token. */
+  signIn(code: string, state: string, redirectUrl: string): Promise<{ login: string; id: number; token: string; expiresAt?: string }>;
+  /** The id of the account that has `login` now (`GET /users/{username}`, asked with the user's token); undefined: none. */
+  userId(token: string, login: string): Promise<number | undefined>;
   /** Repositories of this App's installations that the user can access, with their permission. */
   repos(token: string): Promise<RepoListing>;
 }

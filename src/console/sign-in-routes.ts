@@ -71,7 +71,7 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
   if (!code || !sameState(state, expected)) {
     return notThisBrowsersSignIn(message, res, again);
   }
-  let user: { login: string; token: string };
+  let user: { login: string; id: number; token: string };
   try {
     user = await deps.signIn.signIn(code, state, `${baseUrl(req)}/login/callback`);
   } catch (e) {
@@ -79,7 +79,7 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
     return message(res, 502, undefined, "Sign-in failed", "GitHub did not accept the sign-in code. Try again.", again);
   }
   const returnTo = safeReturnPath(s.returnTo, baseUrl(req));
-  await openSignedInSession(deps.store, s, { login: user.login, token: user.token }, ctx.sealing);
+  await openSignedInSession(deps.store, s, { login: user.login, id: user.id, token: user.token }, ctx.sealing);
   deps.log.info({ user: user.login }, "signed in to the console");
   redirect(res, returnTo);
 }

@@ -4,10 +4,15 @@ import type { SpecOf } from "../model/job.js";
 /** The job a `/drift` comment asks for: a check, or a project's pause or resume. */
 export function driftCommandSpec(
   cmd: Extract<Command, { kind: "drift" }>,
-  from: { commandLine?: string; commentId?: number; actor: string; commentAt?: string },
+  from: { commandLine?: string; commentId?: number; actor: string; actorId?: number; commentAt?: string },
 ): SpecOf<"drift-check"> | SpecOf<"drift-pause"> {
-  const { commandLine, commentId, actor, commentAt } = from;
-  const asked = { ...(commandLine !== undefined ? { commandLine } : {}), ...(commentId !== undefined ? { commentId } : {}), actor };
+  const { commandLine, commentId, actor, actorId, commentAt } = from;
+  const asked = {
+    ...(commandLine !== undefined ? { commandLine } : {}),
+    ...(commentId !== undefined ? { commentId } : {}),
+    actor,
+    ...(actorId !== undefined ? { actorId } : {}),
+  };
   if (cmd.action === "check") return { kind: "drift-check", trigger: "comment", filter: cmd.filter, ...asked };
   return {
     kind: "drift-pause",

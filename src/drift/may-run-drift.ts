@@ -1,4 +1,6 @@
 import type { JobDeps } from "../job-context/job-deps.js";
+import { jobPeople, namesAccount } from "../policy/named-people.js";
+import type { Actor } from "../model/person.js";
 import type { Permission } from "../model/pull-request.js";
 import type { RepoRef } from "../model/repo.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
@@ -8,13 +10,14 @@ import type { VcsClient } from "../vcs/vcs-client.js";
  * the permission the console gave someone signed in without GitHub (GitHub knows nothing of them).
  */
 export async function mayRunDrift(
-  deps: Pick<JobDeps, "config">,
+  deps: Pick<JobDeps, "config" | "store" | "log">,
   vcs: VcsClient,
   repo: RepoRef,
-  actor: string,
+  who: Actor,
   grant?: Permission,
 ): Promise<{ ok: true } | { ok: false; reason: string }> {
-  if (deps.config.apply_users.some((u) => u.toLowerCase() === actor.toLowerCase())) return { ok: true };
+  const actor = who.login;
+  if (await namesAccount(jobPeople(deps, vcs), deps.config.apply_users, who)) return { ok: true };
   const permission = grant ?? (await vcs.permissionOf(repo, actor));
   if (permission === "admin" || permission === "maintain" || permission === "write") return { ok: true };
   return { ok: false, reason: `@\u200b${actor} needs write access to this repository (has ${permission})` };

@@ -1,3 +1,4 @@
+import { jobPeople } from "../policy/named-people.js";
 import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { changeControlFacts, verifiedHeadFact } from "../authorization/change-control-facts.js";
@@ -121,15 +122,19 @@ async function reconcileGate(ctx: DriftContext, project: Project, drifted: Drift
     policies: await planPolicyFact(deps, ctx.vcs, { repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash, runner: project.runner }),
     driftPause: await pausedNow(deps.store, name, project),
     inputs: inputs.fact,
-    planRules: await planRuleFacts(ctx.vcs, {
-      repo: name,
-      project: project.name,
-      rules: settings.planRulesFor(project),
-      summary: drifted.summary,
-      runner: project.runner,
-      actor: "sluice",
-      agents: deps.config.agents,
-    }),
+    planRules: await planRuleFacts(
+      ctx.vcs,
+      {
+        repo: name,
+        project: project.name,
+        rules: settings.planRulesFor(project),
+        summary: drifted.summary,
+        runner: project.runner,
+        actor: "sluice",
+        agents: deps.config.agents,
+      },
+      jobPeople(deps, ctx.vcs),
+    ),
   });
   return { decision, inputs: inputs.inputs };
 }

@@ -1,10 +1,11 @@
+import { jobPeople } from "../policy/named-people.js";
 import { join } from "node:path";
 import { askedBeforePlan } from "../authorization/asked-before-plan.js";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
 import { readRepoTreeAt } from "../repo-reading/read-repo-tree.js";
 import { matchesFilter } from "../model/command.js";
-import type { SpecOf } from "../model/job.js";
+import { actorOf, type SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
 import { type Project, projectKey } from "../model/project.js";
 import type { ShownPlan } from "../model/drift-issue.js";
@@ -47,7 +48,7 @@ export async function runDriftApplyJob(ctx: JobContext<SpecOf<"drift-apply">>): 
   const name = repoFullName(repo);
   const number = job.target.pr;
   void vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
-  const may = await mayRunDrift(deps, vcs, repo, spec.actor);
+  const may = await mayRunDrift(deps, vcs, repo, actorOf(spec));
   const actorAllowed = may.ok ? ALLOWED : refuse(may.reason);
   const asked = { road: "drift-issue" as const, repo: name, number, actor: spec.actor };
   const early = await passBeforeCheckout(deps.store, asked, await deps.store.appliesPaused(), actorAllowed);
@@ -153,6 +154,7 @@ async function applyUnderRunLock(
     actorAllowed: combine(actorAllowed, await commandStillAsked(vcs, job)()),
     ...(await changeControlFacts(deps, vcs, settings.identityOf(project), {
       actor: spec.actor,
+      ...(spec.actorId !== undefined ? { actorId: spec.actorId } : {}),
       actions: ["apply"],
       override: spec.command.overrideWindow,
     })),
@@ -172,16 +174,21 @@ async function applyUnderRunLock(
     verifiedHead: await verifiedHeadFact(vcs, repo, head.sha, settings.requirementsFor(project)),
     policies: await planPolicyFact(deps, vcs, { ...plan, pr: DRIFT_SLOT }),
     inputs: inputs.fact,
-    planRules: await planRuleFacts(vcs, {
-      repo: name,
-      project: project.name,
-      rules: settings.planRulesFor(project),
-      summary: plan.summary,
-      runner: plan.runner,
-      actor: spec.actor,
-      override: spec.command.overrideProtect,
-      agents: deps.config.agents,
-    }),
+    planRules: await planRuleFacts(
+      vcs,
+      {
+        repo: name,
+        project: project.name,
+        rules: settings.planRulesFor(project),
+        summary: plan.summary,
+        runner: plan.runner,
+        actor: spec.actor,
+        ...(spec.actorId !== undefined ? { actorId: spec.actorId } : {}),
+        override: spec.command.overrideProtect,
+        agents: deps.config.agents,
+      },
+      jobPeople(deps, vcs),
+    ),
     agents: agentFacts(deps.config, spec.actor, []),
   });
   try {

@@ -1,5 +1,5 @@
 import type { JobContext } from "../job-context/job-context.js";
-import type { SpecOf } from "../model/job.js";
+import { actorOf, type SpecOf } from "../model/job.js";
 import type { Project } from "../model/project.js";
 import { repoFullName } from "../model/repo.js";
 import { selectProjects } from "../projects/select-projects.js";
@@ -32,7 +32,7 @@ export async function runDriftCheckJob(ctx: JobContext<SpecOf<"drift-check">>): 
   const reply = spec.trigger === "comment" ? ctx.reply : async () => undefined;
   if (spec.trigger === "comment") {
     if (spec.commentId) void vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
-    const who = await mayRunDrift(deps, vcs, repo, spec.actor);
+    const who = await mayRunDrift(deps, vcs, repo, actorOf(spec));
     if (!who.ok) return reply(`Not run: ${who.reason}.`);
   }
   const read = await readDefaultHead(ctx, reply);

@@ -1,5 +1,5 @@
 import type { JobContext } from "../job-context/job-context.js";
-import type { SpecOf } from "../model/job.js";
+import { actorOf, type SpecOf } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import { escapeText } from "../render/escape-text.js";
 import { inlineCode } from "../render/inline.js";
@@ -30,7 +30,7 @@ export async function runDriftPauseJob(ctx: JobContext<SpecOf<"drift-pause">>): 
   const { repo } = job.target;
   const name = repoFullName(repo);
   if (spec.commentId) void vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
-  const who = await mayRunDrift(deps, vcs, repo, spec.actor, spec.grant);
+  const who = await mayRunDrift(deps, vcs, repo, actorOf(spec), spec.grant);
   if (!who.ok) return ctx.reply(`Not run: ${who.reason}.`);
   const read = await readDefaultHead(ctx, ctx.reply);
   if (!read) return;

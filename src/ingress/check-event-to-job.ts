@@ -53,7 +53,7 @@ export function checkEventToJob(
             },
           }
         : {};
-    return { job: { target, spec: { kind: "apply", trigger: "button", actor, checkSha: headSha, ...clicked } } };
+    return { job: { target, spec: { kind: "apply", trigger: "button", actor, ...senderId(p), checkSha: headSha, ...clicked } } };
   }
   if (p.action !== "rerequested") return { ignore: `${event}.${p.action} is not acted on` };
   if (event === "check_run" && !p.check_run?.name?.startsWith("sluice/"))
@@ -61,7 +61,17 @@ export function checkEventToJob(
   const run = event === "check_run" ? p.check_run : undefined;
   const madeBy = makerOf(run);
   const rerunOf = typeof run?.id === "number" ? { rerunOf: { checkRunId: run.id, ...(madeBy ? { madeBy } : {}) } } : {};
-  return disabled("plan", "a re-run of a Sluice check") ?? { job: { target, spec: { kind: "plan", trigger: "rerun", actor, ...rerunOf } } };
+  return (
+    disabled("plan", "a re-run of a Sluice check") ?? {
+      job: { target, spec: { kind: "plan", trigger: "rerun", actor, ...senderId(p), ...rerunOf } },
+    }
+  );
+}
+
+/** The clicking user's account id: server settings that name people compare it. */
+function senderId(p: Payload): { actorId?: number } {
+  const id = p.sender?.id;
+  return Number.isSafeInteger(id) ? { actorId: id } : {};
 }
 
 /** Sluice names each check run it makes after its job; GitHub sends clicks and re-runs only to its maker. */

@@ -32,17 +32,18 @@ export function pullRequestCommentToJob(p: Payload, actor: string, settings: Ing
     return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
   }
   if (cmd.kind === "help") return { job: { target, spec: { kind: "reply", body: "help", commentId, actor: by } } };
-  const spec = pullRequestCommandSpec(cmd, writtenComment(p, commentId, by), viaAtlantis, user?.id);
+  const spec = pullRequestCommandSpec(cmd, writtenComment(p, commentId, by), viaAtlantis);
   return spec ? { job: { target, spec } } : { ignore: "unknown command kind" };
 }
 
 /**
  * What every job a comment asks for carries of it: the line as typed, the comment, who wrote it
- * (`said`), and, for the kinds that compare it with when another's job ran, when it was written
+ * (`said`: their login and account id, which server settings naming people compare), and, for the kinds that compare it with when another's job ran, when it was written
  * (`dated`; absent from the payload, absent from the spec).
  */
 function writtenComment(p: Payload, commentId: number, actor: string) {
-  const said = { commandLine: commandLineOf(p.comment?.body), commentId, actor };
+  const id = p.comment?.user?.id;
+  const said = { commandLine: commandLineOf(p.comment?.body), commentId, actor, ...(Number.isSafeInteger(id) ? { actorId: id } : {}) };
   const commentAt = p.comment?.created_at;
   return { said, dated: { ...said, ...(commentAt ? { commentAt } : {}) } };
 }
@@ -50,7 +51,7 @@ function writtenComment(p: Payload, commentId: number, actor: string) {
 type Written = ReturnType<typeof writtenComment>;
 
 /** A pull request comment's command, help aside, as the job it asks for. */
-function pullRequestCommandSpec(cmd: Command, { said, dated }: Written, viaAtlantis: boolean, actorId?: number): JobSpec | undefined {
+function pullRequestCommandSpec(cmd: Command, { said, dated }: Written, viaAtlantis: boolean): JobSpec | undefined {
   switch (cmd.kind) {
     case "plan":
       return { kind: "plan", trigger: "comment", command: cmd, ...said, viaAtlantis };
@@ -70,7 +71,7 @@ function pullRequestCommandSpec(cmd: Command, { said, dated }: Written, viaAtlan
     }
     case "approve_policies":
       // Its id too: the head's pusher, heard by id, may comment under a login renamed since.
-      return { kind: "approve_policies", command: cmd, ...dated, ...(Number.isSafeInteger(actorId) ? { actorId } : {}), viaAtlantis };
+      return { kind: "approve_policies", command: cmd, ...dated, viaAtlantis };
     case "unlock":
       return { kind: "unlock", command: cmd, ...dated, viaAtlantis };
     default:

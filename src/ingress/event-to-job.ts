@@ -63,7 +63,8 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     if (p.action === "closed") {
       const merged = p.pull_request?.merged === true;
       const mergeSha = merged ? (p.pull_request?.merge_commit_sha ?? undefined) : undefined;
-      return { job: { target, spec: { kind: "cleanup", merged, mergeSha, actor } } };
+      const id = p.sender?.id;
+      return { job: { target, spec: { kind: "cleanup", merged, mergeSha, actor, ...(Number.isSafeInteger(id) ? { actorId: id } : {}) } } };
     }
     if (!p.action || !AUTOPLAN_ACTIONS.has(p.action)) return { ignore: `pull_request.${p.action} is not acted on` };
     const spec = headMovedSpec(p.pull_request?.draft === true, settings, actor);

@@ -87,6 +87,7 @@ export async function applyGatedProject(
           // A merge applies what its merger's PR was approved for; their permission was to merge.
           ...(await changeControlFacts(deps, ctx.vcs, settings.identityOf(project), {
             actor: spec.actor,
+            ...(spec.actorId !== undefined ? { actorId: spec.actorId } : {}),
             actions: merged ? [] : plan.summary.destroyPlan ? ["apply", "destroy"] : ["apply"],
             override: spec.command?.overrideWindow,
           })),

@@ -1,4 +1,5 @@
-import type { SpecOf } from "../model/job.js";
+import { actorOf, type SpecOf } from "../model/job.js";
+import { jobPeople, namesAccount } from "../policy/named-people.js";
 import type { JobContext } from "../job-context/job-context.js";
 import { repoFullName } from "../model/repo.js";
 import { escapeText } from "../render/escape-text.js";
@@ -18,7 +19,8 @@ export async function runAppliesJob(ctx: JobContext<SpecOf<"applies">>): Promise
     await ctx.reply(`**Sluice applies**\n\n${text}`);
     await vcs.react(job.target.repo, commentId, reaction).catch(() => undefined);
   };
-  const admin = deps.config.admins.some((a) => a.toLowerCase() === actor.toLowerCase());
+  // By account id: a login the admin gave up and someone else registered is not the admin.
+  const admin = await namesAccount(jobPeople(deps, vcs), deps.config.admins, actorOf(job.spec));
   if (!admin) {
     return reply(
       `Nothing changed: only this server's admins (server setting \`admins\`) may pause or resume applies, and @​${escapeText(actor)} is not one.`,

@@ -26,7 +26,15 @@ export async function runCleanupJob(ctx: JobContext<SpecOf<"cleanup">>): Promise
     // In a context of its own: its worktrees are released before the PR's are removed below.
     const applying = await openJobContext(job, deps, ctx.vcs);
     try {
-      await runApplyJob(narrowed(applying, { kind: "apply", trigger: "merge", actor: spec.actor, mergeSha: spec.mergeSha }));
+      await runApplyJob(
+        narrowed(applying, {
+          kind: "apply",
+          trigger: "merge",
+          actor: spec.actor,
+          ...(spec.actorId !== undefined ? { actorId: spec.actorId } : {}),
+          mergeSha: spec.mergeSha,
+        }),
+      );
     } finally {
       applying.close();
     }

@@ -31,13 +31,22 @@ export async function runPlanJob(ctx: PlanJob): Promise<void> {
     // The code planned is the author's, whoever pushed last: an author who may not plan gets no
     // autoplan, so a pull request of theirs holds no lock that another one would wait behind.
     // (A closed PR or a fork this server does not plan is told that, below.)
-    const author = await authorizeCommand(vcs, deps, { ...job, spec: { ...spec, actor: pr.author } }, "plan", deps.config.plan_permission);
+    const author = await authorizeCommand(
+      vcs,
+      deps,
+      { ...job, spec: { ...spec, actor: pr.author, actorId: pr.authorId } },
+      "plan",
+      deps.config.plan_permission,
+    );
     if (!author.allowed) return answer(AUTHOR_MAY_NOT_PLAN(author.reasons), "info");
   }
   // Whose permission a newer plan runs with: its commenter's, or for an autoplan its author's.
   const newer = await newerPlanJob(deps.store, job, async (other) => {
-    const actor = other.spec.trigger === "autoplan" ? pr.author : other.spec.actor;
-    return (await authorizeCommand(vcs, deps, { ...other, spec: { ...other.spec, actor } }, "plan", deps.config.plan_permission)).allowed;
+    const auto = other.spec.trigger === "autoplan";
+    const actor = auto ? pr.author : other.spec.actor;
+    const actorId = auto ? pr.authorId : other.spec.actorId;
+    return (await authorizeCommand(vcs, deps, { ...other, spec: { ...other.spec, actor, actorId } }, "plan", deps.config.plan_permission))
+      .allowed;
   });
   if (newer !== undefined) {
     if (spec.trigger === "autoplan") return;

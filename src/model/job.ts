@@ -14,6 +14,8 @@ export type JobSpec =
       commandLine?: string;
       commentId?: number;
       actor: string;
+      /** The GitHub account id of `actor` (the comment's writer, the clicking user, the signed-in console user): server settings that name people compare it. */
+      actorId?: number;
       /** Typed as `atlantis plan`: acted on only in repos configured with atlantis.yaml. */
       viaAtlantis?: boolean;
       /**
@@ -48,6 +50,7 @@ export type JobSpec =
       /** For comment applies: when the comment was written (GitHub's `created_at`). */
       commentAt?: string;
       actor: string;
+      actorId?: number;
       /** For merge-triggered applies: the merge commit. */
       mergeSha?: string;
       viaAtlantis?: boolean;
@@ -61,6 +64,7 @@ export type JobSpec =
       /** The comment's `created_at` (GitHub's): it settles no failed apply that ended after it was written. */
       commentAt?: string;
       actor: string;
+      actorId?: number;
       viaAtlantis?: boolean;
       /**
        * Set only by the console and the API for someone signed in without GitHub (SSO, an API
@@ -79,6 +83,7 @@ export type JobSpec =
       /** When the comment was written (GitHub's `created_at`), as an `/apply`'s. */
       commentAt?: string;
       actor: string;
+      actorId?: number;
       viaAtlantis?: boolean;
     }
   | {
@@ -92,6 +97,7 @@ export type JobSpec =
       commandLine?: string;
       commentId?: number;
       actor: string;
+      actorId?: number;
     }
   | {
       /** `/drift pause -p X -- reason` and `/drift resume -p X`: stop and restart reconciling one project. */
@@ -107,6 +113,7 @@ export type JobSpec =
       /** A console resume: the pause its page showed (its `createdAt`); one set after it is not lifted. */
       pausedShownAt?: string;
       actor: string;
+      actorId?: number;
       /** As `unlock`'s: the permission the console's role gives someone signed in without GitHub. */
       grant?: Permission;
       /** As `unlock`'s: the console or the API, as the audit names the way in. */
@@ -116,6 +123,7 @@ export type JobSpec =
       /** The default branch moved: the repo's drift schedules follow its config. */
       kind: "drift-schedule-sync";
       actor: string;
+      actorId?: number;
     }
   | LegacyDriftSpec
   | {
@@ -127,6 +135,7 @@ export type JobSpec =
       /** When the comment was written (GitHub's `created_at`): a plan made after it by another was never seen. */
       commentAt?: string;
       actor: string;
+      actorId?: number;
     }
   | {
       kind: "approve_policies";
@@ -150,6 +159,7 @@ export type JobSpec =
       /** The PRs in the group, from its branch name; the job's target PR is the first. */
       pulls: number[];
       actor: string;
+      actorId?: number;
     }
   | {
       /**
@@ -168,6 +178,7 @@ export type JobSpec =
       commandLine?: string;
       commentId?: number;
       actor: string;
+      actorId?: number;
       /** Set only by the console and the API (a destroy): the permission an SSO role or API token gives, as for an unlock. */
       grant?: Permission;
       /** The console or the API that asked (a destroy): its asker is checked and acts, as a comment's would. */
@@ -183,6 +194,7 @@ export type JobSpec =
       project?: string;
       reason?: string;
       actor: string;
+      actorId?: number;
     }
   | {
       kind: "applies";
@@ -192,10 +204,11 @@ export type JobSpec =
       /** When the comment was written (GitHub's `created_at`): a resume older than the pause lifts nothing. */
       commentAt?: string;
       actor: string;
+      actorId?: number;
     }
   | { kind: "reply"; body: "help" | "invalid"; reason?: string; commentId: number; actor: string }
   /** A PR closed (merged or not), or (`driftIssue`) a drift issue closed by hand: its target `pr` is the issue's number. */
-  | { kind: "cleanup"; merged: boolean; mergeSha?: string; actor: string; driftIssue?: boolean }
+  | { kind: "cleanup"; merged: boolean; mergeSha?: string; actor: string; actorId?: number; driftIssue?: boolean }
   /**
    * Sluice holds something of this pull request (a lock): is it still open on GitHub? A PR found
    * closed gets what its lost `closed` event would have done, never the apply on merge.
@@ -247,3 +260,12 @@ export type SpecOf<K extends JobSpec["kind"]> = Extract<JobSpec, { kind: K }>;
 
 /** A job whose spec is known to be `S`. */
 export type JobWith<S extends JobSpec> = Omit<Job, "spec"> & { spec: S };
+
+/**
+ * The account id of whoever asked for the job (the comment's writer, the clicking user, the merger,
+ * the signed-in console user), as GitHub sent it: what server settings that name people compare.
+ */
+export function actorOf(spec: JobSpec): { login: string; id?: number } {
+  const id = "actorId" in spec ? spec.actorId : undefined;
+  return { login: spec.actor, ...(Number.isSafeInteger(id) ? { id } : {}) };
+}

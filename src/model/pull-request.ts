@@ -5,6 +5,8 @@ export interface PullRequestInfo {
   merged: boolean;
   draft: boolean;
   author: string;
+  /** The author's GitHub account id (server settings that name people compare it). */
+  authorId?: number;
   headSha: string;
   headRef: string;
   /** full_name of the repo the head branch lives in: differs from the base repo for forks. */

@@ -24,6 +24,7 @@ import { apiTokenMethods } from "./api-tokens.js";
 import { stateHoldMethods } from "./state-holds.js";
 import { headPushMethods } from "./head-pushes.js";
 import { repositoryMoveMethods } from "./repository-moves.js";
+import { personPinMethods } from "./person-pins.js";
 import type { StoreDriver } from "./store-driver.js";
 import type { Store } from "./store.js";
 
@@ -55,6 +56,7 @@ export function sqlStore(driver: StoreDriver): Store {
     ...previewMethods(driver.db),
     ...scheduledDestroyAttemptMethods(driver.db),
     ...healRefusalMethods(driver.db),
+    ...personPinMethods(driver.db),
     runExclusive: driver.runExclusive,
     ...(driver.watchNewJobs ? { watchNewJobs: driver.watchNewJobs } : {}),
     ...(driver.anyOrphans ? { anyOrphans: driver.anyOrphans } : {}),

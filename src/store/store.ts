@@ -3,6 +3,7 @@ import type { DriftCheck, DriftPause, DriftSchedule } from "../model/drift.js";
 import type { AuditOutboxStore } from "./audit-outbox-store.js";
 import type { DriftIssue, DriftIssuePatch, NewDriftIssue } from "../model/drift-issue.js";
 import type { ConsoleStore } from "./console-store.js";
+import type { PersonPinStore } from "../model/person.js";
 import type { PolicyStore } from "./policy-store.js";
 import type { PreviewStore } from "./preview-store.js";
 import type { ResultStore } from "./result-store.js";
@@ -54,7 +55,8 @@ export interface Store
     RepoMoveStore,
     PreviewStore,
     ScheduledDestroyAttemptStore,
-    HealRefusalStore {
+    HealRefusalStore,
+    PersonPinStore {
   /**
    * Records the delivery; enqueues the job unless the delivery id, or one of `alsoKeys` (e.g. the
    * comment a command came from), was seen before. All keys are recorded in one transaction.

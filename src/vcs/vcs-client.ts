@@ -140,6 +140,8 @@ export interface VcsClient {
   ): Promise<void>;
   /** An active member of the team `org/teamSlug`, directly or through a child team (GitHub counts both). */
   teamMember(org: string, teamSlug: string, user: string): Promise<boolean>;
+  /** The id of the account that has this login now (`GET /users/{username}`); undefined when none has it. */
+  userId(login: string): Promise<number | undefined>;
   /** Open pull requests whose head is this commit (for events that name a commit, not a PR). */
   pullRequestsOfCommit(repo: RepoRef, sha: string): Promise<number[]>;
   /** A short-lived installation token for git over HTTPS. */

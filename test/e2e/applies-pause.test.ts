@@ -6,8 +6,8 @@ type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ serverConfig: "apply_requirements: []\nadmins: [alice]\n" });
-  for (const u of ["alice", "bob"]) h.sim.addUser(u);
+  h = await startHarness({ serverConfig: "apply_requirements: []\nadmins: [alice, carol]\n" });
+  for (const u of ["alice", "bob", "carol"]) h.sim.addUser(u);
 });
 afterAll(async () => {
   await h?.stop();
@@ -61,5 +61,20 @@ describe("/applies pause|resume: the global apply lock from a comment", () => {
     expect(await stateResources(state)).toEqual([]);
     expect(await say(repo, issue.number, "alice", "sluice applies resume")).toContain("Applies are resumed");
     expect(await say(repo, pr.number, "bob", "/apply")).toMatch(/✅ applied/);
+  }, 180_000);
+
+  it("attack: an admin renames, another account registers the freed login and comments /applies: refused; the admin under the new login is obeyed", async () => {
+    const repo = await h.sim.createRepo({ owner: "acme", name: "renamed", files: { "net/main.tf": "" } });
+    const issue = h.sim.openIssue(repo, { title: "brake", author: "carol" });
+    // Control: the admin as configured (Sluice resolves the login to carol's account here).
+    expect(await say(repo, issue.number, "carol", "/applies pause -- before the rename")).toContain("Applies are paused");
+
+    h.sim.renameUser("carol", "carol-renamed");
+    h.sim.addUser("carol"); // another account takes the login carol gave up
+    const squatter = await say(repo, issue.number, "carol", "/applies resume");
+    expect(squatter).toContain("only this server's admins");
+
+    // The admin's account under its new login is still the admin.
+    expect(await say(repo, issue.number, "carol-renamed", "/applies resume")).toContain("Applies are resumed");
   }, 180_000);
 });

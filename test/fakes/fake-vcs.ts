@@ -50,6 +50,13 @@ export function fakePullRequest(over: Partial<PullRequestInfo> = {}): PullReques
  * reviews, check runs and pull requests from what the test configured. Unknown users have no
  * access ("none"), as on GitHub.
  */
+/** The account id a fake login has unless a test says otherwise (stable, distinct per login). */
+export function fakeUserId(login: string): number {
+  let h = 7;
+  for (const c of login.toLowerCase()) h = (h * 31 + c.charCodeAt(0)) % 1_000_000_007;
+  return h + 1;
+}
+
 export class FakeVcs implements VcsClient {
   readonly comments: FakeComment[] = [];
   readonly checks: FakeCheck[] = [];
@@ -58,6 +65,8 @@ export class FakeVcs implements VcsClient {
   readonly permissions = new Map<string, Permission>();
   /** Active members by `org/team` (nested teams already flattened, as GitHub answers). */
   readonly teams = new Map<string, string[]>();
+  /** Accounts by login (lower-cased): a login not set here is its own account, `fakeUserId(login)`. */
+  readonly userIds = new Map<string, number | undefined>();
   readonly reviewsOf = new Map<number, Review[]>();
   /** What holds a blocked PR (its review decision and head's rollup); none: nothing at all. */
   readonly mergeBlockersOf = new Map<number, MergeBlockers>();
@@ -168,6 +177,11 @@ export class FakeVcs implements VcsClient {
 
   async teamMember(org: string, teamSlug: string, user: string): Promise<boolean> {
     return (this.teams.get(`${org}/${teamSlug}`) ?? []).some((u) => u.toLowerCase() === user.toLowerCase());
+  }
+
+  async userId(login: string): Promise<number | undefined> {
+    const key = login.toLowerCase();
+    return this.userIds.has(key) ? this.userIds.get(key) : fakeUserId(login);
   }
 
   async pullRequestsOfCommit(_repo: RepoRef, sha: string): Promise<number[]> {

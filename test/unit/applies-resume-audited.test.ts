@@ -7,6 +7,7 @@ import { runJob } from "../../src/jobs/run-job.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
 import { fakeJobDeps } from "../fakes/fake-job-deps.js";
 import { runningJob, writtenAt } from "../fakes/fake-jobs.js";
+import { fakeUserId } from "../fakes/fake-vcs.js";
 
 // A resume lifts the pause it saw in one conditional step, then reads what is left. Another
 // replica's pause landing right after that step (a trigger of the real SQLite file stands in for
@@ -19,7 +20,14 @@ afterEach(async () => {
 });
 
 const resume = (commentAt: string) =>
-  runningJob({ kind: "applies", command: { kind: "applies", action: "resume" }, commentId: 77, actor: "root", ...writtenAt(commentAt) });
+  runningJob({
+    kind: "applies",
+    command: { kind: "applies", action: "resume" },
+    commentId: 77,
+    actor: "root",
+    actorId: fakeUserId("root"),
+    ...writtenAt(commentAt),
+  });
 
 async function withStore() {
   dir = await mkdtemp(join(tmpdir(), "sluice-resume-audit-"));

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { runJob } from "../../src/jobs/run-job.js";
 import { fakeJobDeps } from "../fakes/fake-job-deps.js";
 import { runningJob, writtenAt } from "../fakes/fake-jobs.js";
+import { fakeUserId } from "../fakes/fake-vcs.js";
 
 let nextComment = 1;
 /** `/applies resume|pause` by `actor`, stored now, its comment written at `commentAt`. */
@@ -11,6 +12,7 @@ const appliesJob = (action: "pause" | "resume", actor: string, commentAt?: strin
     command: { kind: "applies", action, ...(action === "pause" ? { reason: "late pause" } : {}) },
     commentId: 1000 + nextComment++,
     actor,
+    actorId: fakeUserId(actor),
     ...writtenAt(commentAt),
   });
 

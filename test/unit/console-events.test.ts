@@ -107,7 +107,8 @@ describe("repo access cache", () => {
     let fail = false;
     const port: SignInPort = {
       authorizeUrl: () => "",
-      signIn: async () => ({ login: "x", token: "t" }),
+      signIn: async () => ({ login: "x", id: 1, token: "t" }),
+      userId: async () => undefined,
       async repos() {
         calls++;
         if (fail) throw new Error("GitHub down");

@@ -13,6 +13,8 @@ import type { Project } from "../../src/model/project.js";
 import { projectView, renderSection } from "../../src/render/project-view.js";
 import type { PlanSummary } from "../../src/model/plan-summary.js";
 import { isAgent } from "../../src/policy/is-agent.js";
+import { fakePeople } from "../fakes/fake-people.js";
+import { fakeUserId } from "../fakes/fake-vcs.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/terraform-plans/", import.meta.url));
 
@@ -277,15 +279,21 @@ describe("gathering the plan rules' facts", () => {
   };
 
   it("owners are the named users and members of the named teams, never an agent", async () => {
+    const people = fakePeople();
     const owner = async (actor: string, rulesOwners = ["root", "acme/dba", "dba[bot]"]) =>
       (
-        await planRuleFacts(vcs({ "acme/dba": ["dora", "dba[bot]"] }), {
-          ...base,
-          rules: { protect: [], owners: rulesOwners },
-          summary: fixture("tf111_changes"),
-          actor,
-          override: { reason: "r" },
-        })
+        await planRuleFacts(
+          vcs({ "acme/dba": ["dora", "dba[bot]"] }),
+          {
+            ...base,
+            rules: { protect: [], owners: rulesOwners },
+            summary: fixture("tf111_changes"),
+            actor,
+            actorId: fakeUserId(actor),
+            override: { reason: "r" },
+          },
+          people,
+        )
       ).overrideProtect?.owner;
     expect(await owner("root")).toBe(true);
     expect(await owner("dora")).toBe(true);
@@ -293,24 +301,85 @@ describe("gathering the plan rules' facts", () => {
     expect(await owner("dba[bot]")).toBe(false);
   });
 
-  it("a destroy rule counts only its teams' approvers, and its window is the project's whatever its repository", async () => {
-    const facts = await planRuleFacts(vcs({ "acme/sre": ["carol"] }), {
-      ...base,
-      rules: {
-        protect: [],
-        owners: [],
-        destroy: { approvals: 1, teams: ["acme/sre"], window: { deny: "* * * * *", duration: 3600e3, timezone: "Etc/UTC" }, source: "s" },
+  it("attack: a named owner renames and another account takes the login: it is no owner; the owner under the new login is (control)", async () => {
+    const people = fakePeople();
+    const owner = async (actor: string, actorId: number) =>
+      (
+        await planRuleFacts(
+          vcs({}),
+          {
+            ...base,
+            rules: { protect: [], owners: ["root"] },
+            summary: fixture("tf111_changes"),
+            actor,
+            actorId,
+            override: { reason: "r" },
+          },
+          people,
+        )
+      ).overrideProtect?.owner;
+    const rootAccount = fakeUserId("root");
+    expect(await owner("root", rootAccount)).toBe(true); // resolved and pinned here
+    // root renames to root-2; a new account registers "root" (GitHub now answers it for the login).
+    const squatter = rootAccount + 1;
+    const renamed = fakePeople(new Map([["root", squatter]]));
+    renamed.store = people.store;
+    const again = async (actor: string, actorId: number) =>
+      (
+        await planRuleFacts(
+          vcs({}),
+          {
+            ...base,
+            rules: { protect: [], owners: ["root"] },
+            summary: fixture("tf111_changes"),
+            actor,
+            actorId,
+            override: { reason: "r" },
+          },
+          renamed,
+        )
+      ).overrideProtect?.owner;
+    expect(await again("root", squatter)).toBe(false);
+    expect(renamed.logged.join("\n")).toContain(`the login root is now account ${squatter}, not account ${rootAccount}`);
+    expect(await again("root-2", rootAccount)).toBe(true);
+    // Named by id, the setting trusts that account whatever its login (the new holder, here).
+    const byId = await planRuleFacts(
+      vcs({}),
+      {
+        ...base,
+        rules: { protect: [], owners: [`root#${squatter}`] },
+        summary: fixture("tf111_changes"),
+        actor: "root",
+        actorId: squatter,
+        override: { reason: "r" },
       },
-      summary: destroyPlan,
-      actor: "bob",
-      approvers: ["carol", "dan"],
-    });
+      renamed,
+    );
+    expect(byId.overrideProtect?.owner).toBe(true);
+  });
+
+  it("a destroy rule counts only its teams' approvers, and its window is the project's whatever its repository", async () => {
+    const facts = await planRuleFacts(
+      vcs({ "acme/sre": ["carol"] }),
+      {
+        ...base,
+        rules: {
+          protect: [],
+          owners: [],
+          destroy: { approvals: 1, teams: ["acme/sre"], window: { deny: "* * * * *", duration: 3600e3, timezone: "Etc/UTC" }, source: "s" },
+        },
+        summary: destroyPlan,
+        actor: "bob",
+        approvers: ["carol", "dan"],
+      },
+      fakePeople(),
+    );
     expect(facts.destroy?.approvers).toEqual(["carol"]);
     expect(facts.destroy?.window).toMatchObject({ open: false, why: expect.stringContaining("a deny window (`* * * * *`") });
   });
 
   it("a plan without a summary is unreadable (rules fail closed)", async () => {
-    const facts = await planRuleFacts(vcs({}), { ...base, summary: undefined, actor: "bob" });
+    const facts = await planRuleFacts(vcs({}), { ...base, summary: undefined, actor: "bob" }, fakePeople());
     expect(facts.content).toEqual({ unreadable: "the saved plan has no summary to read" });
   });
 

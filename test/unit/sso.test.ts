@@ -271,7 +271,7 @@ describe("a job queued for someone signed in without GitHub", () => {
       return "none" as const;
     },
   } as unknown as VcsClient;
-  const deps = { config: { apply_users: [], apply_teams: [] } } as unknown as Pick<JobDeps, "config">;
+  const deps = { config: { apply_users: [], apply_teams: [] } } as unknown as Pick<JobDeps, "config" | "store" | "log">;
 
   it("is decided with the permission the console granted, not GitHub's answer (control: without a grant GitHub decides)", async () => {
     expect((await authorizeCommand(vcs, deps, job("write"), "unlock", "write")).allowed).toBe(true);

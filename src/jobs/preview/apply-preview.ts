@@ -1,3 +1,4 @@
+import { jobPeople } from "../../policy/named-people.js";
 import type { GateFacts } from "../../gate/gate-facts.js";
 import { createProjectRunner } from "../../tool-runs/project-runner.js";
 import { passGate } from "../../gate/pass-gate.js";
@@ -74,15 +75,19 @@ export async function applyPreview(
     },
     lock: { road: "drift", heldByPr: lock && lock.pr !== preview.pr ? lock.pr : undefined },
     policies: await planPolicyFact(deps, vcs, { repo: name, pr: preview.pr, planHash: plan.planHash, runner: project.runner }),
-    planRules: await planRuleFacts(vcs, {
-      repo: name,
-      project: project.name,
-      rules: settings.planRulesFor(project),
-      summary: plan.summary,
-      runner: project.runner,
-      actor: ctx.actor,
-      agents: deps.config.agents,
-    }),
+    planRules: await planRuleFacts(
+      vcs,
+      {
+        repo: name,
+        project: project.name,
+        rules: settings.planRulesFor(project),
+        summary: plan.summary,
+        runner: project.runner,
+        actor: ctx.actor,
+        agents: deps.config.agents,
+      },
+      jobPeople(deps, vcs),
+    ),
     agents: agentFacts(deps.config, ctx.actor, [pull?.author]),
   };
   const decision = await passGate(deps.store, facts);

@@ -22,7 +22,7 @@ export type PreviewPeople = { ok: true; actor: string; allowed: Decision } | { o
  */
 export async function previewPeople(
   vcs: VcsClient,
-  deps: Pick<JobDeps, "config" | "store">,
+  deps: Pick<JobDeps, "config" | "store" | "log">,
   job: Job,
   pr: PullRequestInfo,
   /** The commenter's decision, when a command asked (already said on the PR when refused). */
@@ -35,7 +35,12 @@ export async function previewPeople(
     };
   }
   const actor = queuedBySluice(job) ? await pusherOrAuthor(deps, vcs, job, pr) : job.spec.actor;
-  const as = (login: string) => ({ ...job, spec: { ...job.spec, actor: login, grant: undefined } }) as Job;
+  // Another login is another account: its id is the author's when it is the author, else unknown.
+  const as = (login: string) =>
+    ({
+      ...job,
+      spec: { ...job.spec, actor: login, actorId: login === pr.author ? pr.authorId : undefined, grant: undefined },
+    }) as Job;
   const asker = byCommand ?? (await authorizeCommand(vcs, deps, actor === job.spec.actor ? job : as(actor), "preview", "write"));
   const author =
     pr.author.toLowerCase() === actor.toLowerCase() ? asker : await authorizeCommand(vcs, deps, as(pr.author), "preview", "write");

@@ -2,7 +2,12 @@ import type { VcsClient } from "../vcs-client.js";
 import { type GitHubCalls, notFoundAs } from "./github-calls.js";
 
 /** Who may do what: a user's permission on a repository, their team memberships, and the installation's own token. */
-export function gitHubAccess({ octokit, request, retry, ids }: GitHubCalls): Pick<VcsClient, "permissionOf" | "teamMember" | "cloneToken"> {
+export function gitHubAccess({
+  octokit,
+  request,
+  retry,
+  ids,
+}: GitHubCalls): Pick<VcsClient, "permissionOf" | "teamMember" | "userId" | "cloneToken"> {
   return {
     async permissionOf(repo, user) {
       const answer = await retry(`reading the permission of ${user}`, () =>
@@ -23,6 +28,12 @@ export function gitHubAccess({ octokit, request, retry, ids }: GitHubCalls): Pic
       ).catch(notFoundAs(undefined));
       // No membership at all (404), or "pending", an invitation not yet accepted: not a member.
       return membership?.data.state === "active";
+    },
+    async userId(login) {
+      const answer = await retry(`reading the account of ${login}`, () =>
+        octokit.rest.users.getByUsername({ username: login, request: request() }),
+      ).catch(notFoundAs(undefined));
+      return answer?.data.id;
     },
     async cloneToken() {
       const auth = (await retry("minting an installation token", () =>

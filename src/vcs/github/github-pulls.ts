@@ -21,6 +21,7 @@ export function gitHubPulls(calls: GitHubCalls): Pick<VcsClient, "pullRequest" |
         merged: data.merged === true,
         draft: data.draft === true,
         author: data.user?.login ?? "",
+        ...(typeof data.user?.id === "number" ? { authorId: data.user.id } : {}),
         headSha: data.head.sha,
         headRef: data.head.ref,
         headRepo: data.head.repo?.full_name ?? "",

@@ -51,7 +51,13 @@ export function createGitHubSignIn(opts: GitHubSignInOptions): SignInPort {
     async signIn(code, state, redirectUrl) {
       const { authentication } = await app.createToken({ code, state, redirectUrl });
       const { data } = await userOctokit(authentication.token).rest.users.getAuthenticated().catch(expiredOr);
-      return { login: data.login, token: authentication.token, expiresAt: authentication.expiresAt };
+      return { login: data.login, id: data.id, token: authentication.token, expiresAt: authentication.expiresAt };
+    },
+    async userId(token, login) {
+      const answer = await userOctokit(token)
+        .rest.users.getByUsername({ username: login })
+        .catch((e: unknown) => ((e as { status?: number }).status === 404 ? undefined : expiredOr(e)));
+      return answer?.data.id;
     },
     async repos(token) {
       const octokit = userOctokit(token);

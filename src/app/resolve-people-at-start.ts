@@ -1,0 +1,51 @@
+import { pinnedAccounts, type PeopleDeps } from "../policy/named-people.js";
+import type { ServerConfig } from "../config/server-config.js";
+import { personOf } from "../model/person.js";
+import { errorMessage } from "../util/errors.js";
+
+/** The logins (lower-cased) that server settings naming people name without an account id, `repos:` entries included. */
+export function configuredLogins(config: ServerConfig): string[] {
+  const settings = [config, ...config.repoRules.map((r) => r.settings as Partial<ServerConfig>)];
+  const entries = settings.flatMap((c) => [...(c.admins ?? []), ...(c.apply_users ?? []), ...(c.protect_owners ?? [])]);
+  const logins = entries.map(personOf).flatMap((p) => (p && p.id === undefined ? [p.login.toLowerCase()] : []));
+  return [...new Set(logins)];
+}
+
+/**
+ * At start, and again every `retryMs` until each is resolved: each login the server config names
+ * is pinned to the account that has it (the first answer stays for good), and the operator is told
+ * of every login that now names another account than its pin, or none. Comparisons never wait for
+ * this: a login not pinned yet is resolved at its first use, and grants nothing while GitHub cannot
+ * say. Returns the stop.
+ */
+export function startPeopleResolution(deps: PeopleDeps & { logins: readonly string[]; retryMs: number }): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const round = async () => {
+    const pins = await pinnedAccounts(deps, deps.logins);
+    for (const [login, pin] of pins) {
+      const now = await deps.userId(login).catch((e: unknown) => {
+        deps.log.warn({ login, err: errorMessage(e) }, `could not ask GitHub who has the login ${login} now`);
+        return pin.id;
+      });
+      if (now === undefined)
+        deps.log.warn(
+          { login, pinnedId: pin.id },
+          `the server config names ${login}, and no GitHub account has that login now (renamed?): its account ${pin.id} keeps what the setting grants; write its new login, or ${login}#${pin.id}`,
+        );
+      else if (now !== pin.id)
+        deps.log.error(
+          { login, pinnedId: pin.id, accountId: now },
+          `the server config's login ${login} now belongs to GitHub account ${now}, not account ${pin.id} it named when Sluice resolved it (${pin.at}): account ${now} gets nothing from it; account ${pin.id} keeps it under its new login. Write the login as ${login}#${now} to trust the new account, or name the old one's new login`,
+        );
+    }
+    const missing = deps.logins.filter((l) => !pins.has(l));
+    if (missing.length > 0 && !stopped) timer = setTimeout(() => void round().catch(failed), deps.retryMs).unref();
+  };
+  const failed = (e: unknown) => deps.log.error({ err: errorMessage(e) }, "could not resolve the server config's logins");
+  if (deps.logins.length > 0) void round().catch(failed);
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}
