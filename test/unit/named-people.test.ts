@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { configuredLogins, startPeopleResolution } from "../../src/app/resolve-people-at-start.js";
+import { parseServerConfig } from "../../src/config/server-config.js";
+import { personOf } from "../../src/model/person.js";
+import { namesAccount, type PeopleDeps } from "../../src/policy/named-people.js";
+import { memoryPins } from "../fakes/fake-people.js";
+import { fakeJobDeps } from "../fakes/fake-job-deps.js";
+
+const logOf = () => {
+  const lines: string[] = [];
+  return { lines, log: { warn: (_o: object, m: string) => void lines.push(m), error: (_o: object, m: string) => void lines.push(m) } };
+};
+
+const until = async (ok: () => boolean) => {
+  while (!ok()) await new Promise((r) => setTimeout(r, 5));
+};
+
+describe("people a server setting names", () => {
+  it("a login, @login, login#id; a team is no person", () => {
+    expect(personOf("alice")).toEqual({ login: "alice" });
+    expect(personOf("@alice")).toEqual({ login: "alice" });
+    expect(personOf("alice#42")).toEqual({ login: "alice", id: 42 });
+    expect(personOf("acme/dba")).toBeUndefined();
+  });
+
+  it("GitHub down: the login grants nothing, says why, and is asked again at the next use (control: then it is pinned and grants)", async () => {
+    const { lines, log } = logOf();
+    let down = true;
+    const deps: PeopleDeps = {
+      store: memoryPins(),
+      userId: async () => {
+        if (down) throw new Error("GitHub is down");
+        return 7;
+      },
+      log,
+    };
+    expect(await namesAccount(deps, ["alice"], { login: "alice", id: 7 })).toBe(false);
+    expect(lines.join("\n")).toContain("could not resolve the server config's login alice");
+    down = false;
+    expect(await namesAccount(deps, ["alice"], { login: "alice", id: 7 })).toBe(true);
+  });
+
+  it("an actor without an account id (a job of an older version) is no one's, even under a named login", async () => {
+    const deps: PeopleDeps = { store: memoryPins(), userId: async () => 7, log: logOf().log };
+    expect(await namesAccount(deps, ["alice"], { login: "alice" })).toBe(false);
+    expect(await namesAccount(deps, ["alice#7"], { login: "alice" })).toBe(false);
+  });
+
+  it("at start: pins every configured login, retries those GitHub could not answer, and tells of a login now another account's", async () => {
+    const config = parseServerConfig(
+      'admins: [root, "pinned#9"]\napply_users: [ci-owner]\nprotect_owners: [dba, acme/dba]\nrepos: ["acme/*", {id: "acme/x", apply_users: [x-owner]}]\n',
+      "test",
+    );
+    expect(configuredLogins(config).sort()).toEqual(["ci-owner", "dba", "root", "x-owner"]);
+
+    const { lines, log } = logOf();
+    const store = memoryPins();
+    await store.pinPerson("root", 1); // resolved by an earlier start: root was account 1
+    let asked = 0;
+    const accounts: Record<string, number> = { root: 2, dba: 3, "ci-owner": 4, "x-owner": 5 }; // root changed hands
+    const stop = startPeopleResolution({
+      store,
+      log,
+      logins: configuredLogins(config),
+      retryMs: 1,
+      userId: async (login) => {
+        if (login === "dba" && asked++ === 0) throw new Error("GitHub is down");
+        return accounts[login];
+      },
+    });
+    await until(() => store.pins.has("dba"));
+    stop();
+    expect(store.pins.get("root")?.id).toBe(1);
+    expect([...store.pins.keys()].sort()).toEqual(["ci-owner", "dba", "root", "x-owner"]);
+    expect(lines.join("\n")).toContain("the server config's login root now belongs to GitHub account 2, not account 1");
+    expect(lines.join("\n")).toContain("could not resolve the server config's login dba");
+  });
+
+  it("the store keeps the first account a login was pinned to, whatever GitHub answers later", async () => {
+    const { store } = await fakeJobDeps({});
+    expect(await store.pinPerson("Root", 1)).toMatchObject({ login: "root", id: 1 });
+    expect(await store.pinPerson("root", 2)).toMatchObject({ login: "root", id: 1 });
+    await store.pinPerson("dba", 3);
+    const pins = await store.personPins(["ROOT", "dba", "nobody"]);
+    expect([...pins.entries()].map(([k, p]) => [k, p.id])).toEqual([
+      ["root", 1],
+      ["dba", 3],
+    ]);
+  });
+});
