@@ -132,6 +132,60 @@ describe("eventToJob and server-side switches", () => {
   });
 });
 
+describe("eventToJob: who asked, by account id (server settings that name people compare it, not the login)", () => {
+  const withId = (body: string, issue: object = { number: 7, pull_request: {} }) => {
+    const p = comment(body);
+    return { ...p, issue, comment: { ...p.comment, user: { ...p.comment.user, id: 42 } } };
+  };
+  const specOf = (d: ReturnType<typeof eventToJob>) => ("job" in d ? d.job.spec : undefined);
+  const settings: IngressSettings = { autoplanDrafts: false };
+
+  it("a comment's command carries its writer's id: /apply, /applies, /unlock, /drift, /plan", () => {
+    for (const [body, kind] of [
+      ["/apply --override-window -- hotfix", "apply"],
+      ["/applies pause", "applies"],
+      ["/unlock", "unlock"],
+      ["/drift", "drift-check"],
+      ["/plan", "plan"],
+    ] as const)
+      expect(specOf(eventToJob("issue_comment", withId(body), settings))).toMatchObject({ kind, actor: "bob", actorId: 42 });
+    // On a plain issue too: `/applies` from anywhere.
+    expect(specOf(eventToJob("issue_comment", withId("/applies resume", { number: 3 }), settings))).toMatchObject({
+      kind: "applies",
+      actorId: 42,
+    });
+    // Control: a payload without the id gives none (never a guess from the login).
+    expect(specOf(eventToJob("issue_comment", comment("/applies pause"), settings))).not.toHaveProperty("actorId");
+  });
+
+  it("the Apply button carries the clicking user's id, and a merge its merger's", () => {
+    const click = {
+      action: "requested_action",
+      installation: { id: 1 },
+      repository: { id: 5, owner: { login: "acme" }, name: "infra", clone_url: "http://git/acme/infra.git" },
+      sender: { login: "bob", id: 42, type: "User" },
+      check_run: {
+        id: 1,
+        name: "sluice/plan",
+        head_sha: "abc",
+        completed_at: "2026-11-26T10:00:00Z",
+        conclusion: "success",
+        pull_requests: [{ number: 7 }],
+      },
+      requested_action: { identifier: "apply" },
+    };
+    expect(specOf(eventToJob("check_run", click, settings))).toMatchObject({ kind: "apply", trigger: "button", actorId: 42 });
+    const merged = {
+      action: "closed",
+      installation: { id: 1 },
+      repository: { owner: { login: "acme" }, name: "infra", clone_url: "http://git/acme/infra.git" },
+      sender: { login: "bob", id: 42, type: "User" },
+      pull_request: { number: 7, merged: true, merge_commit_sha: "def", head: { sha: "abc" } },
+    };
+    expect(specOf(eventToJob("pull_request", merged, settings))).toMatchObject({ kind: "cleanup", merged: true, actorId: 42 });
+  });
+});
+
 describe("eventToJob and drift issues closed by hand", () => {
   const closed = (labels: string[], action = "closed") => ({
     action,
