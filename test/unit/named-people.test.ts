@@ -5,6 +5,9 @@ import { personOf } from "../../src/model/person.js";
 import { namesAccount, type PeopleDeps } from "../../src/policy/named-people.js";
 import { memoryPins } from "../fakes/fake-people.js";
 import { fakeJobDeps } from "../fakes/fake-job-deps.js";
+import { runningJob } from "../fakes/fake-jobs.js";
+import { fakeUserId } from "../fakes/fake-vcs.js";
+import { authorizeCommand } from "../../src/authorization/authorize-command.js";
 
 const logOf = () => {
   const lines: string[] = [];
@@ -86,5 +89,21 @@ describe("people a server setting names", () => {
       ["root", 1],
       ["dba", 3],
     ]);
+  });
+});
+
+describe("apply_users by account id", () => {
+  it("attack: an apply user renames and another account takes the login: refused; the apply user under the new login is allowed (control)", async () => {
+    const deps = await fakeJobDeps({ serverConfig: "apply_users: [dev]\n" });
+    const unlock = (actor: string, actorId?: number) =>
+      runningJob({ kind: "unlock", command: { kind: "unlock", filter: {} }, actor, ...(actorId !== undefined ? { actorId } : {}) });
+    const dev = fakeUserId("dev");
+    // dev has no write access: only the server's apply_users let them.
+    expect((await authorizeCommand(deps.vcs, deps, unlock("dev", dev), "unlock", "write")).allowed).toBe(true);
+    deps.vcs.userIds.set("dev", dev + 1); // dev renamed to dev-2; another account registered "dev"
+    expect((await authorizeCommand(deps.vcs, deps, unlock("dev", dev + 1), "unlock", "write")).allowed).toBe(false);
+    expect((await authorizeCommand(deps.vcs, deps, unlock("dev-2", dev), "unlock", "write")).allowed).toBe(true);
+    // A job without the asker's id (queued by an older version) is no one's.
+    expect((await authorizeCommand(deps.vcs, deps, unlock("dev"), "unlock", "write")).allowed).toBe(false);
   });
 });
