@@ -92,6 +92,10 @@ export function consoleViewers(
     }
   }
 
+  // A login no account has (or GitHub down) is asked about once a minute, not on every page.
+  const lastAsked = new Map<string, number>();
+  const RESOLVE_AGAIN_MS = 60_000;
+
   /**
    * A server admin, by account id: a login an admin gave up and someone else registered is not
    * them. A login never resolved is resolved with the viewer's own token (GitHub answers anyone).
@@ -99,7 +103,17 @@ export function consoleViewers(
   async function isAdmin(token: string, who: { login: string; id: number }): Promise<boolean> {
     const { signIn } = deps;
     if (!signIn) return false;
-    return namesAccount({ store, log: deps.log, userId: (login) => signIn.userId(token, login) }, deps.config.admins, who);
+    let asked = false;
+    const userId = async (login: string) => {
+      const at = lastAsked.get(login);
+      if (at !== undefined && Date.now() - at < RESOLVE_AGAIN_MS) return undefined;
+      lastAsked.set(login, Date.now());
+      asked = true;
+      return signIn.userId(token, login);
+    };
+    // "No account has that login" is said when GitHub was asked, not on every page in between.
+    const log = { warn: (o: object, m: string) => void (asked && deps.log.warn(o, m)), error: deps.log.error };
+    return namesAccount({ store, log, userId }, deps.config.admins, who);
   }
 
   /**
