@@ -16,6 +16,7 @@ import { parsePlanJson } from "./parse-plan-json.js";
 import { shownPlanDisagrees } from "./plan-file-mismatch.js";
 import { detailsRedactor, resourceDetails } from "./resource-details.js";
 import { summarizePlan } from "./summarize-plan.js";
+import { withTeardown } from "./teardown.js";
 import { plannedOutputs } from "./planned-outputs.js";
 import { terraformEnv } from "./terraform-argv.js";
 import { type PlanSteps, runPlanSteps, showPlanFile } from "./run-plan-steps.js";
@@ -112,6 +113,7 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   const outputs = json.ok ? plannedOutputs(json.plan) : undefined;
   if (!summary.ok) return withholdPlan({ step: "show", message: summary.error });
   releasePlan(summary.summary.sensitiveValues);
+  summary.summary = await withTeardown(summary.summary, planFile, json.ok ? json.plan : undefined);
   if (req.details && json.ok)
     summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));
   // What init really loaded (a templated `source` too), for the code owners of the apply.

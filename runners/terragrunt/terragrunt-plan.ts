@@ -12,6 +12,7 @@ import { shownPlanDisagrees } from "../terraform/plan-file-mismatch.js";
 import { detailsRedactor, resourceDetails } from "../terraform/resource-details.js";
 import { describeStatePlace, localStateWarning } from "../terraform/state-place.js";
 import { summarizePlan } from "../terraform/summarize-plan.js";
+import { withTeardown } from "../terraform/teardown.js";
 import { checkPlanPolicies, checkVarFiles } from "../terraform/terraform-plan.js";
 import { type TerragruntFlags, terragruntEnv, terragruntPlanArgv, terragruntShowJsonArgv } from "./terragrunt-argv.js";
 import { unitStatePlaces, unitStateRefusal, unitWorkDirs } from "./unit-state.js";
@@ -89,6 +90,7 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
   const summary = summarizePlan(json.ok ? json.plan : show.stdout);
   if (!summary.ok) return withholdPlan("show", summary.error);
   releasePlan(summary.summary.sensitiveValues);
+  summary.summary = await withTeardown(summary.summary, planFile, json.ok ? json.plan : undefined);
   // A refusal from here on posts the plan's text, and the plan's sensitive values join the job's
   // secrets only for a plan that succeeds: terraform printed some of them unmarked.
   const refusedOutput = createRedactor({ secrets: summary.summary.sensitiveValues, builtIn: false })(plan.stdout);

@@ -164,7 +164,7 @@ export function prGateFacts(
     destroy: {
       destroys: plan.summary.destroyPlan === true,
       allowed: f.settings.allowDestroyFor(f.project),
-      what: "this is a destroy plan (`-destroy`): it would tear down everything the project manages, and the project does not set `allow_destroy: true` in the trusted config (server config, or the base branch's repo config)",
+      what: `${destroyWhat(plan.summary.teardown)}, and the project does not set \`allow_destroy: true\` in the trusted config (server config, or the base branch's repo config)`,
     },
     policies: rest.policies,
     inputs: rest.inputs,
@@ -223,4 +223,10 @@ export async function prPlanRuleFacts(
   const headPushers = deps.config.agents.length ? await deps.store.headPushers(f.plan.repo, f.plan.pr, f.plan.headSha) : [];
   const agents = agentFacts(deps.config, f.job.spec.actor, [f.pr.author, planner, ...headPushers]);
   return { planRules, ...(agents ? { agents } : {}) };
+}
+
+/** Why a plan is a destroy plan: its `-destroy`, or what it deletes of the project's state. */
+function destroyWhat(teardown: { destroys: number; held: number } | undefined): string {
+  if (!teardown) return "this is a destroy plan (`-destroy`): it would tear down everything the project manages";
+  return `this plan deletes ${teardown.destroys} of the ${teardown.held} resources the project's state holds, a teardown as a \`-destroy\` plan is`;
 }

@@ -15,7 +15,7 @@ export const protectSchema = z
 
 export const destroyRuleSchema = z
   .strictObject({
-    approvals: z.number().int().min(0).max(20).default(1).describe("Approvals of the current commit a -destroy plan needs."),
+    approvals: z.number().int().min(0).max(20).default(1).describe("Approvals of the current commit a destroy plan needs."),
     teams: z
       .array(z.string().regex(TEAM, "must be a team as org/team-slug"))
       .default([])
@@ -24,9 +24,11 @@ export const destroyRuleSchema = z
       .strictObject({ allow: cronSchema.optional(), deny: cronSchema.optional(), duration, timezone })
       .refine((w) => (w.allow === undefined) !== (w.deny === undefined), "give exactly one of `allow` or `deny`")
       .optional()
-      .describe("When a -destroy plan may be applied: an apply window of its own, on top of the project's apply windows."),
+      .describe("When a destroy plan may be applied: an apply window of its own, on top of the project's apply windows."),
   })
-  .describe("What a whole-project destroy plan (`/plan -- -destroy`) needs, besides `allow_destroy`.");
+  .describe(
+    "What a whole-project destroy plan (`/plan -- -destroy`, or one deleting most of what the state holds) needs, besides `allow_destroy`.",
+  );
 
 export const autoApproveSchema = z
   .strictObject({

@@ -202,9 +202,15 @@ async function removeOlderPlans(projectPlans: string, keep: string): Promise<voi
   }
 }
 
-/** A `-destroy` plan is recorded as one on its summary: the comment, the check and the apply gate all see it. */
+/**
+ * A teardown is recorded as a destroy plan on its summary, the comment, the check and the apply
+ * gate all see it: a `-destroy` plan, or one that deletes most of what the project's
+ * state holds (the runner read it from the plan: a PR deleting the project's code asks no flag).
+ */
 function markDestroy<T extends { summary: ProjectResultSummary }>(outcome: T, extraArgs: string[]): T {
-  return extraArgs.includes("-destroy") ? { ...outcome, summary: { ...outcome.summary, destroyPlan: true } } : outcome;
+  const { teardown, ...summary } = outcome.summary;
+  if (extraArgs.includes("-destroy")) return { ...outcome, summary: { ...summary, destroyPlan: true } };
+  return teardown ? { ...outcome, summary: { ...summary, destroyPlan: true, teardown } } : outcome;
 }
 
 /** A warning about the plan, shown with its summary in the comment. */

@@ -66,8 +66,17 @@ export interface PlanSummary {
    * each root variable's value (`var.NAME`); the values themselves are never kept. Absent when the tool's plan has no comparable values.
    */
   changeHashes?: Record<string, string>;
-  /** Planned with `-destroy`: a teardown of everything the project manages, applied only where `allow_destroy` says so. */
+  /**
+   * A teardown, applied only where `allow_destroy` says so and held by the `destroy:` rule: planned
+   * with `-destroy`, or one whose deletes take most of what its state holds (`teardown`).
+   */
   destroyPlan?: boolean;
+  /**
+   * The plan deletes `destroys` of the `held` managed resource instances its prior state holds,
+   * more than half of them: the teardown of a PR that deleted or emptied the project's code, whatever
+   * it creates besides (Terraform/OpenTofu). Absent on other plans and on `-destroy` plans.
+   */
+  teardown?: { destroys: number; held: number };
   /**
    * Repo dirs (`.` = root) of the local modules Terraform loaded for this plan, from its module
    * manifest: they add code owners to the apply, whatever the HCL text seems to say.

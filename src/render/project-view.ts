@@ -35,6 +35,10 @@ export interface ProjectView {
 /** What a `-destroy` plan's line starts with, in the comment and the check. */
 export const DESTROY_BANNER = "🧨 **DESTROY PLAN** (`-destroy`: applying it deletes what this project manages):";
 
+/** What a plan's line starts with when what it deletes makes it a teardown, asked with `-destroy` or not. */
+const teardownBanner = (t: { destroys: number; held: number }) =>
+  `🧨 **DESTROY PLAN** (deletes ${t.destroys} of the ${t.held} resources this project's state holds: a teardown, held as \`-destroy\` plans are):`;
+
 export type CleanText = (text: string) => string;
 
 export function projectView(result: ProjectResult, command: "plan" | "apply", clean: CleanText): ProjectView {
@@ -60,7 +64,7 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
       const policy = renderPolicy(result.policy, clean);
       const rules = (result.rules ?? []).map((r) => escapeText(clean(r))).join("  \n");
       const state = s.stateAt ? `state: ${escapeText(clean(s.stateAt), 400)}` : "";
-      const banner = s.destroyPlan ? `${DESTROY_BANNER} ` : "";
+      const banner = s.destroyPlan ? `${s.teardown ? teardownBanner(s.teardown) : DESTROY_BANNER} ` : "";
       const warnings = (s.warnings ?? []).map((w) => ` — ⚠️ ${escapeText(clean(w))}`).join("");
       if (!s.hasChanges) return { ...base, policy, rules, state, summary: `${head}: ${banner}✅ no changes${warnings}` };
       const extras = planExtras(s);

@@ -47,7 +47,11 @@ async function plannedPr(repo: Repo, files: Record<string, string>) {
 
 describe("protect follows a moved resource", { timeout: 300_000 }, () => {
   it("a protected resource moved to an address no resource declares is destroyed: refused", async () => {
-    const { repo, state } = await newRepo("moved-delete", (s) => ({ "app/main.tf": db(s) }));
+    // Its only resource deleted, the plan is a teardown: `allow_destroy` lets it reach `protect`.
+    const { repo, state } = await newRepo("moved-delete", (s) => ({
+      ".sluice.yaml": "version: 1\nprojects:\n  - dir: app\n    allow_destroy: true\n",
+      "app/main.tf": db(s),
+    }));
     await seedState(db(state));
     // Terraform moves `terraform_data.db` to `terraform_data.gone` and plans to destroy it there
     // (action_reason delete_because_no_move_target).

@@ -177,13 +177,15 @@ const project = z.strictObject({
   allow_destroy: z
     .boolean()
     .optional()
-    .describe("Let a `/plan -- -destroy` plan of this project be applied. Read from the base branch only."),
+    .describe(
+      "Let a destroy plan of this project be applied (`/plan -- -destroy`, or one deleting most of what its state holds). Read from the base branch only.",
+    ),
   drift: drift.optional(),
   preview: preview.optional(),
   protect: protectSchema.optional().describe("Added to the server's `protect` for this project (read from the base branch only)."),
   destroy: destroyRuleSchema
     .optional()
-    .describe("What a -destroy plan of this project needs; honoured when the server's allowed_overrides lists destroy."),
+    .describe("What a destroy plan of this project needs; honoured when the server's allowed_overrides lists destroy."),
   auto_approve: autoApproveSchema
     .optional()
     .describe("When this project's approval requirement counts as met; honoured when the server's allowed_overrides lists auto_approve."),

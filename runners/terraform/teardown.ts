@@ -1,0 +1,57 @@
+import type { PlanSummary } from "../../src/model/plan-summary.js";
+import type { PlanJson, ValuesModule } from "./plan-json-schema.js";
+import { priorState } from "./state-read-back.js";
+
+const DEPOSED = / \(deposed [^)]*\)$/;
+
+/**
+ * Whether a plan tears its project down: it deletes most (more than half) of the managed
+ * resource instances its prior state holds. Read from what the plan does, never from how it was
+ * asked (`-destroy`): a pull request that deletes or empties the project's code plans the same
+ * teardown. What it creates does not count (one resource left created, or added, keeps nothing
+ * that was there), nor does "all": deleting all but one of three is a teardown all the same
+ * (one of two is half, an ordinary change; `protect` holds what must not go). A resource
+ * moved to a throwaway address and deleted there, or taken out by a `removed` block that
+ * destroys it, is a delete like any other; one forgotten (`removed`, `destroy = false`) stays
+ * where it is and is not.
+ */
+export function teardownOf(
+  resources: PlanSummary["resources"],
+  held: ReadonlySet<string> | undefined,
+): PlanSummary["teardown"] | undefined {
+  // A deposed object is a leftover of a replace, not what the project manages.
+  const deletes = resources.filter((r) => r.action === "delete" && !DEPOSED.test(r.address));
+  if (deletes.length === 0) return undefined;
+  // Each delete is of an object the state holds: a prior state that lists fewer (unreadable, or
+  // none) cannot make a teardown look partial.
+  const count = Math.max(held?.size ?? 0, deletes.length);
+  return deletes.length * 2 > count ? { destroys: deletes.length, held: count } : undefined;
+}
+
+/**
+ * The summary marked a teardown where it is one, the prior state read from the plan file itself
+ * (terraform wrote it; `show -json`'s output can carry what a provider printed into it), the
+ * JSON's prior state where the file holds none Sluice can read.
+ */
+export async function withTeardown(summary: PlanSummary, planFile: string, json: PlanJson | undefined): Promise<PlanSummary> {
+  if (!summary.resources.some((r) => r.action === "delete")) return summary;
+  const held = (await priorState(planFile))?.addresses ?? (json ? jsonPriorAddresses(json) : undefined);
+  const teardown = teardownOf(summary.resources, held);
+  return teardown ? { ...summary, teardown } : summary;
+}
+
+/** The managed resource instances of the JSON's `prior_state`, by address. */
+function jsonPriorAddresses(plan: PlanJson): Set<string> | undefined {
+  const root = plan.prior_state?.values?.root_module;
+  if (!root) return undefined;
+  const addresses = new Set<string>();
+  const walk = (m: ValuesModule) => {
+    for (const r of m.resources ?? []) {
+      const { address, mode } = r as { address?: unknown; mode?: unknown };
+      if (mode === "managed" && typeof address === "string") addresses.add(address);
+    }
+    for (const child of m.child_modules ?? []) walk(child);
+  };
+  walk(root);
+  return addresses;
+}

@@ -1,0 +1,101 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
+import { bot, completed, nextSecond, type Repo, say, seedState } from "./trust-holes-support.js";
+
+// A pull request that deletes or empties a project's code plans its teardown without `-destroy`:
+// with real terraform plans, such a plan is held as a `-destroy` plan is (`allow_destroy`, the
+// `destroy:` rule), whatever it creates besides and however it takes the resources away.
+
+let h: Harness;
+let n = 0;
+
+beforeAll(async () => {
+  h = await startHarness({
+    serverConfig: [
+      "apply_requirements: [approved]",
+      "allowed_overrides: [auto_approve]",
+      "destroy:",
+      "  approvals: 1",
+      "  window:",
+      // Always inside a deny window: a destroy plan is refused whenever it is applied.
+      '    deny: "* * * * *"',
+      "    duration: 1h",
+      "",
+    ].join("\n"),
+  });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+async function newRepo(name: string, files: (state: (p: string) => string) => Record<string, string>) {
+  n++;
+  const state = (p: string) => join(h.stateDir, `${name}-${p}-${n}.tfstate`);
+  const repo = await h.sim.createRepo({ owner: "acme", name, files: files(state) });
+  for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(repo, u, "write");
+  return { repo, state };
+}
+
+async function plannedPr(repo: Repo, files: Record<string, string>) {
+  await h.sim.pushBranch(repo, { branch: "change", files });
+  const pr = await h.sim.openPullRequest(repo, { head: "change", author: "bob" });
+  await completed(h, repo, pr.headSha, "sluice/plan");
+  return pr;
+}
+
+const planComment = (repo: Repo, pr: number) => bot(h, repo, pr)[0]?.body ?? "";
+
+describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
+  it("emptied code that leaves one new resource created is a destroy plan: refused without allow_destroy; deleting one of four is not", async () => {
+    const { repo, state } = await newRepo("teardown-empty", (s) => ({
+      "web/main.tf": statefulProject("web", s("web"), 3),
+      "app/main.tf": statefulProject("app", s("app"), 4),
+    }));
+    await seedState(statefulProject("web", state("web"), 3));
+    await seedState(statefulProject("app", state("app"), 4));
+    const pr = await plannedPr(repo, {
+      // Every resource deleted, one throwaway created: no `-destroy` in sight.
+      "web/main.tf": statefulProject("web", state("web"), 0, 'resource "terraform_data" "keep" {}\n'),
+      "app/main.tf": statefulProject("app", state("app"), 3),
+    });
+    const plan = planComment(repo, pr.number);
+    expect(plan).toContain("🧨 **DESTROY PLAN** (deletes 3 of the 3 resources this project's state holds");
+    const check = h.sim.checkRuns(repo, pr.headSha).find((c) => c.name === "sluice/plan");
+    expect(check?.output.title ?? "").toContain("DESTROY PLAN");
+    // The control: app's one delete of four is an ordinary change.
+    expect(plan).not.toContain("deletes 1 of the 4");
+
+    await nextSecond();
+    await h.sim.approve(repo, pr.number, "carol");
+    const refused = await say(h, repo, pr.number, "bob", "/apply -p web", "⛔ refused");
+    expect(refused).toContain("this plan deletes 3 of the 3 resources the project's state holds");
+    expect(refused).toContain("allow_destroy");
+    expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1", "terraform_data.web_2"]);
+
+    const applied = await say(h, repo, pr.number, "bob", "/apply -p app");
+    expect(applied).toMatch(/✅ applied/);
+    expect(await stateResources(state("app"))).toEqual(["terraform_data.app_0", "terraform_data.app_1", "terraform_data.app_2"]);
+  });
+
+  it("all but one moved to a throwaway address or removed is held by the destroy rule where allow_destroy lets it through", async () => {
+    const { repo, state } = await newRepo("teardown-moved", (s) => ({
+      ".sluice.yaml": "version: 1\nprojects:\n  - dir: web\n    allow_destroy: true\n",
+      "web/main.tf": statefulProject("web", s("web"), 4),
+    }));
+    await seedState(statefulProject("web", state("web"), 4));
+    const away = [
+      "moved {\n  from = terraform_data.web_1\n  to   = terraform_data.throwaway\n}\n",
+      "removed {\n  from = terraform_data.web_2\n  lifecycle {\n    destroy = true\n  }\n}\n",
+    ].join("\n");
+    // web_0 stays; web_1 is moved away and deleted there, web_2 removed, web_3 dropped.
+    const pr = await plannedPr(repo, { "web/main.tf": statefulProject("web", state("web"), 1, away) });
+    expect(planComment(repo, pr.number)).toContain("🧨 **DESTROY PLAN** (deletes 3 of the 4 resources");
+    expect(planComment(repo, pr.number)).toContain("🧨 destroy rule: needs 1 approval");
+    await nextSecond();
+    await h.sim.approve(repo, pr.number, "carol");
+    const refused = await say(h, repo, pr.number, "bob", "/apply", "⛔ refused");
+    expect(refused).toContain("outside the destroy window");
+    expect(await stateResources(state("web"))).toHaveLength(4);
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import type { ResourceChange } from "../../src/model/plan-summary.js";
+import { teardownOf } from "../../runners/terraform/teardown.js";
+
+const held = (...names: string[]) => new Set(names.map((n) => `terraform_data.${n}`));
+const change = (name: string, action: ResourceChange["action"], previous?: string): ResourceChange => ({
+  address: `terraform_data.${name}`,
+  action,
+  ...(previous ? { previousAddress: `terraform_data.${previous}` } : {}),
+});
+
+describe("teardownOf: a plan that deletes most of what its state holds", () => {
+  it("every resource deleted, one throwaway created: a teardown", () => {
+    expect(teardownOf([change("a", "delete"), change("b", "delete"), change("keep", "create")], held("a", "b"))).toEqual({
+      destroys: 2,
+      held: 2,
+    });
+  });
+
+  it("all but one of three deleted, one moved to a throwaway address first: a teardown", () => {
+    const resources = [change("a", "delete"), change("throwaway", "delete", "b")];
+    expect(teardownOf(resources, held("a", "b", "c"))).toEqual({ destroys: 2, held: 3 });
+  });
+
+  it("a prior state that lists fewer than it deletes (none read) cannot make it partial", () => {
+    expect(teardownOf([change("a", "delete")], undefined)).toEqual({ destroys: 1, held: 1 });
+    expect(teardownOf([change("a", "delete"), change("b", "delete")], held("a"))).toEqual({ destroys: 2, held: 2 });
+  });
+
+  it("control: one of four deleted, one of two, creates and updates, forgets and deposed objects are no teardown", () => {
+    expect(teardownOf([change("a", "delete")], held("a", "b", "c", "d"))).toBeUndefined();
+    expect(teardownOf([change("a", "delete")], held("a", "b"))).toBeUndefined();
+    expect(teardownOf([change("a", "update"), change("n", "create"), change("b", "replace")], held("a", "b"))).toBeUndefined();
+    // `removed` with `destroy = false`: the objects stay where they are.
+    expect(teardownOf([change("a", "forget"), change("b", "forget")], held("a", "b"))).toBeUndefined();
+    expect(teardownOf([{ address: "terraform_data.a (deposed 00000001)", action: "delete" }], held("a"))).toBeUndefined();
+  });
+});
