@@ -16,8 +16,9 @@ import { headPushNote } from "../model/head-push.js";
 import type { PlanRecord } from "../store/store.js";
 import { VcsError, type VcsClient } from "../vcs/vcs-client.js";
 import { memberOfTeams } from "./apply-teams.js";
-import { headPushFacts } from "./head-push-facts.js";
-import { agentFacts, planRuleFacts } from "./plan-rule-facts.js";
+import { codeAgentFacts } from "./code-agent.js";
+import { headCodeUsers, headPushFacts } from "./head-push-facts.js";
+import { planRuleFacts } from "./plan-rule-facts.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 
 /** What GitHub says of a pull request's reviews, checks and the one who asked, gathered once per job. */
@@ -185,7 +186,7 @@ const actorIdOf = (job: Job) => {
  */
 export async function prPlanRuleFacts(
   deps: Pick<JobDeps, "config" | "store" | "log">,
-  vcs: Pick<VcsClient, "teamMember" | "userId">,
+  vcs: Pick<VcsClient, "teamMember" | "userId" | "commitUsers" | "branchPushesOf">,
   f: {
     job: Job;
     pr: PullRequestInfo;
@@ -218,10 +219,13 @@ export async function prPlanRuleFacts(
   );
   // An agent's push: its push event started the plan, so the plan's job names it; and a plan
   // someone else made of a head an agent pushed (a `/plan`, the re-plan of a released lock) is
-  // the agent's code all the same: the head's heard pushers are asked too.
-  const planner = deps.config.agents.length ? (await deps.store.getJob(f.plan.jobId))?.spec.actor : undefined;
-  const headPushers = deps.config.agents.length ? await deps.store.headPushers(f.plan.repo, f.plan.pr, f.plan.headSha) : [];
-  const agents = agentFacts(deps.config, f.job.spec.actor, [f.pr.author, planner, ...headPushers]);
+  // the agent's code all the same: the head's pushers are asked too, heard or found on GitHub.
+  if (deps.config.agents.length === 0) return { planRules };
+  const planner = (await deps.store.getJob(f.plan.jobId))?.spec.actor;
+  const at = { repo: f.job.target.repo, pr: { number: f.plan.pr, headSha: f.plan.headSha }, actor: f.job.spec.actor };
+  const agents = await codeAgentFacts(deps.config, deps.store, at, [f.pr.author, planner], () =>
+    headCodeUsers(deps.store, vcs, f.job.target.repo, f.pr),
+  );
   return { planRules, ...(agents ? { agents } : {}) };
 }
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { withoutSecrets } from "../job-context/without-secrets.js";
 import { policyView } from "../authorization/plan-policy-fact.js";
-import { agentFacts } from "../authorization/plan-rule-facts.js";
+import { codeAgentFacts } from "../authorization/code-agent.js";
 import { planContent } from "../gate/plan-content.js";
 import { planRuleNotes } from "../gate/plan-rule-notes.js";
 import type { Job } from "../model/job.js";
@@ -40,6 +40,8 @@ export interface PlanContext {
   inputs: PlanInputs;
   /** Who asked (an autoplan: the PR's author), for the steps' variables. */
   actor: string;
+  /** Whose code the head is (headCodeUsers), read once per job and only when asked. */
+  codeUsers: () => Promise<readonly string[]>;
 }
 
 /** One project's plan, inside its run lock: lock, plan into a directory of its own, record. */
@@ -178,9 +180,10 @@ async function savePlanRecord(ctx: PlanContext, project: Project, outcome: Plann
 /** What the trusted plan rules say of the new plan; an agent's proposal is also an audit event. */
 async function planRulesOnPlan(ctx: PlanContext, project: Project, summary: ProjectResultSummary): Promise<string[]> {
   const { deps, job, pr } = ctx;
-  // Whoever pushed the head proposed its code, whoever asks for the plan (a person's `/plan` after an agent's push).
-  const pushers = deps.config.agents.length ? await deps.store.headPushers(repoFullName(job.target.repo), pr.number, pr.headSha) : [];
-  const proposedBy = agentFacts(deps.config, job.spec.actor, [pr.author, job.spec.actor, ...pushers])?.proposedBy;
+  // Whoever pushed the head proposed its code, whoever asks for the plan (a person's `/plan` after
+  // an agent's push, heard or not).
+  const at = { repo: job.target.repo, pr, actor: job.spec.actor };
+  const proposedBy = (await codeAgentFacts(deps.config, deps.store, at, [pr.author, job.spec.actor], ctx.codeUsers))?.proposedBy;
   if (proposedBy) {
     await deps.store.recordAudit({
       actor: job.spec.actor,

@@ -183,6 +183,7 @@ async function planEachProject(
     scratchDir: dataPaths.prPlans(deps.dataDir, repo, pr.number),
     trustedProjects: t.configs.trusted?.projects,
   });
+  let headUsers: Promise<string[]> | undefined;
   const planning: PlanContext = {
     job,
     deps,
@@ -194,13 +195,15 @@ async function planEachProject(
     extraArgs: spec.command?.extraArgs ?? [],
     actor: spec.actor,
     inputs,
+    // Read once, by the first plan (or the rule) that asks: it may read GitHub.
+    codeUsers: () => (headUsers ??= headCodeUsers(deps.store, vcs, repo, pr)),
   };
   // An autoplan Sluice queued itself (a lock released, a head the heal found) runs the head as it
   // is now: the author's code, and that of whoever pushed it (one the rule refused may have pushed
   // to a waiting PR, its push heard or not). Found only where a rule asks who plans: finding them
   // may read the branch's activity and the commit on GitHub.
   const asked = t.order.waves.flat().some((p) => asksWhoPlans(deps, settings.identityOf(p)));
-  const planners = !queuedBySluice(job) ? [spec.actor] : asked ? await headCodeUsers(deps.store, vcs, repo, pr) : [pr.author];
+  const planners = !queuedBySluice(job) ? [spec.actor] : asked ? [...(await planning.codeUsers())] : [pr.author];
   const results = await runProjects({
     deps,
     job,

@@ -266,6 +266,38 @@ describe("an agent's push to a person's pull request", { timeout: 300_000 }, () 
     expect(await say(h, repo, pr.number, "bob", "/apply")).toMatch(/✅ applied/);
     expect(await stateResources(state("small"))).toEqual(["terraform_data.small_0", "terraform_data.small_1"]);
   });
+
+  /** bob's pull request, then a push by `pusher` whose webhook never reaches Sluice, then bob's `/plan` of it. */
+  async function unheardPush(name: string, pusher: string) {
+    const { repo, state } = await newRepo(name, (s) => ({
+      ".sluice.yaml": AUTO,
+      "small/main.tf": statefulProject("small", s("small"), 0),
+    }));
+    const pr = await plannedPr(repo, { "small/main.tf": statefulProject("small", state("small"), 1) });
+    h.sim.setWebhookTarget("http://127.0.0.1:9");
+    try {
+      await h.sim.pushBranch(repo, { branch: "change", files: { "small/main.tf": statefulProject("small", state("small"), 2) }, pusher });
+    } finally {
+      h.sim.setWebhookTarget(h.app.url);
+    }
+    return { repo, state, pr, replanned: await say(h, repo, pr.number, "bob", "/plan") };
+  }
+
+  it("its push never heard: bob's plan of it is the agent's all the same, and auto_approve does not take it", async () => {
+    const { repo, state, pr, replanned } = await unheardPush("agent-push-lost", "renovate[bot]");
+    expect(replanned).toContain("🤖 proposed by the agent @\u200brenovate\\[bot\\]");
+    const refused = await say(h, repo, pr.number, "bob", "/apply", "⛔ refused");
+    expect(refused).toContain("needs a human's approval of the current commit");
+    expect(await stateResources(state("small"))).toEqual([]);
+  });
+
+  it("control: a person's push never heard: bob's plan of it is auto-approved and applies", async () => {
+    const { repo, state, pr, replanned } = await unheardPush("person-push-lost", "carol");
+    expect(replanned).not.toContain("proposed by the agent");
+    expect(replanned).toContain("✅ auto-approved");
+    expect(await say(h, repo, pr.number, "bob", "/apply")).toMatch(/✅ applied/);
+    expect(await stateResources(state("small"))).toEqual(["terraform_data.small_0", "terraform_data.small_1"]);
+  });
 });
 
 describe("destroy", { timeout: 300_000 }, () => {
