@@ -37,7 +37,7 @@ async function newRepo(name: string, files: (state: (p: string) => string) => Re
   return { repo, state };
 }
 
-async function plannedPr(repo: Repo, files: Record<string, string>) {
+async function plannedPr(repo: Repo, files: Record<string, string | null>) {
   await h.sim.pushBranch(repo, { branch: "change", files });
   const pr = await h.sim.openPullRequest(repo, { head: "change", author: "bob" });
   await completed(h, repo, pr.headSha, "sluice/plan");
@@ -97,5 +97,21 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
     const refused = await say(h, repo, pr.number, "bob", "/apply", "⛔ refused");
     expect(refused).toContain("outside the destroy window");
     expect(await stateResources(state("web"))).toHaveLength(4);
+  });
+
+  it("a pull request that deletes a project's whole dir plans nothing of it: its resources stay up, unmanaged (docs/plan-rules.md#destroy)", async () => {
+    const { repo, state } = await newRepo("teardown-dir", (s) => ({
+      "web/main.tf": statefulProject("web", s("web"), 2),
+      "app/main.tf": statefulProject("app", s("app"), 0),
+    }));
+    await seedState(statefulProject("web", state("web"), 2));
+    const pr = await plannedPr(repo, { "web/main.tf": null, "app/main.tf": statefulProject("app", state("app"), 1) });
+    const plan = planComment(repo, pr.number);
+    expect(plan).toContain("**`app`**");
+    expect(plan).not.toContain("**`web`**");
+    await nextSecond();
+    await h.sim.approve(repo, pr.number, "carol");
+    expect(await say(h, repo, pr.number, "bob", "/apply")).toMatch(/✅ applied/);
+    expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1"]);
   });
 });
