@@ -229,7 +229,8 @@ describe("the gate on a pull request's roads", { timeout: 300_000 }, () => {
       const reply = await say(h, repo, pr.number, "bob", "/apply");
       return { reply, resources: await stateResources(state("prod")) };
     };
-    const projects = "version: 1\nprojects:\n  - name: prod\n    dir: prod\n";
+    // Its only resource deleted, the plan is a teardown (whatever it creates): `allow_destroy` lets it reach `protect`.
+    const projects = "version: 1\nprojects:\n  - name: prod\n    dir: prod\n    allow_destroy: true\n";
     const attack = await dropDbIntoSide("gate-side-protect", `${projects}    protect: ["terraform_data.db"]\n`);
     expect(attack.resources, attack.reply).toContain("terraform_data.db");
     expect(attack.reply).toContain("protected");
