@@ -1,4 +1,5 @@
-import type { OpenConsoleSession, SsoSessionFacts } from "../model/sso-session.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { OpenConsoleSession, SsoSessionFacts, SsoSessionTokens } from "../model/sso-session.js";
 import { openSessionTokens, sealSessionTokens } from "../sso/session-tokens.js";
 import { ProviderUnavailable, type Recheck, recheckWithProvider } from "../sso/session-recheck.js";
 import type { SsoProvider } from "../sso/sso-provider.js";
@@ -10,11 +11,17 @@ export type SessionEnd = "refused" | "expired";
 
 /** How long one request's check with the provider may hold the session's claim. */
 const CLAIM_MS = 30_000;
+/** How often a request waiting for another's check looks for its answer. */
+const WAIT_POLL_MS = 100;
+
+/** The groups a session stands on now, or why it is over. */
+type SessionNow = { groups: string[] } | { over: string; end?: SessionEnd };
 
 export interface SsoRecheckDeps {
   store: Pick<
     Store,
     | "claimSsoCheck"
+    | "consoleSession"
     | "recordSsoCheck"
     | "releaseSsoCheck"
     | "endConsoleSession"
@@ -31,23 +38,49 @@ export interface SsoRecheckDeps {
 /**
  * The groups an SSO session stands on now, or why it is over. Once `recheck_every` has passed
  * since the provider last answered for the user, the provider is asked again (one request, on
- * one replica, at a time: the others go on with the groups it last named, for as long as that
- * check takes); its answer replaces the groups for every copy of the cookie. A provider that
- * refuses the user ends the session and revokes the API tokens the user issued; one that cannot be
- * asked throws ProviderUnavailable (the request is refused, the session kept).
+ * one replica, at a time: the others wait for its answer, at most 30 s); its answer replaces the
+ * groups for every copy of the cookie. A provider that refuses the user ends the session and
+ * revokes the API tokens the user issued; one that cannot be asked throws ProviderUnavailable (the request is refused, the session kept).
  */
 export function ssoSessionRechecks(deps: SsoRecheckDeps) {
-  const inFlight = new Map<string, Promise<{ groups: string[] } | { over: string; end: SessionEnd }>>();
+  const inFlight = new Map<string, Promise<SessionNow>>();
 
-  async function ask(provider: SsoProvider, sid: string, key: string, login: string, facts: SsoSessionFacts) {
+  /**
+   * Takes the session's check, or waits for the answer of the request (on another replica) that
+   * holds it: a request is never answered on groups the provider was due to confirm, however long
+   * that check hangs. The facts to check with once taken, else the other's answer.
+   */
+  async function claimOrWait(
+    provider: SsoProvider,
+    sid: string,
+    key: string,
+    first: SsoSessionFacts,
+  ): Promise<SessionNow | { facts: SsoSessionFacts; tokens: SsoSessionTokens }> {
+    const giveUp = deps.now() + CLAIM_MS;
+    let facts = first;
+    for (;;) {
+      const tokens = facts.sealedTokens ? openSessionTokens(facts.sealedTokens, deps.sessionSecret, sid, key) : undefined;
+      // Sealed under another session secret (changed since): nothing to ask with.
+      if (!tokens) return end(key, "expired", `its tokens cannot be opened (the session secret changed): sign in again`);
+      const at = deps.now();
+      if (await deps.store.claimSsoCheck(key, facts.checkedAt, new Date(at).toISOString(), new Date(at + CLAIM_MS).toISOString()))
+        return { facts, tokens };
+      if (at >= giveUp) throw new ProviderUnavailable(`another check of this session with ${provider.name} has not answered`);
+      await sleep(WAIT_POLL_MS);
+      const row = await deps.store.consoleSession(key);
+      // Ended meanwhile: the provider refused the user, or logged them out.
+      if (!row?.sso) return { over: "sign in again" };
+      if (row.sso.checkedAt !== facts.checkedAt) return { groups: row.sso.groups };
+      facts = row.sso;
+    }
+  }
+
+  async function ask(provider: SsoProvider, sid: string, key: string, login: string, due: SsoSessionFacts): Promise<SessionNow> {
     const client = provider.client();
     if (!client) throw new ProviderUnavailable(`${provider.name} is not ready (see /readyz)`);
-    const tokens = facts.sealedTokens ? openSessionTokens(facts.sealedTokens, deps.sessionSecret, sid, key) : undefined;
-    // Sealed under another session secret (changed since): nothing to ask with.
-    if (!tokens) return end(key, "expired", `its tokens cannot be opened (the session secret changed): sign in again`);
-    const at = new Date(deps.now()).toISOString();
-    if (!(await deps.store.claimSsoCheck(key, facts.checkedAt, at, new Date(deps.now() + CLAIM_MS).toISOString())))
-      return { groups: facts.groups };
+    const claimed = await claimOrWait(provider, sid, key, due);
+    if (!("tokens" in claimed)) return claimed;
+    const { facts, tokens } = claimed;
     let answer: Recheck;
     try {
       answer = await recheckWithProvider(provider, client, tokens, facts.subject, deps.now());

@@ -29,6 +29,10 @@ export interface TestOidcProvider {
   backchannelLogout(sub: string, sid: string): Promise<void>;
   /** While true, the token and userinfo endpoints answer 503 (a provider that is down). */
   outage: boolean;
+  /** While set, the token and userinfo endpoints answer only once it resolves (a provider that hangs). */
+  stall?: Promise<void>;
+  /** How many token and userinfo requests the provider received while stalled. */
+  stalledRequests: number;
   /** How many refresh_token grants the token endpoint answered, and userinfo requests. */
   counts: { refresh: number; userinfo: number };
   clockOffsetS: number;
@@ -114,6 +118,7 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
     accessTokens: [],
     counts: { refresh: 0, userinfo: 0 },
     outage: false,
+    stalledRequests: 0,
     clockOffsetS: 0,
     async backchannelLogout(sub, sid) {
       const client = await provider.Client.find(clientId);
@@ -145,6 +150,10 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
       ctx: { path: string; body: unknown; status: number; set(k: string, v: string): void; oidc?: { params?: { grant_type?: string } } },
       next: () => Promise<void>,
     ) => {
+      if (handle.stall && (ctx.path === "/token" || ctx.path === "/me")) {
+        handle.stalledRequests++;
+        await handle.stall;
+      }
       if (handle.outage && (ctx.path === "/token" || ctx.path === "/me")) {
         ctx.status = 503;
         ctx.body = { error: "temporarily_unavailable" };
