@@ -1,3 +1,4 @@
+import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ssoProviderSchema } from "../../src/config/sso-config-schema.js";
 import { createSsoProvider, type SsoProvider } from "../../src/sso/sso-provider.js";
@@ -192,6 +193,8 @@ describe("back-channel logout", () => {
     expect((await get("/", carol)).status).toBe(200);
   });
 
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+
   it("refuses a forged logout token, an ID token and one with a nonce, ending nothing (control: the provider's own ends it)", async () => {
     const carol = await signIn("carol");
     const sid = sidOf(idp.idTokens.at(-1) as string);
@@ -216,6 +219,16 @@ describe("back-channel logout", () => {
       ["with a nonce", await idp.sign({ ...claims, nonce: "n" })],
       ["another audience", await idp.sign({ ...claims, aud: "another-app" })],
       ["no logout event", await idp.sign({ ...claims, events: {} })],
+      ["another issuer", await idp.sign({ ...claims, iss: "https://another-provider.example" })],
+      ["unsigned (alg none)", `${b64({ alg: "none", typ: "JWT" })}.${b64({ ...claims, iat: now })}.`],
+      // The classic confusion: HMAC keyed with what the client knows (its secret), not the provider's key.
+      [
+        "HS256 with the client secret",
+        await new SignJWT({ ...claims })
+          .setProtectedHeader({ alg: "HS256" })
+          .setIssuedAt()
+          .sign(new TextEncoder().encode(idp.clientSecret)),
+      ],
     ] as const) {
       const r = await post(token);
       expect([name, r.status]).toEqual([name, 400]);

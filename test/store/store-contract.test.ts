@@ -1143,7 +1143,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await a.openConsoleSession({ key: "s2", login: "sso:corp:ada", expiresAt: later, sso: sso("p2") });
     await a.openConsoleSession({ key: "s3", login: "sso:corp:bob", expiresAt: later, sso: sso("p3", "bob") });
     expect((await b.consoleSession("s1"))?.sso).toEqual(sso("p1"));
-    // One claim at a time (the other replica goes on with the groups it read), and only of the check read as due.
+    // One claim at a time (the other replica waits for its answer), and only of the check read as due.
     const until = "2026-01-01T00:05:30.000Z";
     expect(await a.claimSsoCheck("s1", at, "2026-01-01T00:05:00.000Z", until)).toBe(true);
     expect(await b.claimSsoCheck("s1", at, "2026-01-01T00:05:01.000Z", until)).toBe(false);
