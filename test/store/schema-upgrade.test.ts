@@ -36,6 +36,8 @@ const summary = {
 const spec: JobSpec = { kind: "apply", trigger: "comment", actor: "octocat" };
 const result = { kind: "reply", body: "done" };
 const j = (v: unknown) => `'${JSON.stringify(v)}'`;
+/** A console session still open when the upgrade runs. */
+const LATER = new Date(Date.now() + 3600e3).toISOString();
 
 /** Rows of every kind an older release kept (the first job and plan: id 1; job 2 an internal one under a made-up delivery), in each database's own spelling of booleans and bytes. */
 function rows(d: "sqlite" | "postgres"): string {
@@ -64,11 +66,16 @@ INSERT INTO live_applies (repo, project, dir, workspace, commit_sha, source, num
 INSERT INTO audit_events (at, actor, action, repo, project, pr, detail) VALUES ('${T}', 'amy', 'unlock', 'acme/infra', 'net', 1, 'by hand');
 INSERT INTO job_results (job_id, result, status, created_at) VALUES (1, ${j(result)}, 'unposted', '${T}');
 INSERT INTO flags (name, value) VALUES ('applies_paused', '{"by":"amy","reason":"freeze","at":"${T}"}');
+INSERT INTO console_sessions (key, login, expires_at) VALUES ('k-github', 'octocat', '${LATER}');
+INSERT INTO console_sessions (key, login, expires_at) VALUES ('k-sso', 'sso:corp:ada', '${LATER}');
 `;
 }
 
 /** Everything the rows above say, read back through the store. */
 async function readsBack(store: Store): Promise<void> {
+  // Live console sessions stay open; an SSO one has no facts of its provider (its user signs in once more).
+  expect(await store.consoleSession("k-github")).toEqual({ login: "octocat", expiresAt: LATER });
+  expect(await store.consoleSession("k-sso")).toEqual({ login: "sso:corp:ada", expiresAt: LATER });
   expect(await store.getJob(1)).toMatchObject({
     id: 1,
     deliveryId: "d-1",
