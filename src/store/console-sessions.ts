@@ -85,7 +85,9 @@ export function consoleSessions({ db }: StoreDriver): ConsoleSessions {
       );
     },
     async endSsoSessions(provider, { subject, sid }) {
-      // A logout token names the provider's session, its user, or both: both must match then.
+      // A logout token names the provider's session, its user, or both: both must match then,
+      // except where the user's ID token named no session (the provider leaves `sid` out of ID
+      // tokens unless the client requires it): that session of theirs may be the one, so it ends.
       const where = ["sso_provider = ?"];
       const params = [provider];
       if (subject !== undefined) {
@@ -93,7 +95,7 @@ export function consoleSessions({ db }: StoreDriver): ConsoleSessions {
         params.push(subject);
       }
       if (sid !== undefined) {
-        where.push("sso_sid = ?");
+        where.push(subject !== undefined ? "(sso_sid = ? OR sso_sid IS NULL)" : "sso_sid = ?");
         params.push(sid);
       }
       if (params.length === 1) return 0;

@@ -26,6 +26,8 @@ const accounts: Record<string, { groups: string[]; disabled?: boolean }> = {
   ada: { groups: ["platform"] },
   otto: { groups: ["platform"] },
   vera: { groups: ["platform"] },
+  bob: { groups: ["platform"] },
+  carol: { groups: ["platform"] },
 };
 
 beforeAll(async () => {
@@ -100,5 +102,30 @@ describe("an SSO session without a refresh token", () => {
     // The parameter is anyone's to write into a link: only the console's own keys say anything.
     for (const made of ["constructor", "Your account is locked, call +1 555"])
       expect(await (await fetch(`${base}/login?ended=${encodeURIComponent(made)}`)).text()).not.toMatch(/banner flash|account is locked/);
+  });
+});
+
+describe("back-channel logout of a provider whose ID tokens name no provider session (sid)", () => {
+  it("attack: a logout token naming the user and a sid ends their session (control: another user's stays)", async () => {
+    const bob = (await signInThroughProvider(base, "corp", "bob")).cookie;
+    const carol = (await signInThroughProvider(base, "corp", "carol")).cookie;
+    const idToken = JSON.parse(Buffer.from((idp.idTokens.at(-1) ?? "").split(".")[1] ?? "", "base64url").toString());
+    expect(idToken.sid).toBeUndefined();
+    const logout = await idp.sign({
+      iss: idp.issuer,
+      aud: idp.clientId,
+      sub: "bob",
+      sid: "a-session-the-console-never-heard-of",
+      jti: `j-${Date.now()}`,
+      events: { "http://schemas.openid.net/event/backchannel-logout": {} },
+    });
+    const r = await fetch(`${base}/login/sso/corp/backchannel-logout`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ logout_token: logout }),
+    });
+    expect(r.status).toBe(200);
+    expect((await get("/", bob)).status).toBe(302);
+    expect((await get("/", carol)).status).toBe(200);
   });
 });

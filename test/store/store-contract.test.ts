@@ -1167,6 +1167,13 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await b.endSsoSessions("corp", { subject: "ada" })).toBe(1);
     expect(await a.consoleSession("s2")).toBeUndefined();
     expect((await a.consoleSession("s3"))?.login).toBe("sso:corp:bob");
+    // By sub and sid: that session, and the user's sessions whose ID token named none (not another one's).
+    const { sid: _none, ...noSid } = sso("unused", "bob");
+    await a.openConsoleSession({ key: "s4", login: "sso:corp:bob", expiresAt: later, sso: noSid });
+    await a.openConsoleSession({ key: "s5", login: "sso:corp:bob", expiresAt: later, sso: sso("p5", "bob") });
+    expect(await b.endSsoSessions("corp", { subject: "bob", sid: "p3" })).toBe(2);
+    expect([await a.consoleSession("s3"), await a.consoleSession("s4")]).toEqual([undefined, undefined]);
+    expect((await a.consoleSession("s5"))?.login).toBe("sso:corp:bob");
   });
 
   it("keeps API tokens as digests: usable until revoked or expired, the same on every replica", async () => {
