@@ -25,6 +25,7 @@ export interface SsoRecheckDeps {
     | "recordSsoCheck"
     | "releaseSsoCheck"
     | "endConsoleSession"
+    | "endSsoSessions"
     | "revokeApiTokensIssuedBy"
     | "apiTokens"
     | "revokeApiToken"
@@ -107,6 +108,9 @@ export function ssoSessionRechecks(deps: SsoRecheckDeps) {
       `${provider.name} refused the user of a console session: session ended`,
     );
     const over = await end(key, "refused", `${provider.name} no longer accepts your sign-in (${answer.reason})`);
+    // Every other session of the user's with this provider too, checked more recently or not: one
+    // left open would issue a token after the ones below are revoked.
+    await deps.store.endSsoSessions(provider.name, { subject: facts.subject });
     await revokeTokensOfRefusedUser(deps.store, login, `${provider.name} refused ${login}'s sign-in (${answer.reason})`);
     return over;
   }

@@ -32,6 +32,7 @@ const accounts: Record<string, { groups: string[]; disabled?: boolean }> = {
   vera: { groups: ["platform"] },
   bob: { groups: ["eng"] },
   carol: { groups: ["eng"] },
+  nina: { groups: ["platform"] },
 };
 
 beforeAll(async () => {
@@ -176,6 +177,22 @@ describe("an SSO session asks its provider again", () => {
         )
         .sort(),
     );
+  });
+});
+
+describe("a user their provider refused, signed in twice", () => {
+  it("attack: the other session, checked more recently, ends too (it could issue a token after the revocation; control: another user's stays)", async () => {
+    const first = await signIn("nina");
+    clock.offsetMs += RECHECK_MS - 60e3;
+    const second = await signIn("nina");
+    const otto = await signIn("otto");
+    accounts.nina = { groups: ["platform"], disabled: true };
+    clock.offsetMs += 61e3;
+    // The first session's check is due: refused, its tokens revoked. The second's is not due yet.
+    expect((await get("/", first)).headers.get("location")).toBe("/login?return=%2F&ended=refused");
+    const r = await get("/tokens", second);
+    expect(r.status).toBe(302);
+    expect((await get("/tokens", otto)).status).toBe(200);
   });
 });
 
