@@ -9,6 +9,14 @@ import { revokeTokensOfRefusedUser } from "./refused-user-tokens.js";
 /** Why a session ended, as the sign-in page says it (`/login?ended=`): a fixed key, never a link's text. */
 export type SessionEnd = "refused" | "expired";
 
+/**
+ * A refusal counts against the user (their sessions end, their API tokens are revoked) only when
+ * the provider last answered for the session within this many `recheck_every`s: a session in use
+ * is asked every `recheck_every`, so its refresh token was good a moment ago and a refusal now is
+ * the provider's word on the user, not a token that expired while the console sat unused.
+ */
+const IDLE_RECHECKS = 2;
+
 /** How long one request's check with the provider may hold the session's claim. */
 const CLAIM_MS = 30_000;
 /** How often a request waiting for another's check looks for its answer. */
@@ -102,6 +110,17 @@ export function ssoSessionRechecks(deps: SsoRecheckDeps) {
     if (answer.kind === "ended") {
       deps.log.info({ user: login, provider: provider.name, reason: answer.reason }, "SSO session ended: sign in again");
       return end(key, "expired", `your sign-in with ${provider.name} ended (${answer.reason}): sign in again`);
+    }
+    const idleMs = deps.now() - Date.parse(facts.checkedAt);
+    if (idleMs > IDLE_RECHECKS * provider.settings.recheck_every) {
+      // A refresh token that went unused this long may have expired at the provider (Keycloak's
+      // SSO Session Idle: 30 minutes), which answers the same `invalid_grant` as for a user it
+      // disabled: the session ends (sign in again), the tokens the user issued stay.
+      deps.log.info(
+        { user: login, provider: provider.name, reason: answer.reason, idleMinutes: Math.round(idleMs / 60_000) },
+        "SSO session ended after being idle: its refresh token was refused (its API tokens are kept)",
+      );
+      return end(key, "expired", `your sign-in with ${provider.name} ended while the console was not used: sign in again`);
     }
     deps.log.warn(
       { user: login, provider: provider.name, reason: answer.reason },

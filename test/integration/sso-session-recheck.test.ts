@@ -33,6 +33,7 @@ const accounts: Record<string, { groups: string[]; disabled?: boolean }> = {
   bob: { groups: ["eng"] },
   carol: { groups: ["eng"] },
   nina: { groups: ["platform"] },
+  ida: { groups: ["platform"] },
 };
 
 beforeAll(async () => {
@@ -177,6 +178,29 @@ describe("an SSO session asks its provider again", () => {
         )
         .sort(),
     );
+  });
+});
+
+describe("a session left unused", () => {
+  it("whose refresh token the provider refuses ends, and keeps the API tokens its user issued (an idle expiry answers as a disabled user does; control: the disabled user above, asked within the window, loses them)", async () => {
+    const cookie = await signIn("ida");
+    const token = await store.addApiToken({
+      name: "ida-ci",
+      digest: "ida-1",
+      scopes: ["read"],
+      repos: [],
+      createdBy: "sso:corp:ida",
+      expiresAt: new Date(Date.now() + 30 * 86400e3).toISOString(),
+    });
+    // The provider answers invalid_grant, as Keycloak does for a refresh token idle past its SSO
+    // Session Idle; the console was not used for three rechecks' time.
+    accounts.ida = { groups: ["platform"], disabled: true };
+    clock.offsetMs += 3 * RECHECK_MS;
+    const r = await get("/tokens", cookie);
+    expect(r.status).toBe(302);
+    expect(r.headers.get("location")).toBe("/login?return=%2Ftokens&ended=expired");
+    expect((await get("/", cookie)).status).toBe(302);
+    expect((await store.apiTokens()).find((t) => t.id === token.id)?.revokedBy).toBeUndefined();
   });
 });
 
