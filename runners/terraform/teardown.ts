@@ -18,13 +18,20 @@ const DEPOSED = / \(deposed [^)]*\)$/;
 export function teardownOf(
   resources: PlanSummary["resources"],
   held: ReadonlySet<string> | undefined,
+  /** What the plan imports with no other change (the summary's `imports`). */
+  imports: readonly string[] = [],
 ): PlanSummary["teardown"] | undefined {
   // A deposed object is a leftover of a replace, not what the project manages.
   const deletes = resources.filter((r) => r.action === "delete" && !DEPOSED.test(r.address));
   if (deletes.length === 0) return undefined;
+  // Terraform writes what a plan imports into its prior state (the plan file's and the JSON's):
+  // objects the project did not hold, any of them a throwaway a PR names (a `terraform_data` imports
+  // any id), must not dilute the deletes. Each import is of an address the state did not hold
+  // (terraform skips one already managed), so they are taken off by count, whatever their spelling.
+  const imported = imports.length + resources.filter((r) => r.importing).length;
   // Each delete is of an object the state holds: a prior state that lists fewer (unreadable, or
   // none) cannot make a teardown look partial.
-  const count = Math.max(held?.size ?? 0, deletes.length);
+  const count = Math.max((held?.size ?? 0) - imported, deletes.length);
   return deletes.length * 2 > count ? { destroys: deletes.length, held: count } : undefined;
 }
 
@@ -36,7 +43,7 @@ export function teardownOf(
 export async function withTeardown(summary: PlanSummary, planFile: string, json: PlanJson | undefined): Promise<PlanSummary> {
   if (!summary.resources.some((r) => r.action === "delete")) return summary;
   const held = (await priorState(planFile))?.addresses ?? (json ? jsonPriorAddresses(json) : undefined);
-  const teardown = teardownOf(summary.resources, held);
+  const teardown = teardownOf(summary.resources, held, summary.imports);
   return teardown ? { ...summary, teardown } : summary;
 }
 

@@ -99,6 +99,38 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
     expect(await stateResources(state("web"))).toHaveLength(4);
   });
 
+  it("throwaways imported in the same plan do not dilute its deletes: every resource deleted beside seven imports is a teardown; one of four is not", async () => {
+    const { repo, state } = await newRepo("teardown-imports", (s) => ({
+      "web/main.tf": statefulProject("web", s("web"), 3),
+      "app/main.tf": statefulProject("app", s("app"), 4),
+    }));
+    await seedState(statefulProject("web", state("web"), 3));
+    await seedState(statefulProject("app", state("app"), 4));
+    // A `terraform_data` imports any id: seven objects nobody had, written into the plan's prior
+    // state by terraform itself, beside the three real ones the plan deletes.
+    const junk = [
+      'locals {\n  junk = toset(["a", "b", "c", "d", "e", "f", "g"])\n}\n',
+      "import {\n  for_each = local.junk\n  to       = terraform_data.junk[each.key]\n  id       = each.key\n}\n",
+      'resource "terraform_data" "junk" {\n  for_each = local.junk\n}\n',
+    ].join("\n");
+    const pr = await plannedPr(repo, {
+      "web/main.tf": statefulProject("web", state("web"), 0, junk),
+      // The control: the same imports beside an ordinary delete of one of four.
+      "app/main.tf": statefulProject("app", state("app"), 3, junk),
+    });
+    const plan = planComment(repo, pr.number);
+    expect(plan).toContain("🧨 **DESTROY PLAN** (deletes 3 of the 3 resources this project's state holds");
+    expect(plan).not.toMatch(/deletes 1 of the/);
+    await nextSecond();
+    await h.sim.approve(repo, pr.number, "carol");
+    const refused = await say(h, repo, pr.number, "bob", "/apply -p web", "⛔ refused");
+    expect(refused).toContain("this plan deletes 3 of the 3 resources the project's state holds");
+    expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1", "terraform_data.web_2"]);
+    expect(await say(h, repo, pr.number, "bob", "/apply -p app")).toMatch(/✅ applied/);
+    expect(await stateResources(state("app"))).toContain("terraform_data.junk");
+    expect(await stateResources(state("app"))).not.toContain("terraform_data.app_3");
+  });
+
   it("a pull request that deletes a project's whole dir plans nothing of it: its resources stay up, unmanaged (docs/plan-rules.md#destroy)", async () => {
     const { repo, state } = await newRepo("teardown-dir", (s) => ({
       "web/main.tf": statefulProject("web", s("web"), 2),

@@ -27,6 +27,18 @@ describe("teardownOf: a plan that deletes most of what its state holds", () => {
     expect(teardownOf([change("a", "delete"), change("b", "delete")], held("a"))).toEqual({ destroys: 2, held: 2 });
   });
 
+  it("what the plan imports (terraform writes it into the prior state) does not dilute its deletes", () => {
+    const imports = ['terraform_data.junk["a"]', 'terraform_data.junk["b"]', 'terraform_data.junk["c"]'];
+    const importedWithChange: ResourceChange = { address: 'terraform_data.junk["d"]', action: "update", importing: true };
+    const prior = held("a", "b", 'junk["a"]', 'junk["b"]', 'junk["c"]', 'junk["d"]');
+    expect(teardownOf([change("a", "delete"), change("b", "delete"), importedWithChange], prior, imports)).toEqual({
+      destroys: 2,
+      held: 2,
+    });
+    // Control: the same imports beside one delete of the two real resources are no teardown.
+    expect(teardownOf([change("a", "delete"), importedWithChange], prior, imports)).toBeUndefined();
+  });
+
   it("control: one of four deleted, one of two, creates and updates, forgets and deposed objects are no teardown", () => {
     expect(teardownOf([change("a", "delete")], held("a", "b", "c", "d"))).toBeUndefined();
     expect(teardownOf([change("a", "delete")], held("a", "b"))).toBeUndefined();
