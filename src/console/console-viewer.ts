@@ -112,7 +112,12 @@ export function consoleViewers(
       return signIn.userId(token, login);
     };
     // "No account has that login" is said when GitHub was asked, not on every page in between.
-    const log = { warn: (o: object, m: string) => void (asked && deps.log.warn(o, m)), error: deps.log.error };
+    // Called on the logger, never detached: pino's methods need their `this` (detached, each threw,
+    // and every page of a user holding a login once an admin's was a 500, the line never written).
+    const log = {
+      warn: (o: object, m: string) => void (asked && deps.log.warn(o, m)),
+      error: (o: object, m: string) => deps.log.error(o, m),
+    };
     return namesAccount({ store, log, userId }, deps.config.admins, who);
   }
 

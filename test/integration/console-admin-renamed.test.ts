@@ -1,3 +1,4 @@
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseServerConfig } from "../../src/config/server-config.js";
 import { type GitHubConsole, startGitHubConsole } from "../support/github-console.js";
@@ -11,11 +12,13 @@ import { testDir } from "../support/temp-dir.js";
 const dataDir = testDir("sluice-admin-renamed-");
 const errors: string[] = [];
 let app: GitHubConsole;
+// The server's own logger: its methods are called on it (pino's need their `this`).
+const log = pino({ level: "error" }, { write: (line: string) => void errors.push(JSON.parse(line).msg) });
 
 beforeAll(async () => {
   app = await startGitHubConsole(dataDir, ["infra"], {
     config: parseServerConfig("admins: [root]\n", "test"),
-    log: { info: () => undefined, warn: () => undefined, error: (_o, m) => void errors.push(m) },
+    log,
   });
   app.sim.setPermission("acme/infra", "root", "write");
 });
@@ -36,6 +39,8 @@ describe("console admins are accounts, not logins", () => {
     // Someone else registers the login the admin gave up, and signs in with it.
     const squatter = await signIn(app.base, "root");
     expect(await tokensPage(squatter)).toBe(403);
+    // Not an admin, but a user of the console all the same: their own pages answer.
+    expect((await fetch(`${app.base}/`, { headers: { cookie: squatter } })).status).toBe(200);
     expect(errors.some((m) => m.includes("the login root is now account"))).toBe(true);
 
     // The admin's account, under its new login, is the admin still.
