@@ -27,16 +27,18 @@ const AUTOPLAN_ACTIONS = new Set(["opened", "synchronize", "reopened", "ready_fo
  * autoplan, or its previews' sync when autoplan is off; the same when the heal sweep finds a head
  * whose event never arrived.
  */
-export function headMovedSpec(draft: boolean, settings: IngressSettings, actor: string): JobSpec | { ignore: string } {
+export function headMovedSpec(draft: boolean, settings: IngressSettings, actor: string, actorId?: number): JobSpec | { ignore: string } {
+  // The pusher's account id: their preview sync is checked against `apply_users` by it.
+  const id = Number.isSafeInteger(actorId) ? { actorId } : {};
   // A draft gets nothing by itself, previews included, whether or not autoplan is on: the
   // same rule as the autoplan's (its previews follow from ready_for_review).
   if (draft && !settings.autoplanDrafts) return { ignore: "draft pull request: autoplan of drafts is off" };
   if (settings.autoplan === false) {
     // Previews follow the PR's head whether or not its plans do; the job reads whether it has any.
-    if (settings.previews) return { kind: "preview", action: "sync", actor };
+    if (settings.previews) return { kind: "preview", action: "sync", actor, ...id };
     return { ignore: "autoplan is off on this server (server setting `autoplan`)" };
   }
-  return { kind: "plan", trigger: "autoplan", actor };
+  return { kind: "plan", trigger: "autoplan", actor, ...id };
 }
 
 /** What ingress decides with: the repository's own values of these server settings. */
@@ -67,7 +69,7 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
       return { job: { target, spec: { kind: "cleanup", merged, mergeSha, actor, ...(Number.isSafeInteger(id) ? { actorId: id } : {}) } } };
     }
     if (!p.action || !AUTOPLAN_ACTIONS.has(p.action)) return { ignore: `pull_request.${p.action} is not acted on` };
-    const spec = headMovedSpec(p.pull_request?.draft === true, settings, actor);
+    const spec = headMovedSpec(p.pull_request?.draft === true, settings, actor, p.sender?.id);
     return "ignore" in spec ? spec : { job: { target, spec } };
   }
 

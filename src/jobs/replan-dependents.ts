@@ -25,6 +25,8 @@ export async function replanDependents(
       kind: "plan",
       trigger: "comment",
       actor: job.spec.actor,
+      // Whoever applied, by account id too: an apply user's re-plan is theirs.
+      ...(job.spec.actorId !== undefined ? { actorId: job.spec.actorId } : {}),
       command: { kind: "plan", filter: { project: name }, extraArgs: [] },
       commandLine,
     });

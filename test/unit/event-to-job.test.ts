@@ -184,6 +184,19 @@ describe("eventToJob: who asked, by account id (server settings that name people
     };
     expect(specOf(eventToJob("pull_request", merged, settings))).toMatchObject({ kind: "cleanup", merged: true, actorId: 42 });
   });
+
+  it("a push carries its pusher's id to the autoplan and to the preview sync (apply_users are compared by it)", () => {
+    const pushed = {
+      action: "synchronize",
+      installation: { id: 1 },
+      repository: { owner: { login: "acme" }, name: "infra", clone_url: "http://git/acme/infra.git" },
+      sender: { login: "dave", id: 77, type: "User" },
+      pull_request: { number: 7, draft: false, head: { sha: "abc" } },
+    };
+    expect(specOf(eventToJob("pull_request", pushed, settings))).toMatchObject({ kind: "plan", trigger: "autoplan", actorId: 77 });
+    const previews = { ...settings, autoplan: false, previews: true };
+    expect(specOf(eventToJob("pull_request", pushed, previews))).toEqual({ kind: "preview", action: "sync", actor: "dave", actorId: 77 });
+  });
 });
 
 describe("eventToJob and drift issues closed by hand", () => {
