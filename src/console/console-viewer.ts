@@ -6,7 +6,7 @@ import { type SessionEnd, ssoSessionRechecks } from "./sso-session-recheck.js";
 import { readable as principalReads } from "./principal.js";
 import type { RepoAccessCache } from "./repo-access.js";
 import { SignInExpired } from "./sign-in-port.js";
-import { namesAccount } from "../policy/named-people.js";
+import { lookupThrottle, namesAccount } from "../policy/named-people.js";
 
 /**
  * Who a console session's user is, asked again on every request and while a live log stays open:
@@ -93,8 +93,7 @@ export function consoleViewers(
   }
 
   // A login no account has (or GitHub down) is asked about once a minute, not on every page.
-  const lastAsked = new Map<string, number>();
-  const RESOLVE_AGAIN_MS = 60_000;
+  const mayAsk = lookupThrottle();
 
   /**
    * A server admin, by account id: a login an admin gave up and someone else registered is not
@@ -103,22 +102,9 @@ export function consoleViewers(
   async function isAdmin(token: string, who: { login: string; id: number }): Promise<boolean> {
     const { signIn } = deps;
     if (!signIn) return false;
-    let asked = false;
-    const userId = async (login: string) => {
-      const at = lastAsked.get(login);
-      if (at !== undefined && Date.now() - at < RESOLVE_AGAIN_MS) return undefined;
-      lastAsked.set(login, Date.now());
-      asked = true;
-      return signIn.userId(token, login);
-    };
-    // "No account has that login" is said when GitHub was asked, not on every page in between.
-    // Called on the logger, never detached: pino's methods need their `this` (detached, each threw,
-    // and every page of a user holding a login once an admin's was a 500, the line never written).
-    const log = {
-      warn: (o: object, m: string) => void (asked && deps.log.warn(o, m)),
-      error: (o: object, m: string) => deps.log.error(o, m),
-    };
-    return namesAccount({ store, log, userId }, deps.config.admins, who);
+    // The logger itself, its methods called on it: pino's need their `this`.
+    const people = { store, log: deps.log, userId: (login: string) => signIn.userId(token, login), mayAsk };
+    return namesAccount(people, deps.config.admins, who);
   }
 
   /**

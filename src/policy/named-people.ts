@@ -6,7 +6,35 @@ export interface PeopleDeps {
   /** The id of the account that has a login now; undefined: none has it. Throws when GitHub cannot say. */
   userId(login: string): Promise<number | undefined>;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Whether GitHub may be asked about this unpinned login now (false: it grants nothing, unasked). */
+  mayAsk?(login: string): boolean;
 }
+
+/**
+ * Once per `everyMs` per login: a login no account has (or GitHub down) is not asked about on
+ * every comment anyone writes, nor every console page (each asked the installation's rate limit).
+ */
+export function lookupThrottle(everyMs = 60_000, now: () => number = Date.now): (login: string) => boolean {
+  const asked = new Map<string, number>();
+  return (login) => {
+    const at = asked.get(login);
+    if (at !== undefined && now() - at < everyMs) return false;
+    asked.set(login, now());
+    return true;
+  };
+}
+
+// The jobs' throttles, one per store (a process has one): keyed by the server config's logins only.
+const jobLookups = new WeakMap<PersonPinStore, (login: string) => boolean>();
+const jobLookupsOf = (store: PersonPinStore) => {
+  // A caller without a store (a test's) pins nothing either: a throttle of its own.
+  if (typeof store !== "object" || store === null) return lookupThrottle();
+  const known = jobLookups.get(store);
+  if (known) return known;
+  const made = lookupThrottle();
+  jobLookups.set(store, made);
+  return made;
+};
 
 /**
  * Whether `actor` is one of the people a server setting names, by account id only: a login names
@@ -40,7 +68,7 @@ export async function namesAccount(deps: PeopleDeps, entries: readonly string[],
 export async function pinnedAccounts(deps: PeopleDeps, logins: readonly string[]): Promise<Map<string, PersonPin>> {
   const pins = await deps.store.personPins(logins);
   for (const login of logins) {
-    if (pins.has(login)) continue;
+    if (pins.has(login) || (deps.mayAsk && !deps.mayAsk(login))) continue;
     try {
       const id = await deps.userId(login);
       if (id === undefined) {
@@ -62,6 +90,7 @@ export async function pinnedAccounts(deps: PeopleDeps, logins: readonly string[]
 export function jobPeople(
   deps: { store: PersonPinStore; log: PeopleDeps["log"] },
   vcs: { userId(login: string): Promise<number | undefined> },
+  mayAsk: (login: string) => boolean = jobLookupsOf(deps.store),
 ): PeopleDeps {
-  return { store: deps.store, userId: (login) => vcs.userId(login), log: deps.log };
+  return { store: deps.store, userId: (login) => vcs.userId(login), log: deps.log, mayAsk };
 }

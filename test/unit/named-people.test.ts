@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { configuredLogins, startPeopleResolution } from "../../src/app/resolve-people-at-start.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
 import { personOf } from "../../src/model/person.js";
-import { namesAccount, type PeopleDeps } from "../../src/policy/named-people.js";
+import { jobPeople, lookupThrottle, namesAccount, type PeopleDeps } from "../../src/policy/named-people.js";
 import { memoryPins } from "../fakes/fake-people.js";
 import { fakeJobDeps } from "../fakes/fake-job-deps.js";
 import { runningJob } from "../fakes/fake-jobs.js";
@@ -105,5 +105,33 @@ describe("apply_users by account id", () => {
     expect((await authorizeCommand(deps.vcs, deps, unlock("dev-2", dev), "unlock", "write")).allowed).toBe(true);
     // A job without the asker's id (queued by an older version) is no one's.
     expect((await authorizeCommand(deps.vcs, deps, unlock("dev"), "unlock", "write")).allowed).toBe(false);
+  });
+
+  it("an outsider's commands ask GitHub about a login no account has once, not once per command (control: asked again after the minute, and then it grants)", async () => {
+    const deps = await fakeJobDeps({ serverConfig: "apply_users: [gone]\n" });
+    deps.vcs.userIds.set("gone", undefined); // renamed away before Sluice resolved it; no one has it yet
+    let asked = 0;
+    const userId = deps.vcs.userId.bind(deps.vcs);
+    deps.vcs.userId = async (login) => {
+      asked++;
+      return userId(login);
+    };
+    const unlock = () => runningJob({ kind: "unlock", command: { kind: "unlock", filter: {} }, actor: "mallory", actorId: 666 });
+    for (let i = 0; i < 20; i++) expect((await authorizeCommand(deps.vcs, deps, unlock(), "unlock", "write")).allowed).toBe(false);
+    expect(asked).toBe(1);
+    // The same throttle on a clock of its own: after the minute, the login is asked about again.
+    let now = 0;
+    const mayAsk = lookupThrottle(60_000, () => now);
+    const people = jobPeople(deps, deps.vcs, mayAsk);
+    const gone = fakeUserId("gone");
+    expect(await namesAccount(people, ["gone"], { login: "gone-2", id: gone })).toBe(false);
+    expect(asked).toBe(2);
+    deps.vcs.userIds.set("gone", gone); // its owner takes it back
+    now = 59_000;
+    expect(await namesAccount(people, ["gone"], { login: "gone", id: gone })).toBe(false);
+    expect(asked).toBe(2);
+    now = 60_000;
+    expect(await namesAccount(people, ["gone"], { login: "gone", id: gone })).toBe(true);
+    expect(asked).toBe(3);
   });
 });
