@@ -11,6 +11,10 @@ import { producersOutside, withDependents } from "../../src/inputs/with-dependen
 import { planOrder } from "../../src/tool-runs/plan-order.js";
 import { trustedMapping } from "../../src/tool-runs/gather-inputs.js";
 import type { Project } from "../../src/model/project.js";
+import type { ProjectResult } from "../../src/model/project-result.js";
+import { replanDependents } from "../../src/jobs/replan-dependents.js";
+import { fakeJobDeps } from "../fakes/fake-job-deps.js";
+import { runningJob } from "../fakes/fake-jobs.js";
 import type { OutputValues } from "../../src/model/project-inputs.js";
 import type { ProjectConfig, RepoConfig } from "../../src/model/repo-config.js";
 
@@ -159,6 +163,17 @@ describe("which projects a change plans", () => {
     expect(dependentsToReplan(all, ["net"], ["app", "web"])).toEqual([{ name: "app", producers: ["net"] }]);
     expect(dependentsToReplan(all, ["net", "app"], ["app", "web"])).toEqual([{ name: "web", producers: ["app"] }]);
     expect(dependentsToReplan(all, ["other"], ["app"])).toEqual([]);
+  });
+  it("the re-plan is queued for whoever applied, by account id too (apply_users are compared by it; control: no id, none made up)", async () => {
+    const deps = await fakeJobDeps({});
+    const applied = [{ project: all[0] as Project, status: "applied" } as ProjectResult];
+    for (const actorId of [77, undefined]) {
+      const job = runningJob({ kind: "apply", trigger: "comment", actor: "dave", ...(actorId !== undefined ? { actorId } : {}) });
+      await replanDependents(deps, job, all, applied, ["app"]);
+      const queued = await deps.store.claimNextJob();
+      expect(queued?.spec).toMatchObject({ kind: "plan", actor: "dave", commandLine: "/plan -p app" });
+      expect(queued?.spec && "actorId" in queued.spec ? queued.spec.actorId : undefined).toBe(actorId);
+    }
   });
 });
 
