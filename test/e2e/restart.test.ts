@@ -26,6 +26,19 @@ async function completed(repo: Repo, sha: string, name: string, count = 1) {
   return done[done.length - 1] as (typeof done)[number];
 }
 
+/**
+ * The bot's comment at `index` (negative: from the end) once its job has edited it past "queued" or
+ * "running": the job completes its check a moment before it edits the comment.
+ */
+async function settledReply(repo: Repo, pr: number, index: number): Promise<string> {
+  const body = () => bot(repo, pr).at(index)?.body ?? "";
+  await h.sim.waitFor(() => body() !== "" && !/⏳ queued|🔄 running/.test(body()), {
+    message: `bot comment ${index} still queued or running`,
+    timeoutMs: 60_000,
+  });
+  return body();
+}
+
 async function plannedPr(name: string, extra = "") {
   const state = join(stateDir, `${name}.tfstate`);
   for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
@@ -57,7 +70,7 @@ describe("restarts", () => {
     await h.restart({ signal: "SIGKILL" });
     const check = await completed(repo, pr.headSha, "sluice/apply");
     expect(check.conclusion).toBe("failure");
-    const reply = bot(repo, pr.number)[1]?.body ?? "";
+    const reply = await settledReply(repo, pr.number, 1);
     expect(reply).toContain("Interrupted");
     expect(reply).toContain("lock is kept");
     // Its Deployment is ended once, as an error saying what may have happened (not left in progress).
@@ -75,7 +88,7 @@ describe("restarts", () => {
     // Nor can anyone: the plan was used when its apply started, so `/apply` needs a new plan.
     await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
     await completed(repo, pr.headSha, "sluice/apply", 2);
-    expect(bot(repo, pr.number).at(-1)?.body).toContain("Nothing to apply: this pull request has no current plan");
+    expect(await settledReply(repo, pr.number, -1)).toContain("Nothing to apply: this pull request has no current plan");
   });
 
   it("the same delivery after a restart is not acted on again", async () => {
