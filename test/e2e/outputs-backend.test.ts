@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../support/harness.js";
 import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend, workflowNamingBackend } from "../support/http-state-backend.js";
+import { untilIdle } from "../support/until-idle.js";
 import { bot, completed, say } from "./trust-holes-support.js";
 
 /**
@@ -59,6 +60,9 @@ describe("a producer's outputs", () => {
     await say(h, repo, first.number, "alice", "/apply");
     expect(prod.state).toContain("vpc-prod");
     await h.sim.closePullRequest(repo, first.number);
+    // Its locks (network's, and app's, planned as its dependent) go once the close is handled: a
+    // PR opened before that is refused by them (and planned again later).
+    await untilIdle(h.app.dataDir);
     // The fallback holds another state, with another vpc_id.
     fallback.state = (prod.state ?? "").replaceAll("vpc-prod", "vpc-fallback");
 
