@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { createWriteStream, readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -100,6 +100,11 @@ export async function startBenchApp(opts: BenchAppOptions = {}): Promise<BenchAp
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
+  // BENCH_APP_LOG=<file>: the app's whole log is appended there too (to read a run's steps).
+  if (process.env.BENCH_APP_LOG) {
+    const log = createWriteStream(process.env.BENCH_APP_LOG, { flags: "a" });
+    child.stdout?.pipe(log);
+  }
   const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
   let gone = false;
   void exited.then(() => {
