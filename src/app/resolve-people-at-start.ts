@@ -1,14 +1,36 @@
 import { pinnedAccounts, type PeopleDeps } from "../policy/named-people.js";
 import type { ServerConfig } from "../config/server-config.js";
-import { personOf } from "../model/person.js";
+import { type NamedPerson, personOf } from "../model/person.js";
 import { errorMessage } from "../util/errors.js";
 
-/** The logins (lower-cased) that server settings naming people name without an account id, `repos:` entries included. */
+const ACTIONS = ["plan", "apply", "unlock", "state", "destroy", "approve_policies"] as const;
+
+/**
+ * The logins (lower-cased) that server settings naming people name without an account id, `repos:`
+ * entries included: `admins`, `apply_users`, `protect_owners`, `permissions` rules' users,
+ * `policies` owners' users, and `agents` given as one login (patterns and Apps stay by name).
+ */
 export function configuredLogins(config: ServerConfig): string[] {
-  const settings = [config, ...config.repoRules.map((r) => r.settings as Partial<ServerConfig>)];
-  const entries = settings.flatMap((c) => [...(c.admins ?? []), ...(c.apply_users ?? []), ...(c.protect_owners ?? [])]);
-  const logins = entries.map(personOf).flatMap((p) => (p && p.id === undefined ? [p.login.toLowerCase()] : []));
+  const logins = namedPeople(config).flatMap((p) => (p.id === undefined ? [p.login.toLowerCase()] : []));
   return [...new Set(logins)];
+}
+
+function namedPeople(config: ServerConfig): NamedPerson[] {
+  const settings = [config, ...config.repoRules.map((r) => r.settings as Partial<ServerConfig>)];
+  const entries = settings.flatMap((c) => [
+    ...(c.admins ?? []),
+    ...(c.apply_users ?? []),
+    ...(c.protect_owners ?? []),
+    ...(c.permissions ?? []).flatMap((r) => ACTIONS.flatMap((a) => r[a] ?? [])),
+    ...(c.policies ? [...c.policies.owners.users, ...c.policies.policy_sets.flatMap((s) => s.owners?.users ?? [])] : []),
+    // Patterns and Apps are matched by name: only one login (or login#id) names an account.
+    ...(c.agents ?? []).filter((a) => !a.includes("*") && !/\[bot\]$/i.test(a)),
+  ]);
+  // A console principal (`sso:corp:carol`) in a permissions rule is no GitHub login.
+  return entries
+    .filter((e) => !e.includes(":"))
+    .map(personOf)
+    .filter((p): p is NamedPerson => p !== undefined);
 }
 
 /**

@@ -4,6 +4,8 @@ import type { HeadPushStore } from "../model/head-push.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
 import { agentFacts } from "./plan-rule-facts.js";
+import type { Actor } from "../model/person.js";
+import { agentsByAccount, type PeopleDeps } from "../policy/named-people.js";
 
 /**
  * The server's `agents` for a plan of a pull request's head: whether who asks is one, and the first
@@ -11,17 +13,18 @@ import { agentFacts } from "./plan-rule-facts.js";
  * the head's pushers Sluice heard, and, where none of these is an agent, those `codeUsers` finds
  * (headCodeUsers: GitHub's branch activity, else the commit's author and committer, for a push
  * Sluice did not hear: an agent's lost push planned by a person is the agent's code all the
- * same). GitHub is read only where the server names agents and nothing heard names one.
+ * same). GitHub is read only where the server names agents and nothing heard names one. By
+ * account where ids are known (isAgent): an agent that renamed is still one.
  */
 export async function codeAgentFacts(
-  config: Pick<ServerConfig, "agents">,
-  store: Pick<HeadPushStore, "headPushers">,
-  at: { repo: RepoRef; pr: Pick<PullRequestInfo, "number" | "headSha">; actor: string },
-  proposers: readonly (string | undefined)[],
-  codeUsers: () => Promise<readonly string[]>,
+  deps: { config: Pick<ServerConfig, "agents">; store: Pick<HeadPushStore, "headPusherAccounts">; people: PeopleDeps },
+  at: { repo: RepoRef; pr: Pick<PullRequestInfo, "number" | "headSha">; actor: string | Actor },
+  proposers: readonly (string | Actor | undefined)[],
+  codeUsers: () => Promise<readonly Actor[]>,
 ): Promise<AgentFacts | undefined> {
-  if (config.agents.length === 0) return undefined;
-  const heard = await store.headPushers(repoFullName(at.repo), at.pr.number, at.pr.headSha);
+  if (deps.config.agents.length === 0) return undefined;
+  const config = { agents: await agentsByAccount(deps.people, deps.config.agents) };
+  const heard = await deps.store.headPusherAccounts(repoFullName(at.repo), at.pr.number, at.pr.headSha);
   const known = agentFacts(config, at.actor, [...proposers, ...heard]);
   if (known?.proposedBy) return known;
   return agentFacts(config, at.actor, [...proposers, ...heard, ...(await codeUsers())]);

@@ -2,6 +2,7 @@ import type { BranchPushes, HeadPush, HeadPushStore } from "../model/head-push.j
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
+import type { Actor } from "../model/person.js";
 
 /**
  * Who pushed a pull request's head: the pushers its `synchronize` events named (none: those of
@@ -51,22 +52,25 @@ export async function headPushFacts(
  * by GitHub's branch activity, else the commit's author and committer standing in.
  */
 export async function headCodeUsers(
-  store: Parameters<typeof headPushFacts>[0],
+  store: Parameters<typeof headPushFacts>[0] & Pick<HeadPushStore, "headPusherAccounts">,
   vcs: Parameters<typeof headPushFacts>[1],
   repo: RepoRef,
-  pr: Pick<PullRequestInfo, "number" | "headSha" | "headRef" | "headRepo" | "author">,
-): Promise<string[]> {
+  pr: Pick<PullRequestInfo, "number" | "headSha" | "headRef" | "headRepo" | "author" | "authorId">,
+): Promise<Actor[]> {
   // Asked as for an approval the author gives: a head back by a push not heard is read too.
   const push = await headPushFacts(store, vcs, repo, pr, [pr.author]);
   // This PR's own pushers (heard, or just learned from its branch's activity) where there are any:
   // another PR's push of the same commit moved no branch of this one (anyone can push any commit
   // to a fork's PR), and asked as a planner it would refuse this PR's plan.
-  const own = push.known ? await store.headPushers(repoFullName(repo), pr.number, pr.headSha) : [];
+  // With the account ids their events gave: settings that name people match by id.
+  const own = push.known ? await store.headPusherAccounts(repoFullName(repo), pr.number, pr.headSha) : [];
   // GitHub commits what its web editor saves as `web-flow`, an account no one pushes with (the
   // commit's author made it): asked as a planner, it would refuse every such head.
-  const pushers = own.length ? own : push.known ? push.pushers : push.standIns.filter((u) => u.toLowerCase() !== GITHUB_WEB_COMMITTER);
+  const others = push.known ? push.pushers : push.standIns.filter((u) => u.toLowerCase() !== GITHUB_WEB_COMMITTER);
+  const pushers = own.length ? own : others.map((login) => ({ login }));
+  const author = { login: pr.author, ...(pr.authorId !== undefined ? { id: pr.authorId } : {}) };
   const seen = new Set<string>();
-  return [pr.author, ...pushers].filter((u) => !seen.has(u.toLowerCase()) && seen.add(u.toLowerCase()));
+  return [author, ...pushers].filter((u) => !seen.has(u.login.toLowerCase()) && seen.add(u.login.toLowerCase()));
 }
 
 /** The account GitHub signs web-editor and merge-button commits with (github.com/web-flow). */

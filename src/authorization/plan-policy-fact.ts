@@ -9,6 +9,7 @@ import type { PlanRecord } from "../store/store.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { byOwnersNow } from "./policy-owners.js";
+import { agentsByAccount, jobPeople } from "../policy/named-people.js";
 
 /** Policy checks read Terraform's plan JSON (OpenTofu's, a Terragrunt unit's); Helm and Kustomize have none to check. */
 export const policyChecked = (runner: string) => runner === "terraform" || runner === "opentofu" || runner === "terragrunt";
@@ -39,8 +40,8 @@ export async function policyKeysOf(deps: Pick<JobDeps, "store">, plan: PolicyPla
  * from identical earlier plans, given by who owns the set now.
  */
 export async function policyApprovalsOf(
-  deps: Pick<JobDeps, "config" | "store">,
-  vcs: Pick<VcsClient, "teamMember">,
+  deps: Pick<JobDeps, "config" | "store" | "log">,
+  vcs: Pick<VcsClient, "teamMember" | "userId">,
   plan: PolicyPlan,
   check: PolicyCheck | undefined,
 ): Promise<PolicyApproval[]> {
@@ -55,16 +56,20 @@ export async function policyApprovalsOf(
       ),
     ),
   ]);
-  // An approval an agent gave (before the server named it one) never counts.
-  const counting = countingPolicyApprovals({ check, approvals: own }, earlier).filter((a) => !isAgent(a.user, deps.config.agents));
+  // An approval an agent gave (before the server named it one) never counts; an agent renamed since is one by its account.
+  const people = jobPeople(deps, vcs);
+  const agents = await agentsByAccount(people, deps.config.agents);
+  const counting = countingPolicyApprovals({ check, approvals: own }, earlier).filter(
+    (a) => !isAgent({ login: a.user, ...(a.userId !== undefined ? { id: a.userId } : {}) }, agents),
+  );
   const rules = policyRules(policiesFor(deps.config, plan.repo));
-  return byOwnersNow(vcs, plan.repo.split("/")[0] ?? "", rules, counting);
+  return byOwnersNow(people, vcs, plan.repo.split("/")[0] ?? "", rules, counting);
 }
 
 /** The `policies` gate fact of one saved plan: its stored outcome and the approvals that count for it. */
 export async function planPolicyFact(
-  deps: Pick<JobDeps, "config" | "store">,
-  vcs: Pick<VcsClient, "teamMember">,
+  deps: Pick<JobDeps, "config" | "store" | "log">,
+  vcs: Pick<VcsClient, "teamMember" | "userId">,
   plan: PolicyPlan,
 ): Promise<PolicyFact> {
   const rules = policyRules(policiesFor(deps.config, plan.repo));

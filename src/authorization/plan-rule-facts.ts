@@ -72,7 +72,7 @@ async function isOwner(
   actor: Actor,
   agents: readonly string[],
 ) {
-  if (isAgent(actor.login, agents)) return false;
+  if (isAgent(actor, agents)) return false;
   if (await namesAccount(people, owners, actor)) return true;
   const teams = owners.filter((o) => o.includes("/")).map(bare);
   return teams.length > 0 && (await memberOfTeams(vcs, teams, actor.login)) !== undefined;
@@ -81,14 +81,15 @@ async function isOwner(
 /**
  * The server's `agents` for one change: whether who asked is one, and the first agent among those
  * who proposed it (a pull request's author, the one whose push or comment made the plan).
- * Absent when the server names no agents.
+ * Absent when the server names no agents. `config.agents` as agentsByAccount gives them: by account too.
  */
 export function agentFacts(
   config: Pick<ServerConfig, "agents">,
-  actor: string,
-  proposers: readonly (string | undefined)[],
+  actor: string | Actor,
+  proposers: readonly (string | Actor | undefined)[],
 ): AgentFacts | undefined {
   if (config.agents.length === 0) return undefined;
-  const proposedBy = proposers.find((p): p is string => p !== undefined && isAgent(p, config.agents));
+  const proposer = proposers.find((p): p is string | Actor => p !== undefined && isAgent(p, config.agents));
+  const proposedBy = typeof proposer === "string" ? proposer : proposer?.login;
   return { actor: isAgent(actor, config.agents), ...(proposedBy ? { proposedBy } : {}) };
 }

@@ -1,6 +1,8 @@
 import type { PolicyApproval } from "../model/policy-check.js";
 import { isOwnerOf, type PolicySetRule } from "../policy/policy-status.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
+import type { Actor } from "../model/person.js";
+import { namesAccount, type PeopleDeps } from "../policy/named-people.js";
 
 /** The teams named by the rules that `user` belongs to (`org/slug`, lowercase); a bare slug is in the repo owner's org. */
 export async function teamsOf(
@@ -19,11 +21,23 @@ export async function teamsOf(
 }
 
 /**
+ * The sets whose owners' users name this account: by account id (namesAccount), so a login an
+ * owner gave up and another account registered owns nothing, and the owner renamed still does.
+ */
+export async function setsNaming(people: PeopleDeps, rules: readonly PolicySetRule[], actor: Actor): Promise<Set<string>> {
+  const owned = new Set<string>();
+  for (const rule of rules) if (await namesAccount(people, rule.owners.users, actor)) owned.add(rule.name);
+  return owned;
+}
+
+/**
  * The approvals whose giver owns the set they approved now, as the rules say now: an owner taken
- * out of `policies` (or out of an owning team) after approving no longer counts. Teams are asked
- * only of givers no listed user entry covers.
+ * out of `policies` (or out of an owning team) after approving no longer counts. A listed user is
+ * matched by the giver's account id (an approval an older version recorded has none: only a team
+ * counts it). Teams are asked only of givers no listed user entry covers.
  */
 export async function byOwnersNow(
+  people: PeopleDeps,
   vcs: Pick<VcsClient, "teamMember">,
   repoOwner: string,
   rules: PolicySetRule[],
@@ -31,11 +45,16 @@ export async function byOwnersNow(
 ): Promise<PolicyApproval[]> {
   const none = new Set<string>();
   const teams = new Map<string, Set<string>>();
+  const named = new Map<string, Set<string>>();
   const counting: PolicyApproval[] = [];
   for (const a of approvals) {
     const rule = rules.find((r) => r.name === a.policySet);
     if (!rule) continue;
-    if (isOwnerOf(rule, a.user, none)) {
+    const giver = { login: a.user, ...(a.userId !== undefined ? { id: a.userId } : {}) };
+    const key = `${a.user.toLowerCase()}#${a.userId ?? ""}`;
+    const owned = named.get(key) ?? (await setsNaming(people, rules, giver));
+    named.set(key, owned);
+    if (isOwnerOf(rule, owned, none)) {
       counting.push(a);
       continue;
     }
@@ -43,7 +62,7 @@ export async function byOwnersNow(
     const who = a.user.toLowerCase();
     const memberOf = teams.get(who) ?? (await teamsOf(vcs, rules, repoOwner, a.user));
     teams.set(who, memberOf);
-    if (isOwnerOf(rule, a.user, memberOf)) counting.push(a);
+    if (isOwnerOf(rule, owned, memberOf)) counting.push(a);
   }
   return counting;
 }

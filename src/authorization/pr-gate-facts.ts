@@ -1,7 +1,7 @@
 import type { AskedBeforePlan } from "../model/gate.js";
 import type { RepoSettings } from "../config/repo-settings.js";
 import { actorOf, type Job } from "../model/job.js";
-import { jobPeople, namesAccount } from "../policy/named-people.js";
+import { agentsByAccount, jobPeople, namesAccount } from "../policy/named-people.js";
 import type { Road } from "../model/gate.js";
 import type { Project } from "../model/project.js";
 import type { MergeBlockers, Permission, PullRequestInfo } from "../model/pull-request.js";
@@ -56,7 +56,7 @@ export async function gatherPrFacts(
     mergeable,
     undiverged,
     unverified: needs.verified ? await vcs.unverifiedCommits(repo, pr) : [],
-    agents: deps.config.agents,
+    agents: await agentsByAccount(jobPeople(deps, vcs), deps.config.agents),
     headPush: await headPushFacts(deps.store, vcs, repo, pr, approvingReviewers(reviews)),
   };
 }
@@ -200,6 +200,8 @@ export async function prPlanRuleFacts(
   const r = f.requirements;
   const counted = r?.counted ?? { approvers: [], ignored: [] };
   const pushers = counted.ignored.filter((i) => i.why === PUSHED_HEAD).map((i) => i.user);
+  const people = jobPeople(deps, vcs);
+  const agents = await agentsByAccount(people, deps.config.agents);
   const planRules = await planRuleFacts(
     vcs,
     {
@@ -213,20 +215,22 @@ export async function prPlanRuleFacts(
       override: f.override,
       approvers: counted.approvers,
       ...(r && pushers.length ? { notCounted: headPushNote(r.facts.headPush, pushers) } : {}),
-      agents: deps.config.agents,
+      agents,
     },
-    jobPeople(deps, vcs),
+    people,
   );
   // An agent's push: its push event started the plan, so the plan's job names it; and a plan
   // someone else made of a head an agent pushed (a `/plan`, the re-plan of a released lock) is
   // the agent's code all the same: the head's pushers are asked too, heard or found on GitHub.
   if (deps.config.agents.length === 0) return { planRules };
-  const planner = (await deps.store.getJob(f.plan.jobId))?.spec.actor;
-  const at = { repo: f.job.target.repo, pr: { number: f.plan.pr, headSha: f.plan.headSha }, actor: f.job.spec.actor };
-  const agents = await codeAgentFacts(deps.config, deps.store, at, [f.pr.author, planner], () =>
+  const planJob = await deps.store.getJob(f.plan.jobId);
+  const planner = planJob ? actorOf(planJob.spec) : undefined;
+  const at = { repo: f.job.target.repo, pr: { number: f.plan.pr, headSha: f.plan.headSha }, actor: actorOf(f.job.spec) };
+  const author = { login: f.pr.author, ...(f.pr.authorId !== undefined ? { id: f.pr.authorId } : {}) };
+  const found = await codeAgentFacts({ config: deps.config, store: deps.store, people }, at, [author, planner], () =>
     headCodeUsers(deps.store, vcs, f.job.target.repo, f.pr),
   );
-  return { planRules, ...(agents ? { agents } : {}) };
+  return { planRules, ...(found ? { agents: found } : {}) };
 }
 
 /** Why a plan is a destroy plan: its `-destroy`, or what it deletes of the project's state. */

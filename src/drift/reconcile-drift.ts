@@ -1,4 +1,5 @@
-import { jobPeople } from "../policy/named-people.js";
+import { agentsByAccount, jobPeople } from "../policy/named-people.js";
+import { actorOf } from "../model/job.js";
 import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { changeControlFacts, verifiedHeadFact } from "../authorization/change-control-facts.js";
@@ -86,19 +87,23 @@ async function reconcileGate(ctx: DriftContext, project: Project, drifted: Drift
   // agent (which may never apply) is refused. A schedule's reconcile is Sluice's own (the trusted
   // config asked for it).
   const askedBy = job.spec.kind === "drift-check" && job.spec.trigger === "comment" ? job.spec.actor : undefined;
+  // By account: `permissions` and `agents` name accounts, whatever their login is now.
+  const askedById = askedBy ? actorOf(job.spec).id : undefined;
+  const agents = await agentsByAccount(jobPeople(deps, ctx.vcs), deps.config.agents);
   const decision = await passGate(deps.store, {
     road: "reconcile",
     repo: name,
     project: project.name,
     number: 0,
     actor: askedBy ?? "sluice",
-    ...(askedBy ? { agents: agentFacts(deps.config, askedBy, []) } : {}),
+    ...(askedBy ? { agents: agentFacts({ agents }, { login: askedBy, ...(askedById !== undefined ? { id: askedById } : {}) }, []) } : {}),
     pause: await deps.store.appliesPaused(),
     // The trusted config (server, or the default branch's within `allowed_overrides`) asked for it;
     // a `/drift` comment deleted or edited while the check planned reconciles nothing more.
     actorAllowed: askedBy ? await ctx.stillAsked() : ALLOWED,
     ...(await changeControlFacts(deps, ctx.vcs, settings.identityOf(project), {
       actor: askedBy ?? "sluice",
+      ...(askedById !== undefined ? { actorId: askedById } : {}),
       actions: askedBy ? ["apply"] : [],
     })),
     plan: {
@@ -131,7 +136,7 @@ async function reconcileGate(ctx: DriftContext, project: Project, drifted: Drift
         summary: drifted.summary,
         runner: project.runner,
         actor: "sluice",
-        agents: deps.config.agents,
+        agents,
       },
       jobPeople(deps, ctx.vcs),
     ),

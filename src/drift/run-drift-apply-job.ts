@@ -1,4 +1,4 @@
-import { jobPeople } from "../policy/named-people.js";
+import { agentsByAccount, jobPeople } from "../policy/named-people.js";
 import { join } from "node:path";
 import { askedBeforePlan } from "../authorization/asked-before-plan.js";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
@@ -145,6 +145,8 @@ async function applyUnderRunLock(
   const scratchDir = driftPlanDir(deps.dataDir, repo, project);
   const where = { checkoutDir: checkout.dir, all, scratchDir, trustedProjects: all };
   const inputs = await inputsFact({ deps, job, settings, secrets, ...where }, plan.summary, project, new Set());
+  // By account too: an agent that renamed is still one.
+  const agents = await agentsByAccount(jobPeople(deps, vcs), deps.config.agents);
   const decision = await passGate(deps.store, {
     ...asked,
     project: project.name,
@@ -185,11 +187,11 @@ async function applyUnderRunLock(
         actor: spec.actor,
         ...(spec.actorId !== undefined ? { actorId: spec.actorId } : {}),
         override: spec.command.overrideProtect,
-        agents: deps.config.agents,
+        agents,
       },
       jobPeople(deps, vcs),
     ),
-    agents: agentFacts(deps.config, spec.actor, []),
+    agents: agentFacts({ agents }, actorOf(spec), []),
   });
   try {
     if (!decision.allowed) return { refused: decision.reasons.join("; "), decided: true };

@@ -52,7 +52,7 @@ export async function runDriftPauseJob(ctx: JobContext<SpecOf<"drift-pause">>): 
   }
   // Resuming lets the next check apply the project by itself: only who may apply it may resume it
   // (the server's per-project `permissions`, found by the project's trusted identity).
-  const mayApply = await projectPermission(deps, vcs, read.settings.identityOf(found), "apply", spec.actor);
+  const mayApply = await projectPermission(deps, vcs, read.settings.identityOf(found), "apply", actorOf(spec));
   if (!mayApply.allowed) return ctx.reply(`Not resumed: ${mayApply.reasons.join("; ")}.`);
   // The pause that holds it may be under the name it was applied under before a rename (pauseOf).
   const held = await pausedNow(deps.store, name, found);

@@ -98,7 +98,16 @@ export function mergeGroupToJob(p: Payload, actor: string): IngressDecision {
   return {
     job: {
       target,
-      spec: { kind: "merge_group", headSha: group.head_sha, headRef: group.head_ref, baseSha: group.base_sha, baseRef, pulls, actor },
+      spec: {
+        kind: "merge_group",
+        headSha: group.head_sha,
+        headRef: group.head_ref,
+        baseSha: group.base_sha,
+        baseRef,
+        pulls,
+        actor,
+        ...senderId(p),
+      },
     },
   };
 }

@@ -8,6 +8,11 @@ import { repoFullName } from "../model/repo.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import type { PlanRecord } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
+import type { Actor } from "../model/person.js";
+import { agentsByAccount, jobPeople } from "../policy/named-people.js";
+
+// One login under two accounts (a pusher heard before a rename) is two planners, each asked.
+const key = (a: Actor) => `${a.login.toLowerCase()}#${a.id ?? ""}`;
 
 /**
  * Whose code and request a merge group's plan is: who queued it, and the author of each of its PRs
@@ -15,16 +20,17 @@ import type { VcsClient } from "../vcs/vcs-client.js";
  */
 export async function groupPlanners(
   vcs: VcsClient,
-  store: Pick<HeadPushStore, "headPushers">,
+  store: Pick<HeadPushStore, "headPusherAccounts">,
   job: Job,
-  actor: string,
+  actor: Actor,
   pulls: number[],
-): Promise<string[]> {
-  const who = new Map<string, string>([[actor.toLowerCase(), actor]]);
+): Promise<Actor[]> {
+  // With their account ids (the pushes' events gave them): `permissions` match accounts.
+  const who = new Map<string, Actor>([[key(actor), actor]]);
   for (const number of pulls) {
-    const { author, headSha } = await vcs.pullRequest(job.target.repo, number);
-    for (const login of [author, ...(await store.headPushers(repoFullName(job.target.repo), number, headSha))])
-      who.set(login.toLowerCase(), login);
+    const { author, authorId, headSha } = await vcs.pullRequest(job.target.repo, number);
+    const pushers = await store.headPusherAccounts(repoFullName(job.target.repo), number, headSha);
+    for (const a of [{ login: author, ...(authorId !== undefined ? { id: authorId } : {}) }, ...pushers]) who.set(key(a), a);
   }
   return [...who.values()];
 }
@@ -52,7 +58,13 @@ export async function approvedPlans(vcs: VcsClient, deps: JobDeps, job: Job, pul
       const key = { dir: plan.dir, workspace: plan.workspace, project: plan.project };
       const { from } = approvalsFrom(await deps.store.planHistory(plan.repo, plan.pr, key, plan.headSha), plan);
       headPush ??= await headPushFacts(deps.store, vcs, repo, pr, approvingReviewers(reviews));
-      const facts = { author: pr.author, headSha: pr.headSha, permissions, headPush, agents: deps.config.agents };
+      const facts = {
+        author: pr.author,
+        headSha: pr.headSha,
+        permissions,
+        headPush,
+        agents: await agentsByAccount(jobPeople(deps, vcs), deps.config.agents),
+      };
       const { approvers } = countApprovals(reviews, facts, from);
       if (approvers.length >= Math.max(1, approvals)) found.push(plan);
     }

@@ -6,7 +6,7 @@ import { policyView } from "../authorization/plan-policy-fact.js";
 import { codeAgentFacts } from "../authorization/code-agent.js";
 import { planContent } from "../gate/plan-content.js";
 import { planRuleNotes } from "../gate/plan-rule-notes.js";
-import type { Job } from "../model/job.js";
+import { actorOf, type Job } from "../model/job.js";
 import type { PolicyCheck } from "../model/policy-check.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
@@ -21,6 +21,8 @@ import type { PlanAt, ProjectRunner } from "../tool-runs/project-runner.js";
 import type { ProjectRun } from "../tool-runs/run-projects.js";
 import { inputsBeforePlan, type PlanInputs, runInputs, withInputRecords } from "../tool-runs/plan-inputs.js";
 import { dataPaths } from "../workspace/data-paths.js";
+import type { Actor } from "../model/person.js";
+import type { PeopleDeps } from "../policy/named-people.js";
 
 /** The URL of another PR of the same repo, from this PR's URL. */
 export function siblingPrUrl(htmlUrl: string, number: number): string {
@@ -41,7 +43,9 @@ export interface PlanContext {
   /** Who asked (an autoplan: the PR's author), for the steps' variables. */
   actor: string;
   /** Whose code the head is (headCodeUsers), read once per job and only when asked. */
-  codeUsers: () => Promise<readonly string[]>;
+  codeUsers: () => Promise<readonly Actor[]>;
+  /** The job's way to the accounts server settings name (the agents'). */
+  people: PeopleDeps;
 }
 
 /** One project's plan, inside its run lock: lock, plan into a directory of its own, record. */
@@ -182,8 +186,9 @@ async function planRulesOnPlan(ctx: PlanContext, project: Project, summary: Proj
   const { deps, job, pr } = ctx;
   // Whoever pushed the head proposed its code, whoever asks for the plan (a person's `/plan` after
   // an agent's push, heard or not).
-  const at = { repo: job.target.repo, pr, actor: job.spec.actor };
-  const proposedBy = (await codeAgentFacts(deps.config, deps.store, at, [pr.author, job.spec.actor], ctx.codeUsers))?.proposedBy;
+  const at = { repo: job.target.repo, pr, actor: actorOf(job.spec) };
+  const author = { login: pr.author, ...(pr.authorId !== undefined ? { id: pr.authorId } : {}) };
+  const proposedBy = (await codeAgentFacts({ ...deps, people: ctx.people }, at, [author, actorOf(job.spec)], ctx.codeUsers))?.proposedBy;
   if (proposedBy) {
     await deps.store.recordAudit({
       actor: job.spec.actor,

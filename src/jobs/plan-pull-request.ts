@@ -6,7 +6,9 @@ import type { JobContext } from "../job-context/job-context.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { offersApply } from "../job-output/check-actions.js";
 import type { Publisher } from "../job-output/publish-comments.js";
-import type { Job, SpecOf } from "../model/job.js";
+import { actorOf, type Job, type SpecOf } from "../model/job.js";
+import type { Actor } from "../model/person.js";
+import { jobPeople } from "../policy/named-people.js";
 import type { Project } from "../model/project.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
@@ -183,7 +185,7 @@ async function planEachProject(
     scratchDir: dataPaths.prPlans(deps.dataDir, repo, pr.number),
     trustedProjects: t.configs.trusted?.projects,
   });
-  let headUsers: Promise<string[]> | undefined;
+  let headUsers: Promise<Actor[]> | undefined;
   const planning: PlanContext = {
     job,
     deps,
@@ -197,13 +199,15 @@ async function planEachProject(
     inputs,
     // Read once, by the first plan (or the rule) that asks: it may read GitHub.
     codeUsers: () => (headUsers ??= headCodeUsers(deps.store, vcs, repo, pr)),
+    people: jobPeople(deps, vcs),
   };
   // An autoplan Sluice queued itself (a lock released, a head the heal found) runs the head as it
   // is now: the author's code, and that of whoever pushed it (one the rule refused may have pushed
   // to a waiting PR, its push heard or not). Found only where a rule asks who plans: finding them
   // may read the branch's activity and the commit on GitHub.
   const asked = t.order.waves.flat().some((p) => asksWhoPlans(deps, settings.identityOf(p)));
-  const planners = !queuedBySluice(job) ? [spec.actor] : asked ? [...(await planning.codeUsers())] : [pr.author];
+  const author = { login: pr.author, ...(pr.authorId !== undefined ? { id: pr.authorId } : {}) };
+  const planners = !queuedBySluice(job) ? [actorOf(spec)] : asked ? [...(await planning.codeUsers())] : [author];
   const results = await runProjects({
     deps,
     job,

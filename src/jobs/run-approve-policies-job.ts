@@ -1,6 +1,6 @@
 import { policiesFor } from "../config/policies-for.js";
 import { matchesFilter } from "../model/command.js";
-import type { SpecOf } from "../model/job.js";
+import { actorOf, type SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
 import { askedBefore } from "../authorization/command-asked-at.js";
 import { askedBeforeShown } from "../authorization/asked-before-plan.js";
@@ -15,7 +15,8 @@ import { reportPolicyCheck } from "./report-policy-check.js";
 import { ALLOWED } from "../policy/decision.js";
 import { isAgent } from "../policy/is-agent.js";
 import { baseSettingsOf } from "../repo-reading/trusted-settings.js";
-import { teamsOf } from "../authorization/policy-owners.js";
+import { setsNaming, teamsOf } from "../authorization/policy-owners.js";
+import { agentsByAccount, jobPeople } from "../policy/named-people.js";
 import { headPushFacts } from "../authorization/head-push-facts.js";
 import { pushedHead } from "../model/head-push.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
@@ -54,13 +55,16 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
   if (spec.command.clear) return clearApprovals(ctx, pr, plans, reply);
 
   const actor = spec.actor;
+  const people = jobPeople(deps, vcs);
   // An owners list (or an owning team) may name an agent: it approves nothing all the same.
-  if (isAgent(actor, deps.config.agents))
+  if (isAgent(actorOf(spec), await agentsByAccount(people, deps.config.agents)))
     return reply(
       `Not approved: @${actor} is an agent (server setting \`agents\`): an agent may open pull requests and plan, never apply, approve or override; a person among the policy owners approves.`,
       "-1",
     );
   const memberOf = await teamsOf(vcs, rules, job.target.repo.owner, actor);
+  // Listed owners by account: a login an owner gave up and another account took approves nothing.
+  const named = await setsNaming(people, rules, actorOf(spec));
   // Their own change: the pull request's, or the head's they pushed to another's (as reviews'
   // `approved` does not count the head's pusher), by account id where known: a login is renamed at
   // will. The pusher is looked for (on GitHub too) only where a set asks.
@@ -76,7 +80,7 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
   const settings = deps.config.permissions.length ? await baseSettingsOf(deps, vcs, job, pr) : undefined;
   for (const plan of plans) {
     const identity = settings?.identityOf({ name: plan.project, dir: plan.dir, workspace: plan.workspace });
-    const allowed = identity ? await projectPermission(deps, vcs, identity, "approve_policies", actor) : ALLOWED;
+    const allowed = identity ? await projectPermission(deps, vcs, identity, "approve_policies", actorOf(spec)) : ALLOWED;
     if (!allowed.allowed) {
       refused++;
       lines.push(`- ${inlineCode(plan.project)}: not approved: ${allowed.reasons.join("; ")}`);
@@ -84,7 +88,7 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
     }
     const key = keyOfPlan(repo, plan);
     const check = await deps.store.policyCheckOf(key);
-    const sets = approvableSets(rules, check, actor, memberOf, self);
+    const sets = approvableSets(rules, check, named, memberOf, self);
     // An approval is for the plan its owner read: one made after the comment (a `/plan -- -var …`
     // or a push whose plan finished before this job ran) replaced it unseen and is not approved.
     const read = sets.approvable.length ? await planRead(deps.store, job, plan) : plan;
@@ -97,13 +101,15 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
       continue;
     }
     // Recorded for the plan read: an identical later one counts it where its failures are the same.
-    const recorded = sets.approvable.length ? await deps.store.approvePolicies(keyOfPlan(repo, read), actor, sets.approvable, check) : [];
+    const recorded = sets.approvable.length
+      ? await deps.store.approvePolicies(keyOfPlan(repo, read), actor, sets.approvable, check, spec.actorId)
+      : [];
     // Checked again alike (the same plan made again) with other failures since they were read here.
     const changed = sets.approvable.filter((set) => !recorded.includes(set));
     approved += recorded.length;
     refused += sets.notOwner.length + sets.selfBlocked.length + changed.length;
     const status = policyStatus(rules, check, await policyApprovalsOf(deps, vcs, plan, check));
-    const parts = describePolicyApproval(rules, actor, { ...sets, approvable: recorded }, status);
+    const parts = describePolicyApproval(rules, actor, { ...sets, approvable: recorded }, status, spec.actorId !== undefined);
     if (changed.length)
       parts.push(
         `${changed.map((set) => inlineCode(set)).join(", ")} not approved: checked again with other failures while this command ran; review them and comment \`/approve_policies\` again`,

@@ -6,7 +6,8 @@ import { inputsBeforePlan, planInputs, runInputs } from "../tool-runs/plan-input
 import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
 import { trustedCommit } from "../repo-reading/trusted-commit.js";
 import { join } from "node:path";
-import type { Job, SpecOf } from "../model/job.js";
+import { actorOf, type Job, type SpecOf } from "../model/job.js";
+import type { Actor } from "../model/person.js";
 import type { JobContext } from "../job-context/job-context.js";
 import type { ProjectResult } from "../model/project-result.js";
 import { repoFullName } from "../model/repo.js";
@@ -76,7 +77,7 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
     });
     const pulls = await groupPulls(ctx);
     const approved = await approvedPlans(vcs, deps, job, pulls, settings.approvals);
-    const planners = deps.config.permissions.length ? await groupPlanners(vcs, deps.store, job, spec.actor, pulls) : [];
+    const planners = deps.config.permissions.length ? await groupPlanners(vcs, deps.store, job, actorOf(spec), pulls) : [];
     await report({
       status: "in_progress",
       title: `Merge group: planning ${projects.length} ${projects.length === 1 ? "project" : "projects"}`,
@@ -172,7 +173,7 @@ interface GroupRound {
   approved: PlanRecord[];
   all: Project[];
   /** Who queued the group and each of its PRs' authors. */
-  planners: string[];
+  planners: Actor[];
 }
 
 /** One project of the group, planned as a PR's plan is, and held to the changes its PRs' reviewers approved. */

@@ -5,7 +5,8 @@ import type { PullRequestInfo } from "../model/pull-request.js";
 import type { Decision } from "../policy/decision.js";
 import type { Checkout } from "../workspace/workspace.js";
 import { ownersCommit, pullRequestSettings } from "../repo-reading/trusted-settings.js";
-import type { SpecOf } from "../model/job.js";
+import { actorOf, type SpecOf } from "../model/job.js";
+import { agentsByAccount, jobPeople } from "../policy/named-people.js";
 import type { ProjectFilter } from "../model/command.js";
 import type { RepoConfig } from "../model/repo-config.js";
 import type { ResolvedProjects } from "../projects/resolve-projects.js";
@@ -233,13 +234,19 @@ async function stateStep(r: StateRound, p: Project, run: ProjectRun, changedByPr
     actor: spec.actor,
     pause: await deps.store.appliesPaused(),
     actorAllowed: who,
-    ...(await changeControlFacts(deps, vcs, settings.identityOf(p), { actor: spec.actor, actions: ["state"] })),
+    ...(await changeControlFacts(deps, vcs, settings.identityOf(p), {
+      actor: spec.actor,
+      ...(spec.actorId !== undefined ? { actorId: spec.actorId } : {}),
+      actions: ["state"],
+    })),
     recordedAs: settings.recordNameOf(p),
     changedByPr,
     ...(asked ? { askedBeforeHead: { command: `/${STATE_COMMANDS[spec.command.kind].name}`, headSha: pr.headSha, ...asked } } : {}),
     lock: lock.ok ? { road: "pr", held: true } : { road: "pr", held: false, heldByPr: lock.heldBy?.pr },
     requirements: requirementFacts({ requirements, approvalsNeeded: settings.approvals, facts, codeOwners }),
-    agents: agentFacts(deps.config, spec.actor, [pr.author]),
+    agents: agentFacts({ agents: await agentsByAccount(jobPeople(deps, vcs), deps.config.agents) }, actorOf(spec), [
+      { login: pr.author, ...(pr.authorId !== undefined ? { id: pr.authorId } : {}) },
+    ]),
   });
   if (!decision.allowed) {
     const holder = !lock.ok && decision.rule === "lock" ? lock.heldBy?.pr : undefined;

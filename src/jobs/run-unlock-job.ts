@@ -1,6 +1,6 @@
 import { inlineCode } from "../render/inline.js";
 import { matchesFilter } from "../model/command.js";
-import type { SpecOf } from "../model/job.js";
+import { actorOf, type SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
 import { repoFullName } from "../model/repo.js";
 import { releaseLocks } from "./release-locks.js";
@@ -36,7 +36,7 @@ export async function runUnlockJob(ctx: JobContext<SpecOf<"unlock">>): Promise<v
           vcs,
           settings.identityOf({ name: l.project, dir: l.dir, workspace: l.workspace }),
           "unlock",
-          job.spec.actor,
+          actorOf(job.spec),
         )
       : ALLOWED;
     if (d.allowed) mayRelease.push(l);

@@ -47,6 +47,8 @@ export interface HeadPushStore {
   headPushers(repo: string, pr: number | undefined, sha: string): Promise<string[]>;
   /** The GitHub account ids of those pushers, where their events gave one. */
   headPusherIds(repo: string, pr: number | undefined, sha: string): Promise<number[]>;
+  /** Those pushers of the pull request's `sha`, each with the account id its event gave (none: an older version heard it). */
+  headPusherAccounts(repo: string, pr: number, sha: string): Promise<{ login: string; id?: number }[]>;
   /**
    * Forgets every push of a pull request: once it is merged (it cannot be reopened, and its
    * plans are gone) no decision reads them again. Returns how many were forgotten.

@@ -25,6 +25,8 @@ export interface PolicyCheck {
 export interface PolicyApproval {
   policySet: string;
   user: string;
+  /** The giver's GitHub account id (none: recorded by an older version): owners are matched by it. */
+  userId?: number;
 }
 
 const failuresOf = (outcome: PolicySetOutcome | undefined): string | undefined =>

@@ -22,6 +22,7 @@ export function countApprovals(
     author: string;
     headSha: string;
     permissions: ReadonlyMap<string, Permission>;
+    /** As agentsByAccount gives them: an agent that renamed is one by its account id. */
     agents?: readonly string[];
     /** Who pushed the head (or stands in for its unknown pusher); absent: no one is excluded for it. */
     headPush?: HeadPush;
@@ -40,7 +41,7 @@ export function countApprovals(
     if (r.state !== "APPROVED") continue;
     if (r.user.toLowerCase() === facts.author.toLowerCase()) {
       ignored.push({ user: r.user, why: "is the author" });
-    } else if (isAgent(r.user, facts.agents ?? [])) {
+    } else if (isAgent({ login: r.user, ...(r.userId !== undefined ? { id: r.userId } : {}) }, facts.agents ?? [])) {
       ignored.push({ user: r.user, why: "is an agent" });
     } else if (r.commitId !== facts.headSha) {
       ignored.push({ user: r.user, why: "approved an earlier commit" });

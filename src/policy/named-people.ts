@@ -1,5 +1,6 @@
 import { type Actor, type NamedPerson, type PersonPin, type PersonPinStore, personOf } from "../model/person.js";
 import { errorMessage } from "../util/errors.js";
+import { namesOneLogin } from "./is-agent.js";
 
 export interface PeopleDeps {
   store: PersonPinStore;
@@ -93,4 +94,16 @@ export function jobPeople(
   mayAsk: (login: string) => boolean = jobLookupsOf(deps.store),
 ): PeopleDeps {
   return { store: deps.store, userId: (login) => vcs.userId(login), log: deps.log, mayAsk };
+}
+
+/**
+ * The server's `agents` with each literal login's account added as `login#id` (its pin), for
+ * isAgent: an agent that renames is still one. A login not pinned yet (GitHub could not say) is
+ * matched by name only, as before.
+ */
+export async function agentsByAccount(people: PeopleDeps, agents: readonly string[]): Promise<string[]> {
+  const logins = [...new Set(agents.filter(namesOneLogin).map((a) => a.trim().replace(/^@/, "").toLowerCase()))];
+  if (logins.length === 0) return [...agents];
+  const pins = await pinnedAccounts(people, logins);
+  return [...agents, ...[...pins.values()].map((p) => `${p.login}#${p.id}`)];
 }

@@ -52,8 +52,6 @@ export function policyRules(
   }));
 }
 
-const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-
 /**
  * Pure: whether a plan's policy outcome, with the approvals given for that plan, lets it apply.
  * Every configured set must have passed or be approved by enough distinct owners; a set with no
@@ -65,7 +63,8 @@ export function policyStatus(rules: PolicySetRule[], check: PolicyCheck | undefi
   const blocking: BlockingSet[] = [];
   for (const rule of rules) {
     const outcome = check?.sets.find((s) => s.name === rule.name);
-    const approvers = new Set(approvals.filter((a) => a.policySet === rule.name).map((a) => a.user.toLowerCase()));
+    // Distinct accounts: an owner who approved, renamed and approved again is one owner.
+    const approvers = new Set(approvals.filter((a) => a.policySet === rule.name).map(approverOf));
     const base = { name: rule.name, approvals: approvers.size, needed: rule.approveCount, owners: rule.owners };
     if (!outcome) {
       blocking.push({ ...base, reason: "unchecked", message: "this plan was not checked against it" });
@@ -77,6 +76,8 @@ export function policyStatus(rules: PolicySetRule[], check: PolicyCheck | undefi
   }
   return blocking.length ? { passed: false, blocking } : POLICIES_PASSED;
 }
+
+const approverOf = (a: PolicyApproval) => (a.userId !== undefined ? `#${a.userId}` : a.user.toLowerCase());
 
 /** Who may approve, for a message: `@alice`, `team acme/sec`. */
 export function describeOwners(owners: { users: string[]; teams: string[] }): string {
@@ -97,20 +98,23 @@ export function describeBlocking(blocking: BlockingSet[]): string {
   return `policy checks block this apply: ${parts.join("; ")}`;
 }
 
-/** Pure: whether `user` owns the set, as a listed user or a member of a listed team (`memberOf`, lowercase). */
-export function isOwnerOf(rule: PolicySetRule, user: string, memberOf: ReadonlySet<string>): boolean {
-  return rule.owners.users.some((u) => same(u, user)) || rule.owners.teams.some((t) => memberOf.has(t.toLowerCase()));
+/**
+ * Pure: whether someone owns the set, as a listed user (`named`: the sets whose users name their
+ * account, setsNaming) or a member of a listed team (`memberOf`, lowercase).
+ */
+export function isOwnerOf(rule: PolicySetRule, named: ReadonlySet<string>, memberOf: ReadonlySet<string>): boolean {
+  return named.has(rule.name) || rule.owners.teams.some((t) => memberOf.has(t.toLowerCase()));
 }
 
 /**
- * Pure: the failing sets of a plan `user` may approve now, given the teams they belong to
- * (`memberOf` answers for the teams named by the rules). Sets that passed, errored or are already
- * approved by `user` are left out; `selfApproval` says the PR author is asking.
+ * Pure: the failing sets of a plan someone may approve now, given the sets whose users name their
+ * account (`named`) and the teams they belong to (`memberOf` answers for the teams named by the
+ * rules). Sets that passed or errored are left out; `selfApproval` says the PR author is asking.
  */
 export function approvableSets(
   rules: PolicySetRule[],
   check: PolicyCheck | undefined,
-  user: string,
+  named: ReadonlySet<string>,
   memberOf: ReadonlySet<string>,
   selfApproval: boolean,
 ): { approvable: string[]; notOwner: string[]; selfBlocked: string[] } {
@@ -118,7 +122,7 @@ export function approvableSets(
   for (const rule of rules) {
     const outcome = check?.sets.find((s) => s.name === rule.name);
     if (outcome?.status !== "failed") continue;
-    if (!isOwnerOf(rule, user, memberOf)) result.notOwner.push(rule.name);
+    if (!isOwnerOf(rule, named, memberOf)) result.notOwner.push(rule.name);
     else if (selfApproval && rule.preventSelfApprove) result.selfBlocked.push(rule.name);
     else result.approvable.push(rule.name);
   }

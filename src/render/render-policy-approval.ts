@@ -11,13 +11,18 @@ export function describePolicyApproval(
   actor: string,
   sets: { approvable: string[]; notOwner: string[]; selfBlocked: string[] },
   status: PolicyFact,
+  /** Whether the asker's account id is known: listed owners are matched by it. */
+  accountKnown = true,
 ): string[] {
+  const unknown = accountKnown
+    ? ""
+    : `; owners are matched by GitHub account id, and this job does not carry @${actor}'s (queued by an older version): comment \`/approve_policies\` again`;
   const parts: string[] = [];
   if (sets.approvable.length) parts.push(`approved ${sets.approvable.map(inlineCode).join(", ")}`);
   for (const name of sets.notOwner) {
     const rule = rules.find((r) => r.name === name);
     parts.push(
-      `not approved ${inlineCode(name)}: @${actor} is not one of its owners (${describeOwners(rule?.owners ?? { users: [], teams: [] })})`,
+      `not approved ${inlineCode(name)}: @${actor} is not one of its owners (${describeOwners(rule?.owners ?? { users: [], teams: [] })})${unknown}`,
     );
   }
   for (const name of sets.selfBlocked)

@@ -58,6 +58,14 @@ export function headPushMethods(db: Db): HeadPushStore {
       );
       return rows.map((r) => Number(r.id));
     },
+    async headPusherAccounts(repo, pr, sha) {
+      const rows = await db.all<{ pusher: string; id: number | string | null }>(
+        `SELECT pusher, MAX(pusher_id) AS id, MIN(pushed_at) AS first_at FROM head_pushes
+         WHERE repo = ? AND pr = ? AND head_sha = ? GROUP BY pusher ORDER BY first_at, pusher`,
+        [repo, pr, sha],
+      );
+      return rows.map((r) => ({ login: r.pusher, ...(r.id !== null ? { id: Number(r.id) } : {}) }));
+    },
     async forgetHeadPushes(repo, pr) {
       return (await db.run("DELETE FROM head_pushes WHERE repo = ? AND pr = ?", [repo, pr])).changes;
     },

@@ -47,7 +47,7 @@ export function policyRecords({ db }: StoreDriver): PolicyStore {
       ]);
       return row ? json<PolicyCheck>(row.outcome) : undefined;
     },
-    async approvePolicies(k, user, sets, seen) {
+    async approvePolicies(k, user, sets, seen, userId) {
       // One transaction, with the check read in it: a plan made again alike (the same hash) whose
       // set now fails otherwise, saved between the approver's reading and this, drops that set's
       // approvals (savePolicyCheck); one recorded after it would approve failures nobody read.
@@ -58,9 +58,11 @@ export function policyRecords({ db }: StoreDriver): PolicyStore {
         for (const set of sets) {
           const named = (check: PolicyCheck | undefined) => check?.sets.find((s) => s.name === set);
           if (!sameFailures(named(seen), named(current))) continue;
+          // Approved again by its giver after an upgrade: the account id it lacked is kept from now on.
           yield* t.run(
-            "INSERT INTO policy_approvals (repo, pr, plan_hash, policy_set, login, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [k.repo, k.pr, k.planHash, set, user, now()],
+            `INSERT INTO policy_approvals (repo, pr, plan_hash, policy_set, login, created_at, login_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (repo, pr, plan_hash, policy_set, login) DO UPDATE SET login_id = COALESCE(policy_approvals.login_id, excluded.login_id)`,
+            [k.repo, k.pr, k.planHash, set, user, now(), userId ?? null],
           );
           recorded.push(set);
         }
@@ -68,11 +70,13 @@ export function policyRecords({ db }: StoreDriver): PolicyStore {
       });
     },
     async policyApprovals(k) {
-      const rows = await db.all<{ policy_set: string; login: string }>(
-        "SELECT policy_set, login FROM policy_approvals WHERE repo = ? AND pr = ? AND plan_hash = ? ORDER BY id",
+      const rows = await db.all<{ policy_set: string; login: string; login_id: number | string | null }>(
+        "SELECT policy_set, login, login_id FROM policy_approvals WHERE repo = ? AND pr = ? AND plan_hash = ? ORDER BY id",
         [k.repo, k.pr, k.planHash],
       );
-      return rows.map((r): PolicyApproval => ({ policySet: r.policy_set, user: r.login }));
+      return rows.map(
+        (r): PolicyApproval => ({ policySet: r.policy_set, user: r.login, ...(r.login_id !== null ? { userId: Number(r.login_id) } : {}) }),
+      );
     },
     async clearPolicyApprovals(k) {
       return (await db.run("DELETE FROM policy_approvals WHERE repo = ? AND pr = ? AND plan_hash = ?", [k.repo, k.pr, k.planHash])).changes;

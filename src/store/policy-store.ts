@@ -18,9 +18,10 @@ export interface PolicyStore {
   /**
    * Records `user`'s approval of each set that failed in `seen` (the check the approver was shown)
    * and still fails alike (a set re-checked since with other failures, or passing, is left out);
-   * approving a set twice counts once. Returns the sets recorded.
+   * approving a set twice counts once. Returns the sets recorded. `userId`: the approver's
+   * account, which the owners a server setting names are matched by.
    */
-  approvePolicies(key: PlanKey, user: string, policySets: string[], seen: PolicyCheck | undefined): Promise<string[]>;
+  approvePolicies(key: PlanKey, user: string, policySets: string[], seen: PolicyCheck | undefined, userId?: number): Promise<string[]>;
   /** Approvals of one plan, oldest first. */
   policyApprovals(key: PlanKey): Promise<PolicyApproval[]>;
   /** `/approve_policies --clear-policy-approval`: forgets the plan's approvals; returns how many. */

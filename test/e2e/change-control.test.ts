@@ -44,6 +44,9 @@ beforeAll(async () => {
       "    apply: [carol]",
       '  - match: "acme/cc-perm-scheduled:net"',
       "    apply: [carol]",
+      '  - match: "acme/cc-perm-renamed:prod"',
+      "    plan: [bob, erin]",
+      "    apply: [erin]",
       "api:",
       "  enabled: true",
       "",
@@ -146,6 +149,23 @@ describe("change control at the gate", { timeout: 300_000 }, () => {
     expect(report).toContain("not reconciled, ⛔ refused: outside the apply window: a change freeze is on until");
     expect(report).toContain("(year-end freeze)");
     expect(await stateResources(state)).toEqual([]);
+  });
+
+  it("a permissions rule names accounts: the account that took a named user's freed login is refused; the user under the new login applies", async () => {
+    // The autoplan asks the plan rule (bob, erin): both logins are resolved to their accounts then.
+    h.sim.addUser("erin");
+    const { repo, pr, state } = await prodPr("cc-perm-renamed");
+    h.sim.setPermission(repo, "erin", "write");
+    h.sim.renameUser("erin", "erin-2");
+    h.sim.setPermission(repo, "erin", "write"); // another account registers "erin", and has write access
+    const squatter = (await say(h, repo, pr.number, "erin", "/apply")).replace(/\u200b/g, "");
+    expect(squatter).toContain(
+      "the server's permissions rule `acme/cc-perm-renamed:prod` lets only `erin` apply this project, and @erin is not one of them",
+    );
+    expect(await stateResources(state)).toEqual([]);
+    // Control: erin's account under its new login is the one the rule named.
+    expect(await say(h, repo, pr.number, "erin-2", "/apply")).toMatch(/✅ applied/);
+    expect(await stateResources(state)).toEqual(["terraform_data.prod_0"]);
   });
 
   it("a reconcile a /drift comment asks for applies only for who the project's permissions rule lets apply it", async () => {

@@ -20,6 +20,8 @@ beforeAll(async () => {
       "",
     ].join("\n"),
     env: { MQ_PROD_PLAN_TOKEN: "mq-prod-plan-token-5d1e9c" },
+    // The rule's user has an account before Sluice starts: the rule names that account (its id).
+    beforeStart: async (sim) => void sim.addUser("carol"),
   });
 }, 180_000);
 afterAll(async () => {

@@ -15,6 +15,8 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
     serverConfig: ["allowed_overrides: [preview]", "permissions:", '  - { match: "acme/pp-*:app", plan: [carol] }', ""].join("\n"),
+    // The rule's user has an account before Sluice starts: the rule names that account (its id).
+    beforeStart: async (sim) => void sim.addUser("carol"),
   });
 }, 180_000);
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { runJob } from "../../src/jobs/run-job.js";
 import { planPolicyFact } from "../../src/authorization/plan-policy-fact.js";
 import type { PolicyCheck } from "../../src/model/policy-check.js";
 import { fakeJobDeps } from "../fakes/fake-job-deps.js";
+import { fakeUserId } from "../fakes/fake-vcs.js";
 import { summary } from "../golden/fixtures.js";
 import { acmeInfra, runningJob, writtenAt } from "../fakes/fake-jobs.js";
 
@@ -19,13 +20,15 @@ const failed = (...names: string[]): PolicyCheck => ({
 });
 
 let nextComment = 1;
-const approveJob = (actor: string, clear = false, createdAt?: string, commentAt?: string) =>
+// The commenter's account id, as GitHub sends it: owners are matched by it.
+const approveJob = (actor: string, clear = false, createdAt?: string, commentAt?: string, actorId: number | null = fakeUserId(actor)) =>
   runningJob(
     {
       kind: "approve_policies",
       command: { kind: "approve_policies", filter: {}, clear },
       commentId: 1000 + nextComment++,
       actor,
+      ...(actorId !== null ? { actorId } : {}),
       ...writtenAt(commentAt),
     },
     createdAt ? { createdAt } : {},
@@ -55,9 +58,9 @@ async function setup(check: PolicyCheck) {
     );
   const plan = await save("sha256:one");
   await deps.store.savePolicyCheck({ repo: "acme/infra", pr: 1, planHash: plan.planHash }, check);
-  const run = async (actor: string, clear = false, createdAt?: string, commentAt?: string) => {
+  const run = async (actor: string, clear = false, createdAt?: string, commentAt?: string, actorId?: number | null) => {
     const before = deps.vcs.bodiesOn(1).length;
-    await runJob(approveJob(actor, clear, createdAt, commentAt), deps);
+    await runJob(approveJob(actor, clear, createdAt, commentAt, actorId), deps);
     return deps.vcs.bodiesOn(1).slice(before).join("\n");
   };
   return { deps, plan, save, run, fact: () => planPolicyFact(deps, deps.vcs, plan) };
@@ -219,7 +222,7 @@ describe("/approve_policies on the fakes", () => {
     const said = await run("sec");
     expect(said).toContain("@sec approved 1 failed policy set");
     expect(said).toContain("`a` not approved: checked again with other failures while this command ran");
-    expect(await deps.store.policyApprovals(key)).toEqual([{ policySet: "b", user: "sec" }]);
+    expect(await deps.store.policyApprovals(key)).toEqual([{ policySet: "b", user: "sec", userId: fakeUserId("sec") }]);
     expect(await fact()).toMatchObject({ passed: false, blocking: [{ name: "a" }] });
     // Control: asked again, now that the new failures are the ones read, `a` is approved.
     deps.store.approvePolicies = approve;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { fakePeople } from "../fakes/fake-people.js";
+import { fakeUserId } from "../fakes/fake-vcs.js";
 import { changeControlOf } from "../../src/authorization/change-control-of.js";
 import { windowState } from "../../src/gate/apply-windows.js";
 import { projectPermission } from "../../src/authorization/change-control-facts.js";
@@ -116,15 +118,16 @@ describe("changeControlOf: the rules a repository's projects meet, as the consol
     const html = renderPage("settings", { title: "Settings" }, { repo: "acme/infra", settings: [], changeControl: cc });
     expect(html.replace(/\s+/g, " ")).toContain("<code>apply</code>: no one<br>");
     const prod = { kind: "known", repo: "acme/infra", name: "prod", dir: "prod", workspace: "default" } as const;
-    const refused = await projectPermission({ config: locked } as never, { teamMember: async () => false }, prod, "apply", "alice");
+    const people = fakePeople();
+    const deps = { config: locked, store: people.store, log: people.log } as never;
+    const vcs = { teamMember: async () => false, userId: people.userId };
+    const refused = await projectPermission(deps, vcs, prod, "apply", { login: "alice", id: fakeUserId("alice") });
     expect(refused).toEqual({
       allowed: false,
       reasons: ["the server's permissions rule `acme/infra` lets no one apply this project, @\u200balice included"],
     });
     // Control: a rule that names someone names them, and lets them.
     expect(html.replace(/\s+/g, " ")).toContain("<code>state</code>: carol");
-    expect((await projectPermission({ config: locked } as never, { teamMember: async () => false }, prod, "state", "carol")).allowed).toBe(
-      true,
-    );
+    expect((await projectPermission(deps, vcs, prod, "state", { login: "carol", id: fakeUserId("carol") })).allowed).toBe(true);
   });
 });

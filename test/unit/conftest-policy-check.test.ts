@@ -242,15 +242,29 @@ describe("policy status and approvals", () => {
   });
 
   it("owners approve only the failed sets they own; a team counts; self-approval only where allowed", () => {
-    expect(approvableSets(rules, failedBoth, "sec", new Set(), false)).toEqual({ approvable: ["a", "b"], notOwner: [], selfBlocked: [] });
-    expect(approvableSets(rules, failedBoth, "bob", new Set(), false)).toEqual({ approvable: [], notOwner: ["a", "b"], selfBlocked: [] });
-    expect(approvableSets(rules, failedBoth, "carol", new Set(["acme/security"]), false)).toEqual({
+    // The sets whose listed users name the account (setsNaming matches them by account id).
+    const named = (user: string) => new Set(rules.filter((r) => r.owners.users.some((u) => u.toLowerCase() === user)).map((r) => r.name));
+    expect(approvableSets(rules, failedBoth, named("sec"), new Set(), false)).toEqual({
+      approvable: ["a", "b"],
+      notOwner: [],
+      selfBlocked: [],
+    });
+    expect(approvableSets(rules, failedBoth, named("bob"), new Set(), false)).toEqual({
+      approvable: [],
+      notOwner: ["a", "b"],
+      selfBlocked: [],
+    });
+    expect(approvableSets(rules, failedBoth, named("carol"), new Set(["acme/security"]), false)).toEqual({
       approvable: ["b"],
       notOwner: ["a"],
       selfBlocked: [],
     });
-    expect(approvableSets(rules, failedBoth, "sec", new Set(), true)).toEqual({ approvable: ["a"], notOwner: [], selfBlocked: ["b"] });
+    expect(approvableSets(rules, failedBoth, named("sec"), new Set(), true)).toEqual({
+      approvable: ["a"],
+      notOwner: [],
+      selfBlocked: ["b"],
+    });
     const passed = { sets: [{ name: "a", status: "passed" as const, successes: 1, warnings: [] }] };
-    expect(approvableSets(rules, passed, "sec", new Set(), false).approvable).toEqual([]);
+    expect(approvableSets(rules, passed, named("sec"), new Set(), false).approvable).toEqual([]);
   });
 });

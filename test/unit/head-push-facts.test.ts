@@ -92,10 +92,11 @@ describe("headPushFacts: another pull request's push of the same commit", () => 
 describe("headCodeUsers: whose code a head Sluice plans itself is", () => {
   it("a fork's head no push of which was heard: its author and the commit's, not GitHub's web committer; control: another committer is asked", async () => {
     const deps = await fakeJobDeps();
-    const fork = { ...pr, headRepo: "carol/infra", author: "carol" };
+    const fork = { ...pr, headRepo: "carol/infra", author: "carol", authorId: 3 };
     deps.vcs.commitLogins.set(HEAD, ["carol", "web-flow"]);
-    expect(await headCodeUsers(deps.store, deps.vcs, repo, fork)).toEqual(["carol"]);
+    expect(await headCodeUsers(deps.store, deps.vcs, repo, fork)).toEqual([{ login: "carol", id: 3 }]);
     deps.vcs.commitLogins.set(HEAD, ["carol", "mallory"]);
-    expect(await headCodeUsers(deps.store, deps.vcs, repo, fork)).toEqual(["carol", "mallory"]);
+    // A stand-in is known by login only: no account id to match a setting by.
+    expect(await headCodeUsers(deps.store, deps.vcs, repo, fork)).toEqual([{ login: "carol", id: 3 }, { login: "mallory" }]);
   });
 });

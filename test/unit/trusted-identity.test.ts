@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { fakePeople } from "../fakes/fake-people.js";
+import { fakeUserId } from "../fakes/fake-vcs.js";
 import { projectPermission } from "../../src/authorization/change-control-facts.js";
 import { explainSettings, formatExplanation } from "../../src/config/explain-settings.js";
 import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
@@ -46,7 +48,9 @@ credentials:
 `);
 const settings = repoSettings(server, "acme/infra", base);
 const at = (name: string, dir: string) => ({ name, dir, workspace: "default", runner: "terraform" as const });
-const noTeams = { teamMember: async () => false };
+const people = fakePeople();
+const noTeams = { teamMember: async () => false, userId: people.userId };
+const as = (login: string) => ({ login, id: fakeUserId(login) });
 const now = new Date("2026-06-01T00:00:00Z");
 
 describe("a PR renaming prod: every trusted lookup still finds prod", () => {
@@ -62,10 +66,11 @@ describe("a PR renaming prod: every trusted lookup still finds prod", () => {
     ["approve_policies", "bob"],
     ["plan", "carol"],
   ] as const)("%s by %s is refused as for prod", async (action, who) => {
-    const decision = await projectPermission({ config: server }, noTeams, settings.identityOf(renamed), action, who);
+    const deps = { config: server, store: people.store, log: people.log };
+    const decision = await projectPermission(deps, noTeams, settings.identityOf(renamed), action, as(who));
     expect(decision.allowed).toBe(false);
-    expect((await projectPermission({ config: server }, noTeams, settings.identityOf(control), action, who)).allowed).toBe(false);
-    expect((await projectPermission({ config: server }, noTeams, settings.identityOf(control), action, "alice")).allowed).toBe(true);
+    expect((await projectPermission(deps, noTeams, settings.identityOf(control), action, as(who))).allowed).toBe(false);
+    expect((await projectPermission(deps, noTeams, settings.identityOf(control), action, as("alice"))).allowed).toBe(true);
   });
   it("named hotfix, it is still in prod's freeze (and not hotfix's)", () => {
     const asHotfix = windowState([], server.freezes, settings.identityOf(at("hotfix", "prod")), now);

@@ -1,4 +1,4 @@
-import { jobPeople } from "../../policy/named-people.js";
+import { agentsByAccount, jobPeople } from "../../policy/named-people.js";
 import type { GateFacts } from "../../gate/gate-facts.js";
 import { createProjectRunner } from "../../tool-runs/project-runner.js";
 import { passGate } from "../../gate/pass-gate.js";
@@ -49,6 +49,9 @@ export async function applyPreview(
   const live = pull ? pull.headSha : road === "scheduled-destroy" ? (await vcs.defaultBranch(repo)).sha : checkout.headSha;
   const lock = await deps.store.lockOn(name, project.dir, project.workspace);
   const hashNow = await hashFile(plan.planFile).catch(() => "");
+  // By account too: an agent that renamed is still one.
+  const agents = await agentsByAccount(jobPeople(deps, vcs), deps.config.agents);
+  const actor = { login: ctx.actor, ...(ctx.actorId !== undefined ? { id: ctx.actorId } : {}) };
   const facts: GateFacts = {
     road,
     repo: name,
@@ -59,6 +62,7 @@ export async function applyPreview(
     actorAllowed,
     ...(await changeControlFacts(deps, vcs, settings.identityOf(project), {
       actor: ctx.actor,
+      ...(ctx.actorId !== undefined ? { actorId: ctx.actorId } : {}),
       actions: road === "preview-apply" && ctx.actor !== "sluice" ? ["apply"] : [],
     })),
     plan: {
@@ -84,11 +88,14 @@ export async function applyPreview(
         summary: plan.summary,
         runner: project.runner,
         actor: ctx.actor,
-        agents: deps.config.agents,
+        ...(ctx.actorId !== undefined ? { actorId: ctx.actorId } : {}),
+        agents,
       },
       jobPeople(deps, vcs),
     ),
-    agents: agentFacts(deps.config, ctx.actor, [pull?.author]),
+    agents: agentFacts({ agents }, actor, [
+      pull ? { login: pull.author, ...(pull.authorId !== undefined ? { id: pull.authorId } : {}) } : undefined,
+    ]),
   };
   const decision = await passGate(deps.store, facts);
   if (!decision.allowed) return { ok: false, refused: true, message: decision.reasons.join("; "), output: "" };

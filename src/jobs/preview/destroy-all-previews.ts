@@ -1,3 +1,4 @@
+import { actorOf } from "../../model/job.js";
 import type { PreviewRecord } from "../../model/preview.js";
 import { producersOf } from "../../model/project-inputs.js";
 import { producersFirst, withPreviewDependents } from "../../preview/producers-first.js";
@@ -62,7 +63,12 @@ export async function destroyAllPreviews(run: PreviewRun, targets: PreviewRecord
       }
       const trusted = trustedOf(p);
       const self = { project: previewProject(p, trusted), trusted };
-      const ctx = context(checkout, previewSettings(settings, [self]), byPerson ? spec.actor : "sluice");
+      const ctx = context(
+        checkout,
+        previewSettings(settings, [self]),
+        byPerson ? spec.actor : "sluice",
+        byPerson ? actorOf(spec).id : undefined,
+      );
       const done = await destroyPreview(ctx, p, reason, actorAllowed, trusted, { trusted: trustedList, previews });
       record(p.project, done);
       if (done.record?.status !== "destroyed") left.add(p.project);

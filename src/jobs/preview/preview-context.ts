@@ -21,6 +21,8 @@ export interface PreviewContext {
   checkout: Checkout;
   /** Who this run acts for: the pusher (sync), the commenter, or "sluice" (close, TTL, sweep). */
   actor: string;
+  /** Its account id where known: the settings that name people (`permissions`, `agents`) match by it. */
+  actorId?: number;
   now(): number;
 }
 

@@ -1,6 +1,7 @@
 import { authorizeCommand } from "../../authorization/authorize-command.js";
 import type { JobDeps } from "../../job-context/job-deps.js";
-import type { Job } from "../../model/job.js";
+import { actorOf, type Job } from "../../model/job.js";
+import type { Actor } from "../../model/person.js";
 import type { PullRequestInfo } from "../../model/pull-request.js";
 import { repoFullName } from "../../model/repo.js";
 import type { Decision } from "../../policy/decision.js";
@@ -8,7 +9,8 @@ import type { VcsClient } from "../../vcs/vcs-client.js";
 import { queuedBySluice } from "../queued-by-sluice.js";
 import { headCodeUsers } from "../../authorization/head-push-facts.js";
 
-export type PreviewPeople = { ok: true; actor: string; allowed: Decision } | { ok: false; notice: string };
+/** `actor` with its account id where known (the settings that name people match by it). */
+export type PreviewPeople = { ok: true; actor: Actor; allowed: Decision } | { ok: false; notice: string };
 
 /**
  * Who a sync of the pull request's previews acts for, and whether they may have one: never a
@@ -34,16 +36,27 @@ export async function previewPeople(
       notice: "No preview: this pull request comes from a fork, and a preview applies its code (server setting `previews_from_forks`).",
     };
   }
-  const actor = queuedBySluice(job) ? await pusherOrAuthor(deps, vcs, job, pr) : job.spec.actor;
-  // Another login is another account: its id is the author's when it is the author, else unknown.
-  const as = (login: string) =>
-    ({
-      ...job,
-      spec: { ...job.spec, actor: login, actorId: login === pr.author ? pr.authorId : undefined, grant: undefined },
-    }) as Job;
-  const asker = byCommand ?? (await authorizeCommand(vcs, deps, actor === job.spec.actor ? job : as(actor), "preview", "write"));
+  const actor = queuedBySluice(job) ? await pusherOrAuthor(deps, vcs, job, pr) : actorOf(job.spec);
+  const as = (who: Actor) => ({ ...job, spec: { ...job.spec, actor: who.login, actorId: who.id, grant: undefined } }) as Job;
+  const asker =
+    byCommand ??
+    (await authorizeCommand(
+      vcs,
+      deps,
+      actor.login === job.spec.actor && actor.id === actorOf(job.spec).id ? job : as(actor),
+      "preview",
+      "write",
+    ));
   const author =
-    pr.author.toLowerCase() === actor.toLowerCase() ? asker : await authorizeCommand(vcs, deps, as(pr.author), "preview", "write");
+    pr.author.toLowerCase() === actor.login.toLowerCase()
+      ? asker
+      : await authorizeCommand(
+          vcs,
+          deps,
+          as({ login: pr.author, ...(pr.authorId !== undefined ? { id: pr.authorId } : {}) }),
+          "preview",
+          "write",
+        );
   if (asker.allowed && author.allowed) return { ok: true, actor, allowed: asker };
   const why = [
     ...(asker.allowed ? [] : asker.reasons),
@@ -53,7 +66,8 @@ export async function previewPeople(
 }
 
 /** Who a sync Sluice queued acts for: a pusher of the head other than its author (heard or not), else the author. */
-async function pusherOrAuthor(deps: Pick<JobDeps, "store">, vcs: VcsClient, job: Job, pr: PullRequestInfo): Promise<string> {
-  const [, pusher] = await headCodeUsers(deps.store, vcs, job.target.repo, pr);
-  return pusher ?? pr.author;
+async function pusherOrAuthor(deps: Pick<JobDeps, "store">, vcs: VcsClient, job: Job, pr: PullRequestInfo): Promise<Actor> {
+  // With the account id the push's event gave (none: known by login only); the author's is GitHub's.
+  const [author, pusher] = await headCodeUsers(deps.store, vcs, job.target.repo, pr);
+  return pusher ?? author ?? { login: pr.author };
 }

@@ -41,7 +41,7 @@ export interface PreviewRun {
   checkoutAt(sha: string): Promise<Checkout>;
   /** The settings and configs of `sha`, trusted by the PR's base. */
   settingsAt(sha: string): Promise<RepoSettings & { configs: RepoConfigs }>;
-  context(checkout: Checkout, settings: RepoSettings, actor: string): PreviewContext;
+  context(checkout: Checkout, settings: RepoSettings, actor: string, actorId?: number): PreviewContext;
   /** Keeps a project's outcome for the comment: its notice, its output redacted. */
   record(project: string, outcome: SyncOutcome): void;
 }
@@ -76,7 +76,18 @@ export function previewRun(
       const configs = await loadRepoConfigs(deps.workspace, repo, sha, trusted, deps.config.repo_config_file, pr.baseRef);
       return { ...(await pullRequestSettings(deps, vcs, job, pr, trusted, configs.trusted)), configs };
     },
-    context: (checkout, settings, actor) => ({ job, deps, vcs, secrets, pr, settings, checkout, actor, now }),
+    context: (checkout, settings, actor, actorId) => ({
+      job,
+      deps,
+      vcs,
+      secrets,
+      pr,
+      settings,
+      checkout,
+      actor,
+      ...(actorId !== undefined ? { actorId } : {}),
+      now,
+    }),
     record(project, o) {
       if (o.notice) notices.push(o.notice);
       if (o.output) outputs.set(project, secrets.redact(o.output));

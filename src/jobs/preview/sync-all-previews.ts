@@ -5,6 +5,7 @@ import type { Project } from "../../model/project.js";
 import { producersFirst } from "../../preview/producers-first.js";
 import { previewMoved, previewsByNamespace, previewWorkspace, realNamespaces } from "../../preview/preview-workspace.js";
 import type { Checkout } from "../../workspace/workspace.js";
+import type { Actor } from "../../model/person.js";
 import { destroyAllPreviews } from "./destroy-all-previews.js";
 import { previewProject, previewProjects, previewSettings } from "./preview-context.js";
 import { previewPeople } from "./preview-people.js";
@@ -84,7 +85,12 @@ export async function syncAllPreviews(run: PreviewRun): Promise<boolean> {
         notices.push(ws.notice);
         continue;
       }
-      const ctx = context(checkout, previewSettings(settings, [{ project: { ...p, workspace: ws.workspace }, trusted: p }]), people.actor);
+      const ctx = context(
+        checkout,
+        previewSettings(settings, [{ project: { ...p, workspace: ws.workspace }, trusted: p }]),
+        people.actor.login,
+        people.actor.id,
+      );
       const base = await baseOf(p);
       const from = { trusted: trustedProjects, previews, previewOnly, baseCheckoutDir: base?.dir };
       const synced = await syncPreview(ctx, p, preview, ws.workspace, people.allowed, from);
@@ -112,10 +118,11 @@ async function previewPlace(
   template: string,
   /** The base branch's projects and the head's: their workspaces and namespaces are not a preview's. */
   known: readonly Project[],
-  actor: string,
+  actor: Actor,
 ): Promise<{ ok: true; workspace: string } | { ok: false; notice: string }> {
   const { deps, vcs, pr, name } = run;
-  const mayPlan = await everyoneMayPlan(deps, vcs, settings.identityOf(p), [pr.author, actor]);
+  const author = { login: pr.author, ...(pr.authorId !== undefined ? { id: pr.authorId } : {}) };
+  const mayPlan = await everyoneMayPlan(deps, vcs, settings.identityOf(p), [author, actor]);
   if (!mayPlan.allowed) return { ok: false, notice: `No preview of ${p.name}: ${mayPlan.reasons.join("; ")}.` };
   const byNamespace = previewsByNamespace(p.runner);
   const real = byNamespace ? realNamespaces(known) : known.filter((q) => q.dir === p.dir).map((q) => q.workspace);

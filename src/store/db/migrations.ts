@@ -15,6 +15,7 @@ import { formerNamesTable } from "./migration-13-former-names.js";
 import { applySettled } from "./migration-14-apply-settled.js";
 import { repositoryMovedAt } from "./migration-15-repository-moved-at.js";
 import { ssoSessionColumns } from "./migration-16-sso-sessions.js";
+import { policyApproverIds } from "./migration-17-policy-approver-ids.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -42,4 +43,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 14, name: "applies: who settled a failed apply by `/unlock`, and when", up: applySettled },
   { version: 15, name: "repositories: when the last move followed was made on GitHub", up: repositoryMovedAt },
   { version: 16, name: "console_sessions: an SSO session's subject, groups, last check and sealed tokens", up: ssoSessionColumns },
+  { version: 17, name: "policy_approvals: the approver's account id, which a rename does not change", up: policyApproverIds },
 ];

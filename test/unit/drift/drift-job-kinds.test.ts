@@ -4,6 +4,7 @@ import { upgradeDriftSpec } from "../../../src/drift/upgrade-drift-spec.js";
 import { runJob } from "../../../src/jobs/run-job.js";
 import type { Job, JobSpec, LegacyDriftSpec } from "../../../src/model/job.js";
 import { type FakeJobDeps, fakeJobDeps } from "../../fakes/fake-job-deps.js";
+import { fakeUserId } from "../../fakes/fake-vcs.js";
 
 const REPO = { owner: "acme", name: "infra" };
 const MAIN = "d".repeat(40);
@@ -114,12 +115,23 @@ describe("a `drift` job queued before an upgrade", () => {
     deps = await fakeJobDeps({ serverConfig: 'permissions:\n  - { match: "acme/infra:net", apply: [carol] }\n' });
     deps.vcs.permissions.set("carol", "write");
     await deps.store.setDriftPause("acme/infra", "net", { actor: "carol", reason: "db migration" });
-    const resume = (actor: string): JobSpec => ({ kind: "drift-pause", action: "resume", project: "net", commentId: 42, actor });
-    await runJob(await stored(resume("alice"), 12), deps);
+    // With the commenter's account id, as GitHub sends it: the rule's users are accounts.
+    const resume = (actor: string, actorId?: number): JobSpec => ({
+      kind: "drift-pause",
+      action: "resume",
+      project: "net",
+      commentId: 42,
+      actor,
+      ...(actorId !== undefined ? { actorId } : {}),
+    });
+    await runJob(await stored(resume("alice", fakeUserId("alice")), 12), deps);
     expect(await deps.store.driftPauses("acme/infra")).toMatchObject([{ project: "net" }]);
     expect(deps.vcs.comments.map((c) => c.body)).toEqual([expect.stringContaining("Not resumed: the server's permissions rule")]);
-    // Control: the one the rule names resumes it.
+    // A job without the id (queued before this version) is no one's, even under the named login: it says why.
     await runJob(await stored(resume("carol"), 12), deps);
+    expect(deps.vcs.comments.at(-1)?.body).toContain("its users are matched by GitHub account id");
+    // Control: the one the rule names resumes it.
+    await runJob(await stored(resume("carol", fakeUserId("carol")), 12), deps);
     expect(await deps.store.driftPauses("acme/infra")).toEqual([]);
     expect(deps.vcs.comments.at(-1)?.body).toContain("Reconciliation of project `net` is resumed");
   });
