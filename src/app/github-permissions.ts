@@ -66,6 +66,7 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, EndpointRule>> = {
   // Public: no permission (the server config's logins resolved to their account ids), asked with
   // an installation token, or with a signed-in user's token by the console.
   "GET /users/{username}": [{}],
+  "GET /user/{account_id}": [{}],
   "GET /user": "user",
   "GET /user/installations": "user",
   "GET /user/installations/{installation_id}/repositories": "user",

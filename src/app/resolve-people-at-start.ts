@@ -1,6 +1,7 @@
 import { pinnedAccounts, type PeopleDeps } from "../policy/named-people.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { type NamedPerson, personOf } from "../model/person.js";
+import { checkWrittenAccounts, type LoginOf } from "./check-written-accounts.js";
 import { errorMessage } from "../util/errors.js";
 
 const ACTIONS = ["plan", "apply", "unlock", "state", "destroy", "approve_policies"] as const;
@@ -13,6 +14,13 @@ const ACTIONS = ["plan", "apply", "unlock", "state", "destroy", "approve_policie
 export function configuredLogins(config: ServerConfig): string[] {
   const logins = namedPeople(config).flatMap((p) => (p.id === undefined ? [p.login.toLowerCase()] : []));
   return [...new Set(logins)];
+}
+
+/** The `login#account-id` entries of the same settings, each once: checked with GitHub at start. */
+export function configuredAccounts(config: ServerConfig): Required<NamedPerson>[] {
+  const found = new Map<string, Required<NamedPerson>>();
+  for (const p of namedPeople(config)) if (p.id !== undefined) found.set(`${p.login.toLowerCase()}#${p.id}`, { login: p.login, id: p.id });
+  return [...found.values()];
 }
 
 function namedPeople(config: ServerConfig): NamedPerson[] {
@@ -38,12 +46,22 @@ function namedPeople(config: ServerConfig): NamedPerson[] {
  * is pinned to the account that has it (the first answer stays for good), and the operator is told
  * of every login that now names another account than its pin, or none. Comparisons never wait for
  * this: a login not pinned yet is resolved at its first use, and grants nothing while GitHub cannot
- * say. Returns the stop.
+ * say. Each `login#account-id` written is checked with GitHub too (checkWrittenAccounts). Returns
+ * the stop.
  */
-export function startPeopleResolution(deps: PeopleDeps & { logins: readonly string[]; retryMs: number }): () => void {
+export function startPeopleResolution(
+  deps: PeopleDeps & {
+    logins: readonly string[];
+    retryMs: number;
+    accounts?: readonly Required<NamedPerson>[];
+    loginOf?: LoginOf;
+  },
+): () => void {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let unchecked = deps.loginOf ? [...(deps.accounts ?? [])] : [];
   const round = async () => {
+    if (deps.loginOf && unchecked.length) unchecked = await checkWrittenAccounts({ log: deps.log, loginOf: deps.loginOf }, unchecked);
     const pins = await pinnedAccounts(deps, deps.logins);
     for (const [login, pin] of pins) {
       const now = await deps.userId(login).catch((e: unknown) => {
@@ -62,10 +80,11 @@ export function startPeopleResolution(deps: PeopleDeps & { logins: readonly stri
         );
     }
     const missing = deps.logins.filter((l) => !pins.has(l));
-    if (missing.length > 0 && !stopped) timer = setTimeout(() => void round().catch(failed), deps.retryMs).unref();
+    if ((missing.length > 0 || unchecked.length > 0) && !stopped)
+      timer = setTimeout(() => void round().catch(failed), deps.retryMs).unref();
   };
   const failed = (e: unknown) => deps.log.error({ err: errorMessage(e) }, "could not resolve the server config's logins");
-  if (deps.logins.length > 0) void round().catch(failed);
+  if (deps.logins.length > 0 || unchecked.length > 0) void round().catch(failed);
   return () => {
     stopped = true;
     if (timer) clearTimeout(timer);

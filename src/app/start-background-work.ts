@@ -16,8 +16,8 @@ import { checkGitHubAtStart } from "./check-github-at-start.js";
 import type { createProbot } from "./create-probot.js";
 import type { createReadinessChecks } from "./readiness-checks.js";
 import { startDriftEnrollment } from "./start-drift-enrollment.js";
-import { configuredLogins, startPeopleResolution } from "./resolve-people-at-start.js";
-import { userIdLookup } from "../vcs/github/user-id-lookup.js";
+import { configuredAccounts, configuredLogins, startPeopleResolution } from "./resolve-people-at-start.js";
+import { accountLoginLookup, userIdLookup } from "../vcs/github/user-id-lookup.js";
 
 /** SLUICE_AUDIT_POLL_MS, SLUICE_AUDIT_RETRY_BASE_MS: how often the audit stream looks for events, first retry wait. */
 function auditTimingFromEnv(env: NodeJS.ProcessEnv): { pollMs?: number; retryBaseMs?: number } {
@@ -96,6 +96,8 @@ export function startBackgroundWork(
     userId: userIdLookup(probot),
     log: log.child({ name: "people" }),
     logins: configuredLogins(config),
+    accounts: configuredAccounts(config),
+    loginOf: accountLoginLookup(probot),
     retryMs: config.reconcile_interval,
   });
   return {

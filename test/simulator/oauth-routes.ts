@@ -142,6 +142,15 @@ export function registerOAuthRoutes(web: RestRouter, api: RestRouter, core: SimC
     return ok({ total_count: installations.length, installations });
   });
 
+  // Public, as `GET /users/{username}`: the account with this id under its login of now
+  // (users/get-by-id). After /user/installations: the first route that matches answers.
+  api.add("GET", "/user/{account_id}", "none", (req) => {
+    const id = Number(req.params.account_id);
+    const user = [...state.users.values()].find((u) => u.id === id);
+    if (!user) throw notFound();
+    return ok(publicUser(user));
+  });
+
   api.add("GET", "/user/installations/{installation_id}/repositories", "user", (req) => {
     const user = userOf(req.user);
     if (Number(req.params.installation_id) !== ctx.app.installationId) throw notFound();
