@@ -1,14 +1,6 @@
 import { SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ssoProviderSchema } from "../../src/config/sso-config-schema.js";
-import { createSsoProvider, type SsoProvider } from "../../src/sso/sso-provider.js";
-import { openStore } from "../../src/store/open-store.js";
-import type { Store } from "../../src/store/store.js";
-import { startConsoleServer } from "../support/console-server.js";
-import { startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.js";
-import { signInThroughProvider } from "../support/oidc-sign-in.js";
-import { freePort } from "../support/start-app.js";
-import { testDir } from "../support/temp-dir.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ssoConsole } from "../support/sso-console.js";
 
 /**
  * A console session stands on what the provider says of its user now, not at sign-in: against a
@@ -17,15 +9,7 @@ import { testDir } from "../support/temp-dir.js";
  * `recheck_every` has passed on the console's clock, which the test moves (no waiting). Groups:
  * platform → admin, eng → viewer.
  */
-const dataDir = testDir("sluice-sso-recheck-");
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const clock = { offsetMs: 0 };
 const RECHECK_MS = 5 * 60e3;
-let store: Store;
-let idp: TestOidcProvider;
-let provider: SsoProvider;
-let consoleServer: Awaited<ReturnType<typeof startConsoleServer>>;
-let base = "";
 const accounts: Record<string, { groups: string[]; disabled?: boolean }> = {
   ada: { groups: ["platform", "eng"] },
   otto: { groups: ["platform"] },
@@ -35,106 +19,65 @@ const accounts: Record<string, { groups: string[]; disabled?: boolean }> = {
   nina: { groups: ["platform"] },
   ida: { groups: ["platform"] },
 };
+const sso = ssoConsole({
+  prefix: "sluice-sso-recheck-",
+  accounts,
+  idp: { refreshTokens: { rotate: true }, backchannelLogout: true },
+  settings: { roles: { admin: ["platform"], viewer: ["eng"] } },
+});
+const { clock, get, signIn } = sso;
 
 beforeAll(async () => {
-  store = await openStore(undefined, dataDir);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  idp = await startOidcProvider({
-    port: await freePort(),
-    redirectUris: [`${base}/login/sso/corp/callback`],
-    accounts,
-    refreshTokens: { rotate: true },
-    backchannelLogoutUri: `${base}/login/sso/corp/backchannel-logout`,
-  });
-  const settings = ssoProviderSchema.parse({
-    name: "corp",
-    issuer: idp.issuer,
-    client_id: idp.clientId,
-    client_secret: "env:SSO_SECRET",
-    roles: { admin: ["platform"], viewer: ["eng"] },
-  });
-  provider = createSsoProvider(settings, {
-    redirectUri: `${base}/login/sso/corp/callback`,
-    env: { SSO_SECRET: idp.clientSecret },
-    log: quiet,
-  });
-  await provider.start();
-  expect(provider.status()).toMatchObject({ ok: true });
-  consoleServer = await startConsoleServer(
-    (url) => ({
-      store,
-      env: { publicUrl: url, sessionSecret: "s".repeat(32) },
-      sso: new Map([["corp", provider]]),
-      now: () => Date.now() + clock.offsetMs,
-    }),
-    port,
-  );
-  await store.recordAudit({ actor: "sluice", action: "pause", detail: "so that the audit trail is not empty" });
-}, 30_000);
-
-afterAll(async () => {
-  await consoleServer?.stop();
-  provider?.stop();
-  await idp?.stop();
-  await store?.close();
+  await sso.store.recordAudit({ actor: "sluice", action: "pause", detail: "so that the audit trail is not empty" });
 });
-
-const get = (path: string, cookie: string) => fetch(`${base}${path}`, { headers: { cookie }, redirect: "manual" });
-
-async function signIn(login: string): Promise<string> {
-  const { cookie, location } = await signInThroughProvider(base, "corp", login);
-  expect(location).toBe("/");
-  return cookie;
-}
 
 describe("an SSO session asks its provider again", () => {
   it("attack: a user taken out of the admin group at the provider loses admin once recheck_every has passed", async () => {
     const cookie = await signIn("ada");
     expect((await get("/tokens", cookie)).status).toBe(200);
     accounts.ada = { groups: ["eng"] };
-    const refreshes = idp.counts.refresh;
+    const refreshes = sso.idp.counts.refresh;
     // Within the interval the groups the provider last named stand (one check per interval).
     clock.offsetMs += RECHECK_MS - 60e3;
     expect((await get("/tokens", cookie)).status).toBe(200);
-    expect(idp.counts.refresh).toBe(refreshes);
+    expect(sso.idp.counts.refresh).toBe(refreshes);
     clock.offsetMs += 61e3;
     expect((await get("/tokens", cookie)).status).toBe(403);
-    expect(idp.counts.refresh).toBe(refreshes + 1);
+    expect(sso.idp.counts.refresh).toBe(refreshes + 1);
     // Still a viewer (eng): the session goes on with the groups the provider names now.
     expect((await get("/", cookie)).status).toBe(200);
   });
 
   it("control: an unchanged user keeps admin across two checks (the rotated refresh token is the one kept)", async () => {
     const cookie = await signIn("otto");
-    const refreshes = idp.counts.refresh;
+    const refreshes = sso.idp.counts.refresh;
     for (const n of [1, 2]) {
       clock.offsetMs += RECHECK_MS + 1e3;
       expect([n, (await get("/tokens", cookie)).status]).toEqual([n, 200]);
-      expect(idp.counts.refresh).toBe(refreshes + n);
+      expect(sso.idp.counts.refresh).toBe(refreshes + n);
     }
   });
 
   it("refuses a request while the provider cannot be asked, keeping the session; the next request after it is back asks again (control)", async () => {
     const cookie = await signIn("ada");
     clock.offsetMs += RECHECK_MS + 1e3;
-    idp.outage = true;
+    sso.idp.outage = true;
     try {
       const r = await get("/", cookie);
       expect(r.status).toBe(503);
       expect(await r.text()).toContain("Sluice could not check your sign-in with corp");
     } finally {
-      idp.outage = false;
+      sso.idp.outage = false;
     }
-    const refreshes = idp.counts.refresh;
+    const refreshes = sso.idp.counts.refresh;
     expect((await get("/", cookie)).status).toBe(200);
-    expect(idp.counts.refresh).toBe(refreshes + 1);
+    expect(sso.idp.counts.refresh).toBe(refreshes + 1);
   });
 
   it("attack: a user disabled at the provider loses the session and the API tokens they issued, audited; the sign-in page says why", async () => {
     const cookie = await signIn("vera");
     const later = new Date(Date.now() + 30 * 86400e3).toISOString();
-    const own = await store.addApiToken({
+    const own = await sso.store.addApiToken({
       name: "vera-ci",
       digest: "vera-1",
       scopes: ["admin"],
@@ -142,7 +85,7 @@ describe("an SSO session asks its provider again", () => {
       createdBy: "sso:corp:vera",
       expiresAt: later,
     });
-    const chained = await store.addApiToken({
+    const chained = await sso.store.addApiToken({
       name: "chained",
       digest: "vera-2",
       scopes: ["read"],
@@ -150,7 +93,7 @@ describe("an SSO session asks its provider again", () => {
       createdBy: `token:${own.id}:vera-ci`,
       expiresAt: later,
     });
-    const others = await store.addApiToken({
+    const others = await sso.store.addApiToken({
       name: "otto-ci",
       digest: "otto-1",
       scopes: ["read"],
@@ -163,14 +106,14 @@ describe("an SSO session asks its provider again", () => {
     const r = await get("/tokens", cookie);
     expect(r.status).toBe(302);
     expect(r.headers.get("location")).toBe("/login?return=%2Ftokens&ended=refused");
-    const page = await (await fetch(`${base}${r.headers.get("location")}`)).text();
+    const page = await (await fetch(`${sso.base}${r.headers.get("location")}`)).text();
     expect(page).toContain("your identity provider no longer accepts your sign-in");
     // The same cookie (a copy of it) opens nothing any more.
     expect((await get("/", cookie)).status).toBe(302);
-    const tokens = await store.apiTokens();
+    const tokens = await sso.store.apiTokens();
     const state = (id: number) => tokens.find((t) => t.id === id)?.revokedBy;
     expect([state(own.id), state(chained.id), state(others.id)]).toEqual(["sluice", "sluice", undefined]);
-    const audit = await store.auditEvents({ action: "api-token-revoke", limit: 10 });
+    const audit = await sso.store.auditEvents({ action: "api-token-revoke", limit: 10 });
     expect(audit.map((e) => e.detail).sort()).toEqual(
       [own.id, chained.id]
         .map(
@@ -184,7 +127,7 @@ describe("an SSO session asks its provider again", () => {
 describe("a session left unused", () => {
   it("whose refresh token the provider refuses ends, and keeps the API tokens its user issued (an idle expiry answers as a disabled user does; control: the disabled user above, asked within the window, loses them)", async () => {
     const cookie = await signIn("ida");
-    const token = await store.addApiToken({
+    const token = await sso.store.addApiToken({
       name: "ida-ci",
       digest: "ida-1",
       scopes: ["read"],
@@ -200,7 +143,7 @@ describe("a session left unused", () => {
     expect(r.status).toBe(302);
     expect(r.headers.get("location")).toBe("/login?return=%2Ftokens&ended=expired");
     expect((await get("/", cookie)).status).toBe(302);
-    expect((await store.apiTokens()).find((t) => t.id === token.id)?.revokedBy).toBeUndefined();
+    expect((await sso.store.apiTokens()).find((t) => t.id === token.id)?.revokedBy).toBeUndefined();
   });
 });
 
@@ -225,11 +168,11 @@ describe("back-channel logout", () => {
 
   it("ends the session the provider's logout token names, on the provider's own post (control: another user's stays open)", async () => {
     const bob = await signIn("bob");
-    const bobSid = sidOf(idp.idTokens.at(-1) as string);
+    const bobSid = sidOf(sso.idp.idTokens.at(-1) as string);
     const carol = await signIn("carol");
     expect(bobSid).toBeTruthy();
     expect((await get("/", bob)).status).toBe(200);
-    await idp.backchannelLogout("bob", bobSid);
+    await sso.idp.backchannelLogout("bob", bobSid);
     expect((await get("/", bob)).status).toBe(302);
     expect((await get("/", carol)).status).toBe(200);
   });
@@ -238,29 +181,29 @@ describe("back-channel logout", () => {
 
   it("refuses a forged logout token, an ID token and one with a nonce, ending nothing (control: the provider's own ends it)", async () => {
     const carol = await signIn("carol");
-    const sid = sidOf(idp.idTokens.at(-1) as string);
+    const sid = sidOf(sso.idp.idTokens.at(-1) as string);
     const now = Math.floor(Date.now() / 1000);
     const claims = {
-      iss: idp.issuer,
-      aud: idp.clientId,
+      iss: sso.idp.issuer,
+      aud: sso.idp.clientId,
       sub: "carol",
       sid,
       jti: `j-${now}`,
       events: { "http://schemas.openid.net/event/backchannel-logout": {} },
     };
     const post = (token: string) =>
-      fetch(`${base}/login/sso/corp/backchannel-logout`, {
+      fetch(`${sso.base}/login/sso/corp/backchannel-logout`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams({ logout_token: token }),
       });
     for (const [name, token] of [
-      ["forged", await idp.forge({ ...claims, iat: now })],
-      ["an ID token", idp.idTokens.at(-1) as string],
-      ["with a nonce", await idp.sign({ ...claims, nonce: "n" })],
-      ["another audience", await idp.sign({ ...claims, aud: "another-app" })],
-      ["no logout event", await idp.sign({ ...claims, events: {} })],
-      ["another issuer", await idp.sign({ ...claims, iss: "https://another-provider.example" })],
+      ["forged", await sso.idp.forge({ ...claims, iat: now })],
+      ["an ID token", sso.idp.idTokens.at(-1) as string],
+      ["with a nonce", await sso.idp.sign({ ...claims, nonce: "n" })],
+      ["another audience", await sso.idp.sign({ ...claims, aud: "another-app" })],
+      ["no logout event", await sso.idp.sign({ ...claims, events: {} })],
+      ["another issuer", await sso.idp.sign({ ...claims, iss: "https://another-provider.example" })],
       ["unsigned (alg none)", `${b64({ alg: "none", typ: "JWT" })}.${b64({ ...claims, iat: now })}.`],
       // The classic confusion: HMAC keyed with what the client knows (its secret), not the provider's key.
       [
@@ -268,14 +211,14 @@ describe("back-channel logout", () => {
         await new SignJWT({ ...claims })
           .setProtectedHeader({ alg: "HS256" })
           .setIssuedAt()
-          .sign(new TextEncoder().encode(idp.clientSecret)),
+          .sign(new TextEncoder().encode(sso.idp.clientSecret)),
       ],
     ] as const) {
       const r = await post(token);
       expect([name, r.status]).toEqual([name, 400]);
       expect((await get("/", carol)).status).toBe(200);
     }
-    expect((await post(await idp.sign(claims))).status).toBe(200);
+    expect((await post(await sso.idp.sign(claims))).status).toBe(200);
     expect((await get("/", carol)).status).toBe(302);
   });
 });

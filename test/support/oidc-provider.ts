@@ -23,18 +23,22 @@ export interface TestOidcProvider {
   idTokens: string[];
   /** The access tokens it gave (opaque: userinfo answers for them). */
   accessTokens: string[];
+  /** The refresh tokens it gave, in order. */
+  refreshTokens: string[];
+  /** Asks the token endpoint for a refresh_token grant as Sluice's client would: its status and error. */
+  refresh(refreshToken: string): Promise<{ status: number; error?: string }>;
   /** An opaque access token of `account`, issued to `clientId` (another application's: OTHER_CLIENT). */
   mintAccessToken(account: string, clientId: string): Promise<string>;
   /** Has the provider post a real logout token for `sub` (and `sid`) to Sluice's `backchannel_logout_uri`. */
   backchannelLogout(sub: string, sid: string): Promise<void>;
-  /** While true, the token and userinfo endpoints answer 503 (a provider that is down). */
+  /** While true, the token, userinfo and revocation endpoints answer 503 (a provider that is down). */
   outage: boolean;
   /** While set, the token and userinfo endpoints answer only once it resolves (a provider that hangs). */
   stall?: Promise<void>;
   /** How many token and userinfo requests the provider received while stalled. */
   stalledRequests: number;
-  /** How many refresh_token grants the token endpoint answered, and userinfo requests. */
-  counts: { refresh: number; userinfo: number };
+  /** How many refresh_token grants the token endpoint answered, userinfo and revocation (RFC 7009) requests. */
+  counts: { refresh: number; userinfo: number; revocation: number };
   clockOffsetS: number;
   stop(): Promise<void>;
 }
@@ -42,8 +46,12 @@ export interface TestOidcProvider {
 export interface OidcProviderOptions {
   port: number;
   redirectUris: string[];
-  /** Live: a test changes a user's groups, or disables them (the provider then knows no such account). */
-  accounts: Record<string, { groups: string[]; email?: string; disabled?: boolean }>;
+  /**
+   * Live: a test changes a user's groups, or disables them (the provider then knows no such
+   * account), or renames them (`username`, their `preferred_username`; else their account id, which
+   * is their `sub`).
+   */
+  accounts: Record<string, { groups: string[]; email?: string; disabled?: boolean; username?: string }>;
   clientSecret?: string;
   /**
    * Refresh tokens for Sluice's client at every sign-in (as Keycloak gives them; oidc-provider
@@ -54,6 +62,8 @@ export interface OidcProviderOptions {
   backchannelLogoutUri?: string;
   /** Token introspection (RFC 7662), on unless false. */
   introspection?: boolean;
+  /** Token revocation (RFC 7009, `revocation_endpoint`), on unless false. */
+  revocation?: boolean;
 }
 
 /** A second application registered at the same provider: its users' tokens are not Sluice's. */
@@ -68,7 +78,7 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
   const forger = await generateKeyPair("RS256", { extractable: true });
   const claimsOf = (id: string) => {
     const a = opts.accounts[id];
-    return { sub: id, preferred_username: id, email: a?.email ?? `${id}@example.test`, groups: a?.groups ?? [] };
+    return { sub: id, preferred_username: a?.username ?? id, email: a?.email ?? `${id}@example.test`, groups: a?.groups ?? [] };
   };
   const provider = new Provider(issuer, {
     clients: [
@@ -97,6 +107,7 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
     features: {
       devInteractions: { enabled: true },
       introspection: { enabled: opts.introspection !== false },
+      revocation: { enabled: opts.revocation !== false },
       backchannelLogout: { enabled: opts.backchannelLogoutUri !== undefined },
     },
     // Its back-channel posts go to Sluice on a loopback address, which its SSRF guard refuses.
@@ -116,7 +127,8 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
     clientSecret,
     idTokens: [],
     accessTokens: [],
-    counts: { refresh: 0, userinfo: 0 },
+    refreshTokens: [],
+    counts: { refresh: 0, userinfo: 0, revocation: 0 },
     outage: false,
     stalledRequests: 0,
     clockOffsetS: 0,
@@ -138,6 +150,18 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
       const grantId = await grant.save();
       return new provider.AccessToken({ accountId: account, client: found, grantId, scope: "openid profile email" }).save();
     },
+    async refresh(refreshToken) {
+      const r = await fetch(`${issuer}/token`, {
+        method: "POST",
+        headers: {
+          authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`,
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken }),
+      });
+      const body = (await r.json()) as { error?: string };
+      return { status: r.status, ...(body.error ? { error: body.error } : {}) };
+    },
     async forge(claims) {
       return new SignJWT({ ...claims }).setProtectedHeader({ alg: "RS256", kid: jwk.kid as string }).sign(forger.privateKey);
     },
@@ -154,12 +178,15 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
         handle.stalledRequests++;
         await handle.stall;
       }
-      if (handle.outage && (ctx.path === "/token" || ctx.path === "/me")) {
+      if (handle.outage && (ctx.path === "/token" || ctx.path === "/me" || ctx.path === "/token/revocation")) {
         ctx.status = 503;
         ctx.body = { error: "temporarily_unavailable" };
+        if (ctx.path === "/token/revocation") handle.counts.revocation++;
         return;
       }
       await next();
+      // Counted once answered: a test that waits for it finds the token revoked.
+      if (ctx.path === "/token/revocation") handle.counts.revocation++;
       if (ctx.path === "/me") handle.counts.userinfo++;
       if (ctx.path === "/token" && ctx.oidc?.params?.grant_type === "refresh_token") handle.counts.refresh++;
       if (handle.clockOffsetS) ctx.set("Date", new Date(Date.now() + handle.clockOffsetS * 1000).toUTCString());
@@ -167,6 +194,7 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
         const body = ctx.body as Record<string, unknown>;
         if (typeof body.id_token === "string") handle.idTokens.push(body.id_token);
         if (typeof body.access_token === "string") handle.accessTokens.push(body.access_token);
+        if (typeof body.refresh_token === "string") handle.refreshTokens.push(body.refresh_token);
         if (handle.tamper) ctx.body = await handle.tamper(body);
       }
     },
