@@ -11,6 +11,8 @@ const tokenView = z.object({
   scopes: z.array(z.string()),
   repos: z.array(z.string()),
   createdBy: z.string(),
+  /** The SSO user who issued it, as their provider knows them (`sub`): their tokens are revoked by it. */
+  createdBySso: z.object({ provider: z.string(), subject: z.string() }).optional(),
   createdAt: z.string(),
   expiresAt: z.string(),
   revokedAt: z.string().optional(),

@@ -57,6 +57,7 @@ export function consoleViewers(
       return {
         login: s.username ?? s.login,
         actor: s.login,
+        sso: { provider: s.sso, subject: facts.subject },
         via: `the console (SSO ${s.sso})`,
         session: s,
         access: accessFromGrants(grants, await store.knownRepos()),

@@ -1,4 +1,5 @@
 import type { Permission } from "../model/pull-request.js";
+import type { SsoUser } from "../model/sso-session.js";
 
 /**
  * Who acts in the console or through the API, whichever way they signed in: what the audit trail
@@ -9,6 +10,11 @@ export interface Principal {
   actor: string;
   /** GitHub sign-in: the account id (what the jobs they queue compare with server settings naming people). */
   actorId?: number;
+  /**
+   * An SSO user (the console, or a provider's access token on the API): who their provider says
+   * they are, recorded with each API token they issue (their name may change, or be shared).
+   */
+  sso?: SsoUser;
   /** How they got in, for the audit trail: "the console (GitHub sign-in)", "the API (token 3 ci)"… */
   via: string;
   /** Repositories they may read (lower-case owner/name), with what they may do there. */

@@ -130,7 +130,8 @@ export function ssoSessionRechecks(deps: SsoRecheckDeps) {
     // Every other session of the user's with this provider too, checked more recently or not: one
     // left open would issue a token after the ones below are revoked.
     await deps.store.endSsoSessions(provider.name, { subject: facts.subject });
-    await revokeTokensOfRefusedUser(deps.store, login, `${provider.name} refused ${login}'s sign-in (${answer.reason})`);
+    const issuer = { actor: login, sso: { provider: provider.name, subject: facts.subject } };
+    await revokeTokensOfRefusedUser(deps.store, issuer, `${provider.name} refused ${login}'s sign-in (${answer.reason})`);
     return over;
   }
 

@@ -57,6 +57,7 @@ export async function issueToken(
     scopes: req.scopes,
     repos: req.repos,
     createdBy: by.actor,
+    ...(by.sso ? { createdBySso: by.sso } : {}),
     expiresAt: expiresAt.toISOString(),
     digest,
   });

@@ -38,3 +38,13 @@ export interface SsoSessionTokens {
   /** ISO time the access token expires (its `expires_in`), when the provider said. */
   accessExpiresAt?: string;
 }
+
+/**
+ * A user as their OpenID provider knows them: the provider's name in the server config and the
+ * user's `sub`, which OpenID Connect promises is never reassigned. Their name (`username_claim`)
+ * may change, or be another account's too; this does neither.
+ */
+export interface SsoUser {
+  provider: string;
+  subject: string;
+}

@@ -1,3 +1,5 @@
+import type { SsoUser } from "../model/sso-session.js";
+
 /** The scopes of an issued API token: read (what a viewer sees), operate (an operator's acts), admin. */
 export const TOKEN_SCOPES = ["read", "operate", "admin"] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
@@ -10,6 +12,11 @@ export interface ApiTokenRecord {
   /** Repository globs (owner/name) it may act on; empty: every repository. */
   repos: string[];
   createdBy: string;
+  /**
+   * The SSO user who issued it, as their provider knows them (absent: issued by a GitHub admin, a
+   * token, or before Sluice recorded it): what their tokens are revoked by, whatever their name.
+   */
+  createdBySso?: SsoUser;
   createdAt: string;
   expiresAt: string;
   revokedAt?: string;
@@ -17,7 +24,18 @@ export interface ApiTokenRecord {
   lastUsedAt?: string;
 }
 
-export type NewApiToken = Pick<ApiTokenRecord, "name" | "scopes" | "repos" | "createdBy" | "expiresAt"> & { digest: string };
+export type NewApiToken = Pick<ApiTokenRecord, "name" | "scopes" | "repos" | "createdBy" | "createdBySso" | "expiresAt"> & {
+  digest: string;
+};
+
+/**
+ * Who issued tokens: their actor name, and for an SSO user who they are at their provider. Tokens
+ * that recorded an SSO user are theirs by that alone; older ones (none recorded) by the name.
+ */
+export interface TokenIssuer {
+  actor: string;
+  sso?: SsoUser;
+}
 
 export interface ApiTokenStore {
   addApiToken(token: NewApiToken): Promise<ApiTokenRecord>;
@@ -27,6 +45,6 @@ export interface ApiTokenStore {
   apiTokens(): Promise<ApiTokenRecord[]>;
   /** Revokes a token; false when there is no such token or it was revoked already. */
   revokeApiToken(id: number, by: string): Promise<boolean>;
-  /** Revokes every live token `createdBy` issued; returns their ids. */
-  revokeApiTokensIssuedBy(createdBy: string, by: string): Promise<number[]>;
+  /** Revokes every live token `issuer` issued (see TokenIssuer); returns their ids. */
+  revokeApiTokensIssuedBy(issuer: TokenIssuer, by: string): Promise<number[]>;
 }

@@ -8,6 +8,8 @@ interface Row {
   scopes: string;
   repos: string;
   created_by: string;
+  sso_provider: string | null;
+  sso_subject: string | null;
   created_at: string;
   expires_at: string;
   revoked_at: string | null;
@@ -21,6 +23,7 @@ const toRecord = (r: Row): ApiTokenRecord => ({
   scopes: json<TokenScope[]>(r.scopes),
   repos: json<string[]>(r.repos),
   createdBy: r.created_by,
+  ...(r.sso_provider !== null && r.sso_subject !== null ? { createdBySso: { provider: r.sso_provider, subject: r.sso_subject } } : {}),
   createdAt: r.created_at,
   expiresAt: r.expires_at,
   ...(r.revoked_at ? { revokedAt: r.revoked_at } : {}),
@@ -28,15 +31,17 @@ const toRecord = (r: Row): ApiTokenRecord => ({
   ...(r.last_used_at ? { lastUsedAt: r.last_used_at } : {}),
 });
 
-const COLUMNS = "id, name, scopes, repos, created_by, created_at, expires_at, revoked_at, revoked_by, last_used_at";
+const COLUMNS =
+  "id, name, scopes, repos, created_by, sso_provider, sso_subject, created_at, expires_at, revoked_at, revoked_by, last_used_at";
 
 /** The API tokens' queries, written once for both databases. */
 export function apiTokenMethods(db: Db): ApiTokenStore {
   return {
     async addApiToken(t) {
       const row = await db.get<Row>(
-        `INSERT INTO api_tokens (name, digest, scopes, repos, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
-        [t.name, t.digest, t.scopes, t.repos, t.createdBy, now(), t.expiresAt],
+        `INSERT INTO api_tokens (name, digest, scopes, repos, created_by, sso_provider, sso_subject, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+        [t.name, t.digest, t.scopes, t.repos, t.createdBy, t.createdBySso?.provider, t.createdBySso?.subject, now(), t.expiresAt],
       );
       return toRecord(row as Row);
     },
@@ -57,10 +62,16 @@ export function apiTokenMethods(db: Db): ApiTokenStore {
       const r = await db.run("UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL", [now(), by, id]);
       return r.changes > 0;
     },
-    async revokeApiTokensIssuedBy(createdBy, by) {
+    async revokeApiTokensIssuedBy(issuer, by) {
+      // A token that recorded its SSO user is theirs by that alone (another account may share the
+      // name, theirs may have changed); one that recorded none by the name it was issued under.
+      const whose = issuer.sso
+        ? "((sso_provider = ? AND sso_subject = ?) OR (sso_subject IS NULL AND created_by = ?))"
+        : "(sso_subject IS NULL AND created_by = ?)";
+      const params = issuer.sso ? [issuer.sso.provider, issuer.sso.subject, issuer.actor] : [issuer.actor];
       const rows = await db.all<{ id: number }>(
-        "UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE created_by = ? AND revoked_at IS NULL AND expires_at > ? RETURNING id",
-        [now(), by, createdBy, now()],
+        `UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE ${whose} AND revoked_at IS NULL AND expires_at > ? RETURNING id`,
+        [now(), by, ...params, now()],
       );
       return rows.map((r) => Number(r.id));
     },

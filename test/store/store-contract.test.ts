@@ -1227,10 +1227,48 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       createdBy: "sso:corp:bob",
       expiresAt: later,
     });
-    expect(await b.revokeApiTokensIssuedBy("sso:corp:ada", "sluice")).toEqual([mine.id]);
-    expect(await a.revokeApiTokensIssuedBy("sso:corp:ada", "sluice")).toEqual([]);
+    expect(await b.revokeApiTokensIssuedBy({ actor: "sso:corp:ada" }, "sluice")).toEqual([mine.id]);
+    expect(await a.revokeApiTokensIssuedBy({ actor: "sso:corp:ada" }, "sluice")).toEqual([]);
     expect(await a.usableApiToken("m1")).toBeUndefined();
     expect((await a.usableApiToken("o1"))?.id).toBe(theirs.id);
+  });
+
+  it("revokes an SSO user's API tokens by who their provider says they are, older tokens by their name", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const add = (digest: string, createdBy: string, sub?: string) =>
+      a.addApiToken({
+        name: digest,
+        digest,
+        scopes: ["read"],
+        repos: [],
+        createdBy,
+        ...(sub ? { createdBySso: { provider: "corp", subject: sub } } : {}),
+        expiresAt: later,
+      });
+    // Ada's tokens under her name before and after a rename, one from before Sluice recorded
+    // subjects; Eve's under the name Ada gave up; Ada's subject at another provider.
+    const before = await add("t1", "sso:corp:ada", "u-ada");
+    const after = await add("t2", "sso:corp:ada2", "u-ada");
+    const legacy = await add("t3", "sso:corp:ada2");
+    const eve = await add("t4", "sso:corp:ada", "u-eve");
+    const other = await a.addApiToken({
+      name: "t5",
+      digest: "t5",
+      scopes: ["read"],
+      repos: [],
+      createdBy: "sso:staff:ada2",
+      createdBySso: { provider: "staff", subject: "u-ada" },
+      expiresAt: later,
+    });
+    expect(after).toMatchObject({ createdBy: "sso:corp:ada2", createdBySso: { provider: "corp", subject: "u-ada" } });
+    expect(legacy.createdBySso).toBeUndefined();
+    const revoked = await b.revokeApiTokensIssuedBy({ actor: "sso:corp:ada2", sso: { provider: "corp", subject: "u-ada" } }, "sluice");
+    expect(revoked.sort((x, y) => x - y)).toEqual([before.id, after.id, legacy.id]);
+    // Control: the account that took the old name, and the same subject at another provider, keep theirs.
+    expect((await a.usableApiToken("t4"))?.id).toBe(eve.id);
+    expect((await a.usableApiToken("t5"))?.id).toBe(other.id);
   });
 
   it("keeps who pushed each head of a pull request, once per login, the same on every replica", async () => {

@@ -25,7 +25,7 @@ describe("revoking a refused user's API tokens", () => {
     const kept = await add("kept", `token:${first.id}:vera-ci`);
     const deeper = await add("deeper", `token:${kept.id}:kept`);
     expect(await store.revokeApiToken(first.id, "sso:corp:vera")).toBe(true);
-    const revoked = await revokeTokensOfRefusedUser(store, "sso:corp:vera", "corp refused sso:corp:vera's sign-in");
+    const revoked = await revokeTokensOfRefusedUser(store, { actor: "sso:corp:vera" }, "corp refused sso:corp:vera's sign-in");
     expect(revoked.sort((x, y) => x - y)).toEqual([kept.id, deeper.id]);
     expect(await store.usableApiToken(`d-kept`)).toBeUndefined();
     expect(await store.usableApiToken(`d-deeper`)).toBeUndefined();
@@ -44,7 +44,7 @@ describe("revoking a refused user's API tokens", () => {
     const otto = await add("otto-ci", "sso:corp:otto");
     const ottos = await add("ottos", `token:${otto.id}:otto-ci`);
     expect(await store.revokeApiToken(otto.id, "sso:corp:otto")).toBe(true);
-    expect(await revokeTokensOfRefusedUser(store, "sso:corp:vera", "refused")).toEqual([vera.id]);
+    expect(await revokeTokensOfRefusedUser(store, { actor: "sso:corp:vera" }, "refused")).toEqual([vera.id]);
     expect((await store.usableApiToken(`d-ottos`))?.id).toBe(ottos.id);
   });
 });

@@ -16,6 +16,7 @@ import { applySettled } from "./migration-14-apply-settled.js";
 import { repositoryMovedAt } from "./migration-15-repository-moved-at.js";
 import { ssoSessionColumns } from "./migration-16-sso-sessions.js";
 import { policyApproverIds } from "./migration-17-policy-approver-ids.js";
+import { apiTokenIssuers } from "./migration-18-api-token-issuers.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -44,4 +45,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: "repositories: when the last move followed was made on GitHub", up: repositoryMovedAt },
   { version: 16, name: "console_sessions: an SSO session's subject, groups, last check and sealed tokens", up: ssoSessionColumns },
   { version: 17, name: "policy_approvals: the approver's account id, which a rename does not change", up: policyApproverIds },
+  { version: 18, name: "api_tokens: the provider and subject of the SSO user who issued each", up: apiTokenIssuers },
 ];
