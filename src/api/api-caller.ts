@@ -1,4 +1,5 @@
 import type { Principal } from "../console/principal.js";
+import { tokenGrant } from "../console/token-rights.js";
 import type { ApiTokenRecord, TokenScope } from "../store/api-token-store.js";
 import { accessFromGrants, type ConsoleRole, holdsEverywhere, type RoleGrant } from "../sso/role-grants.js";
 import type { SsoProvider } from "../sso/sso-provider.js";
@@ -11,7 +12,6 @@ export interface ApiCaller extends Principal {
 
 export type ApiAuth = { ok: true; caller: ApiCaller } | { ok: false; error: string };
 
-const SCOPE_ROLE: Record<TokenScope, ConsoleRole> = { read: "viewer", operate: "operator", admin: "admin" };
 const ROLE_SCOPES: Record<ConsoleRole, TokenScope[]> = {
   viewer: ["read"],
   operator: ["read", "operate"],
@@ -20,8 +20,8 @@ const ROLE_SCOPES: Record<ConsoleRole, TokenScope[]> = {
 
 /** The caller an issued token stands for: its highest scope as a role, over its repositories. */
 export function tokenCaller(t: ApiTokenRecord, repos: readonly string[]): ApiCaller {
-  const top = (["admin", "operate", "read"] as const).find((s) => t.scopes.includes(s)) ?? "read";
-  const grants: RoleGrant[] = [{ role: SCOPE_ROLE[top], ...(t.repos.length ? { repos: t.repos } : {}) }];
+  const grant = tokenGrant(t);
+  const grants: RoleGrant[] = [grant];
   return {
     actor: `token:${t.id}:${t.name}`,
     via: `the API (token ${t.id} ${t.name})`,
@@ -30,7 +30,7 @@ export function tokenCaller(t: ApiTokenRecord, repos: readonly string[]): ApiCal
     mayPause: holdsEverywhere(grants, "operator"),
     granted: true,
     credentialExpiresAt: t.expiresAt,
-    scopes: new Set(ROLE_SCOPES[SCOPE_ROLE[top]]),
+    scopes: new Set(ROLE_SCOPES[grant.role]),
   };
 }
 

@@ -7,6 +7,7 @@ import { renderPage } from "./console-templates.js";
 import { redirect, sendHtml } from "./http-replies.js";
 import { safeReturnPath } from "./return-path.js";
 import { notThisBrowsersSignIn } from "./sign-in-routes.js";
+import { revokeTokensOfDemotedUser } from "./demoted-user-tokens.js";
 import type { SessionEnd } from "./sso-session-recheck.js";
 
 // OpenID Connect sign-in: /login/sso/<name> sends the browser to the provider (code flow with
@@ -118,5 +119,8 @@ export async function ssoCallback(ctx: ConsoleContext, req: IncomingMessage, res
     ctx.sealing,
   );
   deps.log.info({ user: who.actor, provider: name, roles: who.grants.map((g) => g.role) }, "signed in to the console");
+  // A user demoted while away loses, as they come back, the tokens their roles no longer cover.
+  const issuer = { actor: who.actor, sso: { provider: name, subject: who.subject } };
+  await revokeTokensOfDemotedUser({ store: deps.store, provider, now: ctx.now, log: deps.log }, issuer, who.groups);
   redirect(res, returnTo);
 }

@@ -4,6 +4,7 @@ import { openSessionTokens, sealSessionTokens } from "../sso/session-tokens.js";
 import { ProviderUnavailable, type Recheck, recheckWithProvider } from "../sso/session-recheck.js";
 import type { SsoProvider } from "../sso/sso-provider.js";
 import type { Store } from "../store/store.js";
+import { revokeTokensOfDemotedUser } from "./demoted-user-tokens.js";
 import { revokeTokensOfRefusedUser } from "./refused-user-tokens.js";
 
 /** Why a session ended, as the sign-in page says it (`/login?ended=`): a fixed key, never a link's text. */
@@ -38,6 +39,7 @@ export interface SsoRecheckDeps {
     | "apiTokens"
     | "revokeApiToken"
     | "recordAudit"
+    | "knownRepos"
   >;
   sessionSecret: string;
   now: () => number;
@@ -97,16 +99,7 @@ export function ssoSessionRechecks(deps: SsoRecheckDeps) {
       await deps.store.releaseSsoCheck(key);
       throw e;
     }
-    if (answer.kind === "ok") {
-      const sealedTokens = answer.tokens ? sealSessionTokens(answer.tokens, deps.sessionSecret, sid, key) : undefined;
-      await deps.store.recordSsoCheck(key, { groups: answer.groups, checkedAt: new Date(deps.now()).toISOString(), sealedTokens });
-      if (answer.groups.join("\n") !== facts.groups.join("\n"))
-        deps.log.info(
-          { user: login, provider: provider.name, groups: answer.groups, were: facts.groups },
-          "SSO session's groups changed at the provider",
-        );
-      return { groups: answer.groups };
-    }
+    if (answer.kind === "ok") return answered(provider, { sid, key, login }, facts, answer);
     if (answer.kind === "ended") {
       deps.log.info({ user: login, provider: provider.name, reason: answer.reason }, "SSO session ended: sign in again");
       return end(key, "expired", `your sign-in with ${provider.name} ended (${answer.reason}): sign in again`);
@@ -133,6 +126,32 @@ export function ssoSessionRechecks(deps: SsoRecheckDeps) {
     const issuer = { actor: login, sso: { provider: provider.name, subject: facts.subject } };
     await revokeTokensOfRefusedUser(deps.store, issuer, `${provider.name} refused ${login}'s sign-in (${answer.reason})`);
     return over;
+  }
+
+  /**
+   * Records the provider's answer for the session, and revokes the API tokens that stand on the
+   * user and that their roles no longer cover: a token stands on the person who issued it, and one
+   * demoted from admin stands behind no admin token. Asked at every answer, not only when the
+   * groups change: a user demoted while away may come back in a new session, and a role taken out
+   * of the server config lowers them too.
+   */
+  async function answered(
+    provider: SsoProvider,
+    session: { sid: string; key: string; login: string },
+    facts: SsoSessionFacts,
+    answer: Extract<Recheck, { kind: "ok" }>,
+  ): Promise<SessionNow> {
+    const { sid, key, login } = session;
+    const sealedTokens = answer.tokens ? sealSessionTokens(answer.tokens, deps.sessionSecret, sid, key) : undefined;
+    await deps.store.recordSsoCheck(key, { groups: answer.groups, checkedAt: new Date(deps.now()).toISOString(), sealedTokens });
+    if (answer.groups.join("\n") !== facts.groups.join("\n"))
+      deps.log.info(
+        { user: login, provider: provider.name, groups: answer.groups, were: facts.groups },
+        "SSO session's groups changed at the provider",
+      );
+    const issuer = { actor: login, sso: { provider: provider.name, subject: facts.subject } };
+    await revokeTokensOfDemotedUser({ ...deps, provider }, issuer, answer.groups);
+    return { groups: answer.groups };
   }
 
   async function end(key: string, why: SessionEnd, over: string) {

@@ -80,3 +80,16 @@ export function accessFromGrants(grants: readonly RoleGrant[], repos: Iterable<s
 export function holdsEverywhere(grants: readonly RoleGrant[], role: ConsoleRole): boolean {
   return grants.some((g) => !g.repos && ROLES.indexOf(g.role) >= ROLES.indexOf(role));
 }
+
+/**
+ * Whether `have` gives at least what `want` does: its server-wide acts (an admin's or operator's
+ * without a `repos` limit), every repository where `want` has no limit (those Sluice meets later
+ * too), and in each of `repos` (the known ones) a permission at least `want`'s. What a token
+ * issued by a user may still stand on once the user's roles change.
+ */
+export function grantsCover(have: readonly RoleGrant[], want: RoleGrant, repos: Iterable<string>): boolean {
+  for (const role of ["admin", "operator"] as const) if (holdsEverywhere([want], role) && !holdsEverywhere(have, role)) return false;
+  if (!want.repos && !holdsEverywhere(have, want.role)) return false;
+  for (const repo of repos) if (RANK[permissionIn([want], repo)] > RANK[permissionIn(have, repo)]) return false;
+  return true;
+}

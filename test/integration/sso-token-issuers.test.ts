@@ -4,8 +4,8 @@ import { ssoConsole } from "../support/sso-console.js";
 
 /**
  * The API tokens an SSO user issued stand on that user as their provider knows them (`sub`), not
- * on their name: against a real OpenID provider (oidc-provider, refresh tokens), tokens issued
- * from the console's own form, the console's clock moved past
+ * on their name, and on the roles they hold now: against a real OpenID provider (oidc-provider,
+ * refresh tokens), tokens issued from the console's own form, the console's clock moved past
  * `recheck_every` (never waited for). Accounts are named by their `sub`; `username` is their
  * `preferred_username`, which the provider lets them change. Groups: platform → admin, ops →
  * operator, eng → viewer.
@@ -14,6 +14,9 @@ const RECHECK_MS = 5 * 60e3;
 const accounts: Record<string, { groups: string[]; disabled?: boolean; username?: string }> = {
   "u-ada": { groups: ["platform"], username: "ada" },
   "u-eve": { groups: ["platform"], username: "eve" },
+  "u-dana": { groups: ["platform"], username: "dana" },
+  "u-otto": { groups: ["platform"], username: "otto" },
+  "u-ivy": { groups: ["platform"], username: "ivy" },
 };
 const sso = ssoConsole({
   prefix: "sluice-sso-token-issuers-",
@@ -67,5 +70,52 @@ describe("a user their provider refused, renamed since they issued a token", () 
       ["eve-ci", "live"],
     ]);
     expect((await get("/tokens", eve)).status).toBe(200);
+  });
+});
+
+describe("a user who lost a role at the provider", () => {
+  it("attack: loses the tokens they issued that their new role does not cover, audited (a read token it covers stays)", async () => {
+    const dana = await signIn("u-dana");
+    const admin = await issue(dana, "dana-admin", ["admin"]);
+    const operate = await issue(dana, "dana-operate", ["operate"]);
+    const read = await issue(dana, "dana-read", ["read"]);
+    accounts["u-dana"] = { groups: ["eng"], username: "dana" };
+    clock.offsetMs += RECHECK_MS + 1e3;
+    // Still signed in, as a viewer now.
+    expect((await get("/tokens", dana)).status).toBe(403);
+    expect((await get("/", dana)).status).toBe(200);
+    expect(await revokedBy(admin, operate, read)).toEqual([
+      ["dana-admin", "sluice"],
+      ["dana-operate", "sluice"],
+      ["dana-read", "live"],
+    ]);
+    const audit = await sso.store.auditEvents({ action: "api-token-revoke", limit: 20 });
+    expect(
+      audit
+        .map((e) => e.detail)
+        .filter((d) => d?.includes("dana"))
+        .sort(),
+    ).toEqual(
+      [admin.id, operate.id].map((id) => `token ${id}: sso:corp:dana's roles no longer cover it (their groups at corp now: eng)`).sort(),
+    );
+  });
+
+  it("attack: demoted while away, loses them as she signs in anew (the session she issued them from never asked again)", async () => {
+    const ivy = await signIn("u-ivy");
+    const admin = await issue(ivy, "ivy-admin", ["admin"]);
+    accounts["u-ivy"] = { groups: ["ops"], username: "ivy" };
+    const again = await signIn("u-ivy");
+    expect(await revokedBy(admin)).toEqual([["ivy-admin", "sluice"]]);
+    expect((await get("/", again)).status).toBe(200);
+  });
+
+  it("control: a user whose groups did not change keeps every token across two checks", async () => {
+    const otto = await signIn("u-otto");
+    const admin = await issue(otto, "otto-admin", ["admin"]);
+    for (const n of [1, 2]) {
+      clock.offsetMs += RECHECK_MS + 1e3;
+      expect([n, (await get("/tokens", otto)).status]).toEqual([n, 200]);
+    }
+    expect(await revokedBy(admin)).toEqual([["otto-admin", "live"]]);
   });
 });
