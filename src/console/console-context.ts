@@ -5,13 +5,14 @@ import type { ChangeControl } from "../model/change-control.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Store } from "../store/store.js";
 import type { ConsoleEnv } from "./console-env.js";
-import { type ConsoleSession, csrfToken, getSession, sessionKey, sessionOptions } from "./console-session.js";
+import { type ConsoleSession, csrfToken, getSession, sessionOptions } from "./console-session.js";
 import { type LayoutData, renderPage } from "./console-templates.js";
 import { redirect, sendHtml, sendJson } from "./http-replies.js";
 import type { Metrics } from "./metrics.js";
 import { createRepoAccess } from "./repo-access.js";
 import { consoleForms } from "./console-forms.js";
 import { consoleViewers } from "./console-viewer.js";
+import { sessionEnding } from "./session-end.js";
 import type { SignInPort } from "./sign-in-port.js";
 import type { Principal } from "./principal.js";
 import { readable as principalReads } from "./principal.js";
@@ -117,7 +118,8 @@ export function createConsoleContext(deps: ConsoleDeps) {
   const sealing = { sessionSecret: deps.env.sessionSecret, now };
   const githubOn = () => deps.config.github_sign_in !== false && deps.signIn !== undefined && access !== undefined;
   const sso = deps.sso ?? new Map<string, SsoProvider>();
-  const { viewerOfSession, stillReads } = consoleViewers(deps, sso, access, githubOn, now);
+  const { endSession, endSessionOf } = sessionEnding({ store, sso, sessionSecret: deps.env.sessionSecret, log: deps.log });
+  const { viewerOfSession, stillReads } = consoleViewers(deps, sso, access, githubOn, now, endSessionOf);
   const { postForm } = consoleForms(deps, baseUrl);
 
   /** The signed-in user, or an answer already sent: a redirect to sign in for pages, 401 otherwise. */
@@ -149,7 +151,7 @@ export function createConsoleContext(deps: ConsoleDeps) {
       return undefined;
     }
     if (!("over" in v)) return v;
-    if (s.sid) await store.endConsoleSession(sessionKey(s.sid));
+    await endSession(s);
     if (s.login) s.destroy();
     if (kind === "api") sendJson(res, 401, { error: v.over, signIn: "/login" });
     else redirect(res, `/login?return=${encodeURIComponent(url.pathname + url.search)}${v.end ? `&ended=${v.end}` : ""}`);
@@ -170,6 +172,7 @@ export function createConsoleContext(deps: ConsoleDeps) {
     githubOn,
     now,
     sealing,
+    endSession,
     session,
     baseUrl,
     layout,

@@ -132,6 +132,13 @@ export interface SessionSealing {
   now: () => number;
 }
 
+/** What opening a session needs: the store, the sealing of SSO tokens, and the end of the session the browser held. */
+export interface SessionOpening {
+  store: Pick<ConsoleStore, "openConsoleSession">;
+  sealing: SessionSealing;
+  endSession(s: Pick<ConsoleSessionData, "sid" | "sso" | "ssoFrom">): Promise<void>;
+}
+
 /**
  * The session a sign-in opens, the one place sessions begin: the session this browser held ends
  * in the store, a new id and CSRF secret are made (an id planted in the browser before sign-in
@@ -139,13 +146,8 @@ export interface SessionSealing {
  * nonce and verifier, the return path) goes. Fields of the other kind of sign-in are cleared, so
  * a GitHub sign-in after an SSO one keeps no provider's groups, and the other way round.
  */
-export async function openSignedInSession(
-  store: Pick<ConsoleStore, "endConsoleSession" | "openConsoleSession">,
-  s: ConsoleSession,
-  who: SignedIn,
-  sealing: SessionSealing,
-): Promise<void> {
-  if (s.sid) await store.endConsoleSession(sessionKey(s.sid));
+export async function openSignedInSession({ store, sealing, endSession }: SessionOpening, s: ConsoleSession, who: SignedIn): Promise<void> {
+  await endSession(s);
   const sid = newSessionId();
   const key = sessionKey(sid);
   const ttl = "sso" in who ? Math.min(SESSION_TTL_S * 1000, who.maxAgeMs) : SESSION_TTL_S * 1000;

@@ -5,6 +5,7 @@ import { type ConsoleSession, sessionKey } from "./console-session.js";
 import { type SessionEnd, ssoSessionRechecks } from "./sso-session-recheck.js";
 import { readable as principalReads } from "./principal.js";
 import type { RepoAccessCache } from "./repo-access.js";
+import type { SessionEnding } from "./session-end.js";
 import { SignInExpired } from "./sign-in-port.js";
 import { lookupThrottle, namesAccount } from "../policy/named-people.js";
 
@@ -19,9 +20,10 @@ export function consoleViewers(
   access: RepoAccessCache | undefined,
   githubOn: () => boolean,
   now: () => number,
+  endSessionOf: SessionEnding["endSessionOf"],
 ) {
   const { store } = deps;
-  const rechecks = ssoSessionRechecks({ store, sessionSecret: deps.env.sessionSecret, now, log: deps.log });
+  const rechecks = ssoSessionRechecks({ store, sessionSecret: deps.env.sessionSecret, now, log: deps.log, endSessionOf });
 
   /**
    * Who a session's user is now and what they may read, or why the session is over. The store

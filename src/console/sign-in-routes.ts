@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ConsoleContext } from "./console-context.js";
-import { openSignedInSession, sessionKey } from "./console-session.js";
+import { openSignedInSession } from "./console-session.js";
 import { redirect, sendJson } from "./http-replies.js";
 import { safeReturnPath } from "./return-path.js";
 import { errorMessage } from "../util/errors.js";
@@ -79,7 +79,7 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
     return message(res, 502, undefined, "Sign-in failed", "GitHub did not accept the sign-in code. Try again.", again);
   }
   const returnTo = safeReturnPath(s.returnTo, baseUrl(req));
-  await openSignedInSession(deps.store, s, { login: user.login, id: user.id, token: user.token }, ctx.sealing);
+  await openSignedInSession(ctx, s, { login: user.login, id: user.id, token: user.token });
   deps.log.info({ user: user.login }, "signed in to the console");
   redirect(res, returnTo);
 }
@@ -96,8 +96,9 @@ export async function logout(ctx: ConsoleContext, req: IncomingMessage, res: Ser
   const form = await postForm(req, res, { session: s });
   if (!form) return;
   if (s.token) ctx.access?.forget(s.login);
-  // Ended in the store first: a copy of this cookie is refused by every replica from now on.
-  await ctx.store.endConsoleSession(sessionKey(s.sid));
+  // Ended in the store first: a copy of this cookie is refused by every replica from now on (an
+  // SSO session's refresh token is revoked at its provider too).
+  await ctx.endSession(s);
   s.destroy();
   message(res, 200, undefined, "Signed out", "You are signed out of the Sluice console.", { href: "/login", text: "Sign in" });
 }

@@ -98,26 +98,21 @@ export async function ssoCallback(ctx: ConsoleContext, req: IncomingMessage, res
   }
   const returnTo = safeReturnPath(s.returnTo, ctx.baseUrl(req));
   const refreshes = who.tokens.refreshToken !== undefined;
-  await openSignedInSession(
-    deps.store,
-    s,
-    {
-      login: who.actor,
-      sso: name,
-      ssoFrom: { issuer: provider.settings.issuer, clientId: provider.settings.client_id },
-      username: who.username,
-      facts: {
-        subject: who.subject,
-        ...(who.sid ? { sid: who.sid } : {}),
-        groups: who.groups,
-        checkedAt: new Date(ctx.now()).toISOString(),
-      },
-      tokens: who.tokens,
-      // Without a refresh token the provider can be asked only while the access token lasts.
-      maxAgeMs: refreshes ? Number.POSITIVE_INFINITY : provider.settings.reauthenticate_after,
+  await openSignedInSession(ctx, s, {
+    login: who.actor,
+    sso: name,
+    ssoFrom: { issuer: provider.settings.issuer, clientId: provider.settings.client_id },
+    username: who.username,
+    facts: {
+      subject: who.subject,
+      ...(who.sid ? { sid: who.sid } : {}),
+      groups: who.groups,
+      checkedAt: new Date(ctx.now()).toISOString(),
     },
-    ctx.sealing,
-  );
+    tokens: who.tokens,
+    // Without a refresh token the provider can be asked only while the access token lasts.
+    maxAgeMs: refreshes ? Number.POSITIVE_INFINITY : provider.settings.reauthenticate_after,
+  });
   deps.log.info({ user: who.actor, provider: name, roles: who.grants.map((g) => g.role) }, "signed in to the console");
   // A user demoted while away loses, as they come back, the tokens their roles no longer cover.
   const issuer = { actor: who.actor, sso: { provider: name, subject: who.subject } };

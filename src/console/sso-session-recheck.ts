@@ -6,6 +6,7 @@ import type { SsoProvider } from "../sso/sso-provider.js";
 import type { Store } from "../store/store.js";
 import { revokeTokensOfDemotedUser } from "./demoted-user-tokens.js";
 import { revokeTokensOfRefusedUser } from "./refused-user-tokens.js";
+import type { SessionEnding } from "./session-end.js";
 
 /** Why a session ended, as the sign-in page says it (`/login?ended=`): a fixed key, never a link's text. */
 export type SessionEnd = "refused" | "expired";
@@ -33,7 +34,6 @@ export interface SsoRecheckDeps {
     | "consoleSession"
     | "recordSsoCheck"
     | "releaseSsoCheck"
-    | "endConsoleSession"
     | "endSsoSessions"
     | "revokeApiTokensIssuedBy"
     | "apiTokens"
@@ -44,6 +44,8 @@ export interface SsoRecheckDeps {
   sessionSecret: string;
   now: () => number;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** Ends a session (its token revoked at the provider): src/console/session-end.ts. */
+  endSessionOf: SessionEnding["endSessionOf"];
 }
 
 /**
@@ -72,7 +74,7 @@ export function ssoSessionRechecks(deps: SsoRecheckDeps) {
     for (;;) {
       const tokens = facts.sealedTokens ? openSessionTokens(facts.sealedTokens, deps.sessionSecret, sid, key) : undefined;
       // Sealed under another session secret (changed since): nothing to ask with.
-      if (!tokens) return end(key, "expired", `its tokens cannot be opened (the session secret changed): sign in again`);
+      if (!tokens) return end(provider, sid, "expired", `its tokens cannot be opened (the session secret changed): sign in again`);
       const at = deps.now();
       if (await deps.store.claimSsoCheck(key, facts.checkedAt, new Date(at).toISOString(), new Date(at + CLAIM_MS).toISOString()))
         return { facts, tokens };
@@ -102,7 +104,7 @@ export function ssoSessionRechecks(deps: SsoRecheckDeps) {
     if (answer.kind === "ok") return answered(provider, { sid, key, login }, facts, answer);
     if (answer.kind === "ended") {
       deps.log.info({ user: login, provider: provider.name, reason: answer.reason }, "SSO session ended: sign in again");
-      return end(key, "expired", `your sign-in with ${provider.name} ended (${answer.reason}): sign in again`);
+      return end(provider, sid, "expired", `your sign-in with ${provider.name} ended (${answer.reason}): sign in again`);
     }
     const idleMs = deps.now() - Date.parse(facts.checkedAt);
     if (idleMs > IDLE_RECHECKS * provider.settings.recheck_every) {
@@ -113,13 +115,13 @@ export function ssoSessionRechecks(deps: SsoRecheckDeps) {
         { user: login, provider: provider.name, reason: answer.reason, idleMinutes: Math.round(idleMs / 60_000) },
         "SSO session ended after being idle: its refresh token was refused (its API tokens are kept)",
       );
-      return end(key, "expired", `your sign-in with ${provider.name} ended while the console was not used: sign in again`);
+      return end(provider, sid, "expired", `your sign-in with ${provider.name} ended while the console was not used: sign in again`);
     }
     deps.log.warn(
       { user: login, provider: provider.name, reason: answer.reason },
       `${provider.name} refused the user of a console session: session ended`,
     );
-    const over = await end(key, "refused", `${provider.name} no longer accepts your sign-in (${answer.reason})`);
+    const over = await end(provider, sid, "refused", `${provider.name} no longer accepts your sign-in (${answer.reason})`);
     // Every other session of the user's with this provider too, checked more recently or not: one
     // left open would issue a token after the ones below are revoked.
     await deps.store.endSsoSessions(provider.name, { subject: facts.subject });
@@ -154,8 +156,8 @@ export function ssoSessionRechecks(deps: SsoRecheckDeps) {
     return { groups: answer.groups };
   }
 
-  async function end(key: string, why: SessionEnd, over: string) {
-    await deps.store.endConsoleSession(key);
+  async function end(provider: SsoProvider, sid: string, why: SessionEnd, over: string) {
+    await deps.endSessionOf(sid, provider);
     return { over, end: why };
   }
 

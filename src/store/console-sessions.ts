@@ -63,7 +63,14 @@ export function consoleSessions({ db }: StoreDriver): ConsoleSessions {
       return { login: row.login, expiresAt: row.expires_at, ...(sso ? { sso } : {}) };
     },
     async endConsoleSession(key) {
-      await db.run("DELETE FROM console_sessions WHERE key = ?", [key]);
+      const rows = await db.all<{ sso_provider: string | null; sso_tokens: string | null }>(
+        "DELETE FROM console_sessions WHERE key = ? RETURNING sso_provider, sso_tokens",
+        [key],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      if (row.sso_provider === null) return {};
+      return { sso: { provider: row.sso_provider, ...(row.sso_tokens !== null ? { sealedTokens: row.sso_tokens } : {}) } };
     },
     async claimSsoCheck(key, checkedAt, at, until) {
       // Only while no one else's claim is live, and only of the check this caller read as due.

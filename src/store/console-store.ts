@@ -145,8 +145,12 @@ export interface ConsoleStore {
   openConsoleSession(session: ConsoleSessionRecord): Promise<void>;
   /** A session that is open and not expired, else undefined: asked on every console request. */
   consoleSession(key: string): Promise<OpenConsoleSession | undefined>;
-  /** Ends a session (sign-out): every replica refuses its cookie from then on. */
-  endConsoleSession(key: string): Promise<void>;
+  /**
+   * Ends a session (sign-out): every replica refuses its cookie from then on. Returns what an SSO
+   * session held (its provider and sealed tokens, to revoke them there), expired or not;
+   * undefined when there was no such session.
+   */
+  endConsoleSession(key: string): Promise<{ sso?: Pick<SsoSessionFacts, "provider" | "sealedTokens"> } | undefined>;
   /**
    * Takes the check of an SSO session whose last check was `checkedAt`, until `until` (ISO), when
    * no one holds it at `at`: false when another request or replica is checking it, or checked it

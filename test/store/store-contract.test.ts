@@ -1119,11 +1119,15 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect((await b.consoleSession("k1"))?.login).toBe("Alice");
     expect(await b.consoleSession("old")).toBeUndefined();
     expect(await b.consoleSession("nope")).toBeUndefined();
-    await b.endConsoleSession("k1");
+    expect(await b.endConsoleSession("k1")).toEqual({});
     expect(await a.consoleSession("k1")).toBeUndefined();
     // Another session of the same user stays open.
     expect((await a.consoleSession("k2"))?.login).toBe("Alice");
-    await b.endConsoleSession("k1");
+    expect(await b.endConsoleSession("k1")).toBeUndefined();
+    // An SSO session, expired too, gives back its provider and sealed tokens (to revoke them there).
+    const sso = { provider: "corp", subject: "ada", groups: [], checkedAt: later, sealedTokens: "v1.z" };
+    await a.openConsoleSession({ key: "gone", login: "sso:corp:ada", expiresAt: new Date(Date.now() - 1000).toISOString(), sso });
+    expect(await b.endConsoleSession("gone")).toEqual({ sso: { provider: "corp", sealedTokens: "v1.z" } });
   });
 
   it("keeps an SSO session's groups and tokens server-side: one check at a time, its answer for every replica, ended by a logout's sid or sub", async () => {

@@ -1,0 +1,47 @@
+import type { SsoProvider } from "../sso/sso-provider.js";
+import { revokeSessionTokens } from "../sso/revoke-session-tokens.js";
+import { openSessionTokens } from "../sso/session-tokens.js";
+import type { ConsoleStore } from "../store/console-store.js";
+import { type ConsoleSessionData, sessionKey } from "./console-session.js";
+
+export interface SessionEnding {
+  /** Ends the cookie's session (sign-out, a new sign-in over it, a session found over). */
+  endSession(s: Pick<ConsoleSessionData, "sid" | "sso" | "ssoFrom">): Promise<void>;
+  /** Ends the session of `sid`, whose provider is `provider` (checked by the caller). */
+  endSessionOf(sid: string, provider: SsoProvider | undefined): Promise<void>;
+}
+
+/**
+ * Ending a console session, the one way, wherever it ends: its row goes from the store (every
+ * replica refuses the cookie from then on), and the refresh token (else access token) an SSO
+ * session held is revoked at its provider, in the background: neither a provider that is down nor
+ * a slow one keeps the session from ending, and its failure is logged. The token is sent only to
+ * the provider that gave it: the one of the session's name, issuer and client.
+ */
+export function sessionEnding(deps: {
+  store: Pick<ConsoleStore, "endConsoleSession">;
+  sso: ReadonlyMap<string, SsoProvider>;
+  sessionSecret: string;
+  log: { warn(obj: object, msg: string): void };
+}): SessionEnding {
+  async function endSessionOf(sid: string, provider: SsoProvider | undefined) {
+    const key = sessionKey(sid);
+    const ended = await deps.store.endConsoleSession(key);
+    const sealed = ended?.sso?.sealedTokens;
+    if (!sealed || !provider || ended?.sso?.provider !== provider.name) return;
+    const tokens = openSessionTokens(sealed, deps.sessionSecret, sid, key);
+    if (!tokens) return;
+    void revokeSessionTokens(provider, tokens, deps.log);
+  }
+
+  return {
+    endSessionOf,
+    async endSession(s) {
+      if (!s.sid) return;
+      const p = s.sso !== undefined ? deps.sso.get(s.sso) : undefined;
+      // A provider of that name pointed at another issuer or client since is another provider.
+      const same = p && s.ssoFrom?.issuer === p.settings.issuer && s.ssoFrom.clientId === p.settings.client_id;
+      await endSessionOf(s.sid, same ? p : undefined);
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import { ssoConsole } from "../support/sso-console.js";
+
+/**
+ * What an SSO session leaves behind when it ends, against a real OpenID provider (oidc-provider,
+ * refresh tokens not rotated, token revocation on): the refresh token Sluice held is revoked at
+ * the provider (RFC 7009). platform → admin.
+ */
+const accounts: Record<string, { groups: string[] }> = {
+  ada: { groups: ["platform"] },
+  bob: { groups: ["platform"] },
+  carol: { groups: ["platform"] },
+  dave: { groups: ["platform"] },
+};
+const sso = ssoConsole({
+  prefix: "sluice-sso-session-end-",
+  accounts,
+  idp: { refreshTokens: {} },
+  settings: { roles: { admin: ["platform"] } },
+});
+const { clock, get } = sso;
+
+/** Signs `login` in: the console's cookie, the CSRF token of its forms, and the refresh token the provider gave Sluice. */
+async function signIn(login: string) {
+  const cookie = await sso.signIn(login);
+  const refreshToken = sso.idp.refreshTokens.at(-1) as string;
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await (await get("/", cookie)).text())?.[1];
+  if (!csrf) throw new Error("no CSRF token on the overview");
+  return { cookie, csrf, refreshToken };
+}
+
+const signOut = (cookie: string, csrf: string) =>
+  fetch(`${sso.base}/logout`, {
+    method: "POST",
+    headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ _csrf: csrf }),
+    redirect: "manual",
+  });
+
+/** Waits until the provider has answered `n` more revocation requests than `from` (Sluice revokes after the session ended). */
+async function revocations(from: number, n = 1): Promise<void> {
+  for (let i = 0; i < 500 && sso.idp.counts.revocation < from + n; i++) await sleep(20);
+  expect(sso.idp.counts.revocation).toBe(from + n);
+}
+
+describe("a console session's refresh token", () => {
+  it("attack: is revoked at the provider when its user signs out (control: another user's still refreshes)", async () => {
+    const ada = await signIn("ada");
+    const bob = await signIn("bob");
+    const asked = sso.idp.counts.revocation;
+    const r = await signOut(ada.cookie, ada.csrf);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toContain("You are signed out");
+    await revocations(asked);
+    expect(await sso.idp.refresh(ada.refreshToken)).toEqual({ status: 400, error: "invalid_grant" });
+    expect((await sso.idp.refresh(bob.refreshToken)).status).toBe(200);
+  });
+
+  it("attack: is revoked when the session ran out and its cookie comes back", async () => {
+    const carol = await signIn("carol");
+    const asked = sso.idp.counts.revocation;
+    clock.offsetMs += 8 * 3600e3 + 60e3;
+    try {
+      expect((await get("/", carol.cookie)).headers.get("location")).toBe("/login?return=%2F&ended=expired");
+    } finally {
+      clock.offsetMs = 0;
+    }
+    await revocations(asked);
+    expect(await sso.idp.refresh(carol.refreshToken)).toEqual({ status: 400, error: "invalid_grant" });
+  });
+
+  it("control: signing out while the provider is down still signs out (the failure is logged)", async () => {
+    const dave = await signIn("dave");
+    const asked = sso.idp.counts.revocation;
+    sso.idp.outage = true;
+    try {
+      const r = await signOut(dave.cookie, dave.csrf);
+      expect(r.status).toBe(200);
+      await revocations(asked);
+    } finally {
+      sso.idp.outage = false;
+    }
+    expect((await get("/", dave.cookie)).status).toBe(302);
+  });
+});
