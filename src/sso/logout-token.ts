@@ -4,10 +4,17 @@ import { CLOCK_TOLERANCE_S, type SsoProvider } from "./sso-provider.js";
 
 const LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
 
+/** The longest a logout token is taken after it was issued (its `iat`). */
+const MAX_AGE_S = 300;
+
 /** Whom a verified logout token signs out: the provider's session (`sid`), its user (`sub`), or both. */
 export interface LogoutOrder {
   sub?: string;
   sid?: string;
+  /** The token's `jti`: a token is taken once (the store remembers it until `until`). */
+  jti: string;
+  /** When the token would be refused anyway (its `exp`, or 5 minutes after its `iat`, with the clock skew allowed). */
+  until: Date;
 }
 
 /**
@@ -34,7 +41,7 @@ export function logoutTokenVerifier() {
       issuer: client.serverMetadata().issuer,
       audience: provider.settings.client_id,
       requiredClaims: ["iat", "jti", "events"],
-      maxTokenAge: "5m",
+      maxTokenAge: MAX_AGE_S,
       clockTolerance: CLOCK_TOLERANCE_S,
     });
     const events = payload.events as Record<string, unknown> | undefined;
@@ -45,6 +52,9 @@ export function logoutTokenVerifier() {
     const sub = typeof payload.sub === "string" && payload.sub ? payload.sub : undefined;
     const sid = typeof payload.sid === "string" && payload.sid ? payload.sid : undefined;
     if (!sub && !sid) throw new Error("it names neither a sub nor a sid");
-    return { ...(sub ? { sub } : {}), ...(sid ? { sid } : {}) };
+    if (typeof payload.jti !== "string" || !payload.jti) throw new Error("its jti is not a string");
+    const iat = payload.iat as number;
+    const lastS = Math.min(iat + MAX_AGE_S, typeof payload.exp === "number" ? payload.exp : Number.POSITIVE_INFINITY) + CLOCK_TOLERANCE_S;
+    return { ...(sub ? { sub } : {}), ...(sid ? { sid } : {}), jti: payload.jti, until: new Date(lastS * 1000) };
   };
 }

@@ -5,7 +5,14 @@ import { type StoreDriver, now } from "./store-driver.js";
 
 export type ConsoleSessions = Pick<
   ConsoleStore,
-  "openConsoleSession" | "consoleSession" | "endConsoleSession" | "claimSsoCheck" | "releaseSsoCheck" | "recordSsoCheck" | "endSsoSessions"
+  | "openConsoleSession"
+  | "consoleSession"
+  | "endConsoleSession"
+  | "claimSsoCheck"
+  | "releaseSsoCheck"
+  | "recordSsoCheck"
+  | "endSsoSessions"
+  | "takeLogoutToken"
 >;
 
 interface Row {
@@ -107,6 +114,14 @@ export function consoleSessions({ db }: StoreDriver): ConsoleSessions {
       }
       if (params.length === 1) return 0;
       return (await db.run(`DELETE FROM console_sessions WHERE ${where.join(" AND ")}`, params)).changes;
+    },
+    async takeLogoutToken(provider, jti, until) {
+      await db.run("DELETE FROM sso_logout_tokens WHERE expires_at < ?", [now()]);
+      const r = await db.run(
+        "INSERT INTO sso_logout_tokens (provider, jti, expires_at) VALUES (?, ?, ?) ON CONFLICT (provider, jti) DO NOTHING",
+        [provider, jti, until],
+      );
+      return r.changes > 0;
     },
   };
 }

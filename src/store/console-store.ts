@@ -166,6 +166,12 @@ export interface ConsoleStore {
    * subject, or both (sessions matching both). Returns how many ended.
    */
   endSsoSessions(provider: string, by: { subject?: string; sid?: string }): Promise<number>;
+  /**
+   * Remembers a back-channel logout token of `provider` by its `jti` until `until` (ISO), when it
+   * would be refused anyway: true the first time, false for a token taken before (a replay), on
+   * any replica. Forgets the tokens past their time.
+   */
+  takeLogoutToken(provider: string, jti: string, until: string): Promise<boolean>;
 
   /** For metrics: jobs waiting and running, project locks held, healing acts of the reconcile by kind. */
   stats(): Promise<StoreStats>;

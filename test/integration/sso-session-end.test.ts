@@ -4,20 +4,24 @@ import { ssoConsole } from "../support/sso-console.js";
 
 /**
  * What an SSO session leaves behind when it ends, against a real OpenID provider (oidc-provider,
- * refresh tokens not rotated, token revocation on): the refresh token Sluice held is revoked at
- * the provider (RFC 7009). platform → admin.
+ * refresh tokens not rotated, token revocation and back-channel logout on) and two console
+ * replicas over one store: the refresh token Sluice held is revoked at the provider (RFC 7009),
+ * and a back-channel logout token is taken once, on any replica. platform → admin.
  */
 const accounts: Record<string, { groups: string[] }> = {
   ada: { groups: ["platform"] },
   bob: { groups: ["platform"] },
   carol: { groups: ["platform"] },
   dave: { groups: ["platform"] },
+  erin: { groups: ["platform"] },
+  fay: { groups: ["platform"] },
 };
 const sso = ssoConsole({
   prefix: "sluice-sso-session-end-",
   accounts,
-  idp: { refreshTokens: {} },
+  idp: { refreshTokens: {}, backchannelLogout: true },
   settings: { roles: { admin: ["platform"] } },
+  replicas: [(s) => s, (s) => s],
 });
 const { clock, get } = sso;
 
@@ -82,5 +86,42 @@ describe("a console session's refresh token", () => {
       sso.idp.outage = false;
     }
     expect((await get("/", dave.cookie)).status).toBe(302);
+  });
+});
+
+describe("a back-channel logout token", () => {
+  const logoutToken = (sub: string, jti: string) =>
+    sso.idp.sign({
+      iss: sso.idp.issuer,
+      aud: sso.idp.clientId,
+      sub,
+      jti,
+      events: { "http://schemas.openid.net/event/backchannel-logout": {} },
+    });
+  const post = (base: string, token: string) =>
+    fetch(`${base}/login/sso/corp/backchannel-logout`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ logout_token: token }),
+    });
+
+  it("attack: replayed, on the same replica or another, is refused with 400 and ends nothing (control: a fresh one is taken)", async () => {
+    const erin = await signIn("erin");
+    const token = await logoutToken("erin", "jti-erin-1");
+    expect((await post(sso.base, token)).status).toBe(200);
+    expect((await get("/", erin.cookie)).status).toBe(302);
+    // Erin signs in again; a copy of the token she was signed out with is posted again.
+    const again = await signIn("erin");
+    for (const base of sso.bases) {
+      const r = await post(base, token);
+      expect([base, r.status]).toEqual([base, 400]);
+      expect(await r.json()).toMatchObject({ error: "invalid_request", error_description: expect.stringContaining("taken before") });
+    }
+    expect((await get("/", again.cookie)).status).toBe(200);
+    // Control: a fresh token (its own jti) ends her session, on the other replica.
+    const fay = await signIn("fay");
+    expect((await post(sso.bases[1] as string, await logoutToken("erin", "jti-erin-2"))).status).toBe(200);
+    expect((await get("/", again.cookie)).status).toBe(302);
+    expect((await get("/", fay.cookie)).status).toBe(200);
   });
 });

@@ -1130,6 +1130,20 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await b.endConsoleSession("gone")).toEqual({ sso: { provider: "corp", sealedTokens: "v1.z" } });
   });
 
+  it("takes a back-channel logout token once, on any replica, until it expires", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const later = new Date(Date.now() + 300_000).toISOString();
+    expect(await a.takeLogoutToken("corp", "j1", later)).toBe(true);
+    expect(await b.takeLogoutToken("corp", "j1", later)).toBe(false);
+    // Control: another jti, and the same jti of another provider, are other tokens.
+    expect(await b.takeLogoutToken("corp", "j2", later)).toBe(true);
+    expect(await b.takeLogoutToken("staff", "j1", later)).toBe(true);
+    // One past its time is forgotten (it would be refused before the store is asked).
+    expect(await a.takeLogoutToken("corp", "old", new Date(Date.now() - 1000).toISOString())).toBe(true);
+    expect(await b.takeLogoutToken("corp", "old", later)).toBe(true);
+  });
+
   it("keeps an SSO session's groups and tokens server-side: one check at a time, its answer for every replica, ended by a logout's sid or sub", async () => {
     await fresh();
     const [a, b] = await twoStores();

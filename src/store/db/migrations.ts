@@ -17,6 +17,7 @@ import { repositoryMovedAt } from "./migration-15-repository-moved-at.js";
 import { ssoSessionColumns } from "./migration-16-sso-sessions.js";
 import { policyApproverIds } from "./migration-17-policy-approver-ids.js";
 import { apiTokenIssuers } from "./migration-18-api-token-issuers.js";
+import { ssoLogoutTokensTable } from "./migration-19-sso-logout-tokens.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -46,4 +47,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 16, name: "console_sessions: an SSO session's subject, groups, last check and sealed tokens", up: ssoSessionColumns },
   { version: 17, name: "policy_approvals: the approver's account id, which a rename does not change", up: policyApproverIds },
   { version: 18, name: "api_tokens: the provider and subject of the SSO user who issued each", up: apiTokenIssuers },
+  { version: 19, name: "sso_logout_tokens: back-channel logout tokens taken, until they expire", up: ssoLogoutTokensTable },
 ];
