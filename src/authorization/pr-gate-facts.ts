@@ -1,6 +1,6 @@
 import type { AskedBeforePlan } from "../model/gate.js";
 import type { RepoSettings } from "../config/repo-settings.js";
-import { actorOf, type Job } from "../model/job.js";
+import { actorOf, type Job, actorIdField } from "../model/job.js";
 import { agentsByAccount, jobPeople, namesAccount } from "../policy/named-people.js";
 import type { Road } from "../model/gate.js";
 import type { Project } from "../model/project.js";
@@ -174,11 +174,6 @@ export function prGateFacts(
   };
 }
 
-const actorIdOf = (job: Job) => {
-  const { id } = actorOf(job.spec);
-  return id !== undefined ? { actorId: id } : {};
-};
-
 /**
  * The plan rules and agents of one plan on a PR road: the trusted rules of the project, the
  * plan's stored content, an `--override-protect`, the approvals a `destroy:` rule counts, and
@@ -211,7 +206,7 @@ export async function prPlanRuleFacts(
       summary: f.plan.summary,
       runner: f.plan.runner,
       actor: f.job.spec.actor,
-      ...actorIdOf(f.job),
+      ...actorIdField(actorOf(f.job.spec).id),
       override: f.override,
       approvers: counted.approvers,
       ...(r && pushers.length ? { notCounted: headPushNote(r.facts.headPush, pushers) } : {}),

@@ -1,4 +1,5 @@
 import { repoAllowed } from "../config/server-config-for.js";
+import { actorIdField } from "../model/job.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { LockView, PauseState } from "../store/console-store.js";
 import { isRowId } from "../model/row-id.js";
@@ -79,7 +80,7 @@ export async function unlockAction(deps: ActionDeps, p: Principal, ref: LockRef)
     command: { kind: "unlock", filter: { project: lock.project, dir: lock.dir, workspace: lock.workspace } },
     commandLine: `unlock ${lock.project} (from ${p.via})`,
     actor: p.actor,
-    ...(p.actorId !== undefined ? { actorId: p.actorId } : {}),
+    ...actorIdField(p.actorId),
     via: p.via,
     ...(p.granted ? { grant: p.access.get(lock.repo.toLowerCase()) } : {}),
   });
@@ -174,7 +175,7 @@ export async function destroyPreviewAction(
     project: preview.project,
     reason: `destroyed from ${p.via} by @\u200b${p.actor}`,
     actor: p.actor,
-    ...(p.actorId !== undefined ? { actorId: p.actorId } : {}),
+    ...actorIdField(p.actorId),
     via: p.via,
     ...(p.granted ? { grant: p.access.get(preview.repo.toLowerCase()) } : {}),
   });
@@ -257,7 +258,7 @@ async function driftResume(
       project: req.project,
       commandLine: `drift resume -p ${req.project} (from ${p.via})`,
       actor: p.actor,
-      ...(p.actorId !== undefined ? { actorId: p.actorId } : {}),
+      ...actorIdField(p.actorId),
       via: p.via,
       ...(p.granted ? { grant: p.access.get(req.repo.toLowerCase()) } : {}),
       ...(shown !== undefined ? { pausedShownAt: shown } : {}),

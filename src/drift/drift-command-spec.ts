@@ -1,5 +1,5 @@
 import type { Command } from "../model/command.js";
-import type { SpecOf } from "../model/job.js";
+import { type SpecOf, actorIdField } from "../model/job.js";
 
 /** The job a `/drift` comment asks for: a check, or a project's pause or resume. */
 export function driftCommandSpec(
@@ -11,7 +11,7 @@ export function driftCommandSpec(
     ...(commandLine !== undefined ? { commandLine } : {}),
     ...(commentId !== undefined ? { commentId } : {}),
     actor,
-    ...(actorId !== undefined ? { actorId } : {}),
+    ...actorIdField(actorId),
   };
   if (cmd.action === "check") return { kind: "drift-check", trigger: "comment", filter: cmd.filter, ...asked };
   return {

@@ -5,7 +5,7 @@ import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
 import { readRepoTreeAt } from "../repo-reading/read-repo-tree.js";
 import { matchesFilter } from "../model/command.js";
-import { actorOf, type SpecOf } from "../model/job.js";
+import { actorOf, type SpecOf, actorIdField } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
 import { type Project, projectKey } from "../model/project.js";
 import type { ShownPlan } from "../model/drift-issue.js";
@@ -156,7 +156,7 @@ async function applyUnderRunLock(
     actorAllowed: combine(actorAllowed, await commandStillAsked(vcs, job)()),
     ...(await changeControlFacts(deps, vcs, settings.identityOf(project), {
       actor: spec.actor,
-      ...(spec.actorId !== undefined ? { actorId: spec.actorId } : {}),
+      ...actorIdField(spec.actorId),
       actions: ["apply"],
       override: spec.command.overrideWindow,
     })),
@@ -185,7 +185,7 @@ async function applyUnderRunLock(
         summary: plan.summary,
         runner: plan.runner,
         actor: spec.actor,
-        ...(spec.actorId !== undefined ? { actorId: spec.actorId } : {}),
+        ...actorIdField(spec.actorId),
         override: spec.command.overrideProtect,
         agents,
       },

@@ -1,4 +1,5 @@
 import type { IngressDecision, IngressSettings } from "./event-to-job.js";
+import { actorIdField } from "../model/job.js";
 import { disabledReason, type Payload, targetOf } from "./ingress-payload.js";
 
 /**
@@ -53,7 +54,9 @@ export function checkEventToJob(
             },
           }
         : {};
-    return { job: { target, spec: { kind: "apply", trigger: "button", actor, ...senderId(p), checkSha: headSha, ...clicked } } };
+    return {
+      job: { target, spec: { kind: "apply", trigger: "button", actor, ...actorIdField(p.sender?.id), checkSha: headSha, ...clicked } },
+    };
   }
   if (p.action !== "rerequested") return { ignore: `${event}.${p.action} is not acted on` };
   if (event === "check_run" && !p.check_run?.name?.startsWith("sluice/"))
@@ -63,15 +66,9 @@ export function checkEventToJob(
   const rerunOf = typeof run?.id === "number" ? { rerunOf: { checkRunId: run.id, ...(madeBy ? { madeBy } : {}) } } : {};
   return (
     disabled("plan", "a re-run of a Sluice check") ?? {
-      job: { target, spec: { kind: "plan", trigger: "rerun", actor, ...senderId(p), ...rerunOf } },
+      job: { target, spec: { kind: "plan", trigger: "rerun", actor, ...actorIdField(p.sender?.id), ...rerunOf } },
     }
   );
-}
-
-/** The clicking user's account id: server settings that name people compare it. */
-function senderId(p: Payload): { actorId?: number } {
-  const id = p.sender?.id;
-  return Number.isSafeInteger(id) ? { actorId: id } : {};
 }
 
 /** Sluice names each check run it makes after its job; GitHub sends clicks and re-runs only to its maker. */
@@ -106,7 +103,7 @@ export function mergeGroupToJob(p: Payload, actor: string): IngressDecision {
         baseRef,
         pulls,
         actor,
-        ...senderId(p),
+        ...actorIdField(p.sender?.id),
       },
     },
   };

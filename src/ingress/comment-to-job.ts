@@ -2,7 +2,7 @@ import { commandLineOf, parseComment } from "../command/parse-comment.js";
 import { driftCommandSpec } from "../drift/drift-command-spec.js";
 import type { Command } from "../model/command.js";
 import { DRIFT_LABEL } from "../model/drift.js";
-import type { JobSpec } from "../model/job.js";
+import { type JobSpec, actorIdField } from "../model/job.js";
 import type { IngressDecision, IngressSettings } from "./event-to-job.js";
 import { COMMAND_WORD, disabledReason, mayBeDriftIssue, type Payload, targetOf } from "./ingress-payload.js";
 
@@ -43,7 +43,7 @@ export function pullRequestCommentToJob(p: Payload, actor: string, settings: Ing
  */
 function writtenComment(p: Payload, commentId: number, actor: string) {
   const id = p.comment?.user?.id;
-  const said = { commandLine: commandLineOf(p.comment?.body), commentId, actor, ...(Number.isSafeInteger(id) ? { actorId: id } : {}) };
+  const said = { commandLine: commandLineOf(p.comment?.body), commentId, actor, ...actorIdField(id) };
   const commentAt = p.comment?.created_at;
   return { said, dated: { ...said, ...(commentAt ? { commentAt } : {}) } };
 }

@@ -1,6 +1,6 @@
 import type { ServerConfig } from "../config/server-config.js";
 import { DRIFT_LABEL } from "../model/drift.js";
-import type { JobSpec, JobTarget } from "../model/job.js";
+import { type JobSpec, type JobTarget, actorIdField } from "../model/job.js";
 import { checkEventToJob, mergeGroupToJob } from "./check-event-to-job.js";
 import { issueCommentToJob, pullRequestCommentToJob } from "./comment-to-job.js";
 import { mayBeDriftIssue, type Payload, targetOf } from "./ingress-payload.js";
@@ -29,7 +29,7 @@ const AUTOPLAN_ACTIONS = new Set(["opened", "synchronize", "reopened", "ready_fo
  */
 export function headMovedSpec(draft: boolean, settings: IngressSettings, actor: string, actorId?: number): JobSpec | { ignore: string } {
   // The pusher's account id: their preview sync is checked against `apply_users` by it.
-  const id = Number.isSafeInteger(actorId) ? { actorId } : {};
+  const id = actorIdField(actorId);
   // A draft gets nothing by itself, previews included, whether or not autoplan is on: the
   // same rule as the autoplan's (its previews follow from ready_for_review).
   if (draft && !settings.autoplanDrafts) return { ignore: "draft pull request: autoplan of drafts is off" };
@@ -66,7 +66,7 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
       const merged = p.pull_request?.merged === true;
       const mergeSha = merged ? (p.pull_request?.merge_commit_sha ?? undefined) : undefined;
       const id = p.sender?.id;
-      return { job: { target, spec: { kind: "cleanup", merged, mergeSha, actor, ...(Number.isSafeInteger(id) ? { actorId: id } : {}) } } };
+      return { job: { target, spec: { kind: "cleanup", merged, mergeSha, actor, ...actorIdField(id) } } };
     }
     if (!p.action || !AUTOPLAN_ACTIONS.has(p.action)) return { ignore: `pull_request.${p.action} is not acted on` };
     const spec = headMovedSpec(p.pull_request?.draft === true, settings, actor, p.sender?.id);

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { actorIdField } from "../model/job.js";
 import { askedBeforePlan } from "../authorization/asked-before-plan.js";
 import { changeControlFacts } from "../authorization/change-control-facts.js";
 import { planPolicyFact } from "../authorization/plan-policy-fact.js";
@@ -87,7 +88,7 @@ export async function applyGatedProject(
           // A merge applies what its merger's PR was approved for; their permission was to merge.
           ...(await changeControlFacts(deps, ctx.vcs, settings.identityOf(project), {
             actor: spec.actor,
-            ...(spec.actorId !== undefined ? { actorId: spec.actorId } : {}),
+            ...actorIdField(spec.actorId),
             actions: merged ? [] : plan.summary.destroyPlan ? ["apply", "destroy"] : ["apply"],
             override: spec.command?.overrideWindow,
           })),

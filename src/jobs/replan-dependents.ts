@@ -1,5 +1,5 @@
 import { dependentsToReplan } from "../inputs/dependents-to-replan.js";
-import type { JobWith, SpecOf } from "../model/job.js";
+import { type JobWith, type SpecOf, actorIdField } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
 import type { JobDeps } from "../job-context/job-deps.js";
@@ -26,7 +26,7 @@ export async function replanDependents(
       trigger: "comment",
       actor: job.spec.actor,
       // Whoever applied, by account id too: an apply user's re-plan is theirs.
-      ...(job.spec.actorId !== undefined ? { actorId: job.spec.actorId } : {}),
+      ...actorIdField(job.spec.actorId),
       command: { kind: "plan", filter: { project: name }, extraArgs: [] },
       commandLine,
     });

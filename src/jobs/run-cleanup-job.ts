@@ -3,7 +3,7 @@ import { runPreviewJob } from "./preview/run-preview-job.js";
 import { rm } from "node:fs/promises";
 import { discardDriftIssuePlans } from "../drift/discard-drift-issue-plans.js";
 import { type JobContext, narrowed, openJobContext } from "../job-context/job-context.js";
-import type { SpecOf } from "../model/job.js";
+import { type SpecOf, actorIdField } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { releaseLocks } from "./release-locks.js";
@@ -31,7 +31,7 @@ export async function runCleanupJob(ctx: JobContext<SpecOf<"cleanup">>): Promise
           kind: "apply",
           trigger: "merge",
           actor: spec.actor,
-          ...(spec.actorId !== undefined ? { actorId: spec.actorId } : {}),
+          ...actorIdField(spec.actorId),
           mergeSha: spec.mergeSha,
         }),
       );

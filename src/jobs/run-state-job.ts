@@ -5,7 +5,7 @@ import type { PullRequestInfo } from "../model/pull-request.js";
 import type { Decision } from "../policy/decision.js";
 import type { Checkout } from "../workspace/workspace.js";
 import { ownersCommit, pullRequestSettings } from "../repo-reading/trusted-settings.js";
-import { actorOf, type SpecOf } from "../model/job.js";
+import { actorOf, type SpecOf, actorIdField } from "../model/job.js";
 import { agentsByAccount, jobPeople } from "../policy/named-people.js";
 import type { ProjectFilter } from "../model/command.js";
 import type { RepoConfig } from "../model/repo-config.js";
@@ -236,7 +236,7 @@ async function stateStep(r: StateRound, p: Project, run: ProjectRun, changedByPr
     actorAllowed: who,
     ...(await changeControlFacts(deps, vcs, settings.identityOf(p), {
       actor: spec.actor,
-      ...(spec.actorId !== undefined ? { actorId: spec.actorId } : {}),
+      ...actorIdField(spec.actorId),
       actions: ["state"],
     })),
     recordedAs: settings.recordNameOf(p),

@@ -269,3 +269,12 @@ export function actorOf(spec: JobSpec): { login: string; id?: number } {
   const id = "actorId" in spec ? spec.actorId : undefined;
   return { login: spec.actor, ...(Number.isSafeInteger(id) ? { id } : {}) };
 }
+
+/**
+ * A spec's `actorId` field, from an account id as GitHub sent it (a payload's `sender.id`, a spec's
+ * own): present only when it is one, so a spec spread into another never carries `actorId: undefined`
+ * or a value no account has.
+ */
+export function actorIdField(id: unknown): { actorId?: number } {
+  return typeof id === "number" && Number.isSafeInteger(id) ? { actorId: id } : {};
+}

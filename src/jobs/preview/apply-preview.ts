@@ -1,4 +1,5 @@
 import { agentsByAccount, jobPeople } from "../../policy/named-people.js";
+import { actorIdField } from "../../model/job.js";
 import type { GateFacts } from "../../gate/gate-facts.js";
 import { createProjectRunner } from "../../tool-runs/project-runner.js";
 import { passGate } from "../../gate/pass-gate.js";
@@ -62,7 +63,7 @@ export async function applyPreview(
     actorAllowed,
     ...(await changeControlFacts(deps, vcs, settings.identityOf(project), {
       actor: ctx.actor,
-      ...(ctx.actorId !== undefined ? { actorId: ctx.actorId } : {}),
+      ...actorIdField(ctx.actorId),
       actions: road === "preview-apply" && ctx.actor !== "sluice" ? ["apply"] : [],
     })),
     plan: {
@@ -88,7 +89,7 @@ export async function applyPreview(
         summary: plan.summary,
         runner: project.runner,
         actor: ctx.actor,
-        ...(ctx.actorId !== undefined ? { actorId: ctx.actorId } : {}),
+        ...actorIdField(ctx.actorId),
         agents,
       },
       jobPeople(deps, vcs),

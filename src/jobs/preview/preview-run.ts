@@ -1,7 +1,7 @@
 import type { RepoSettings } from "../../config/repo-settings.js";
 import type { JobDeps } from "../../job-context/job-deps.js";
 import type { Secrets } from "../../job-context/secrets.js";
-import type { Job } from "../../model/job.js";
+import { type Job, actorIdField } from "../../model/job.js";
 import type { PullRequestInfo } from "../../model/pull-request.js";
 import { type RepoRef, repoFullName } from "../../model/repo.js";
 import type { Decision } from "../../policy/decision.js";
@@ -85,7 +85,7 @@ export function previewRun(
       settings,
       checkout,
       actor,
-      ...(actorId !== undefined ? { actorId } : {}),
+      ...actorIdField(actorId),
       now,
     }),
     record(project, o) {
