@@ -1,10 +1,10 @@
-import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listTree } from "../../src/workspace/git-objects.js";
 import { SCRATCH_STALE_MS, sweepScratch } from "../../src/workspace/scratch-files.js";
+import { commit, git } from "../support/git-history.js";
 
 // A commit's file list is written to the data dir's scratch dir and removed after its read; what a
 // process that died mid-read left there is swept at the next start, and nothing younger.
@@ -19,15 +19,11 @@ afterAll(async () => {
 describe("scratch files", () => {
   it("a listing is read from the scratch dir and leaves nothing there", async () => {
     const repo = join(root, "repo");
-    await mkdir(join(repo, "a"), { recursive: true });
-    await writeFile(join(repo, "a/main.tf"), "terraform {}\n");
-    const git = (...args: string[]) =>
-      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repo, encoding: "utf8" }).trim();
-    git("init", "-q");
-    git("add", "-A");
-    git("commit", "-qm", "one");
+    await mkdir(repo);
+    git(repo, ["init", "-q"]);
+    const sha = commit(repo, { "a/main.tf": "terraform {}\n" }, 1_700_000_000);
     const scratchDir = join(root, "data", "scratch");
-    const listing = await listTree(join(repo, ".git"), git("rev-parse", "HEAD"), { timeoutMs: 30_000, redact: (s) => s, scratchDir });
+    const listing = await listTree(join(repo, ".git"), sha, { timeoutMs: 30_000, redact: (s) => s, scratchDir });
     expect(listing.files).toEqual(["a/main.tf"]);
     // Made by the read (it did not exist), and emptied by it.
     expect(await readdir(scratchDir)).toEqual([]);

@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TreeListings } from "../../src/workspace/tree-listings.js";
+import { commit, git } from "../support/git-history.js";
 
 // A checkout lists its head for the job while its sparse worktree is written from the same
 // listing: one `git ls-tree` of the whole tree, not one each (a large repo's listing is the
@@ -14,14 +14,9 @@ let sha = "";
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "sluice-listings-"));
   repo = join(root, "repo");
-  await mkdir(join(repo, "a"), { recursive: true });
-  await writeFile(join(repo, "a/main.tf"), "terraform {}\n");
-  const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repo, encoding: "utf8" }).trim();
-  git("init", "-q");
-  git("add", "-A");
-  git("commit", "-qm", "one");
-  sha = git("rev-parse", "HEAD");
+  await mkdir(repo);
+  git(repo, ["init", "-q"]);
+  sha = commit(repo, { "a/main.tf": "terraform {}\n" }, 1_700_000_000);
 });
 afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
