@@ -19,6 +19,7 @@ import { memberOfTeams } from "./apply-teams.js";
 import { codeAgentFacts } from "./code-agent.js";
 import { headCodeUsers, headPushFacts } from "./head-push-facts.js";
 import { planRuleFacts } from "./plan-rule-facts.js";
+import { destroyWhat, NOT_ALLOWED } from "../gate/destroy-words.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 
 /** What GitHub says of a pull request's reviews, checks and the one who asked, gathered once per job. */
@@ -165,7 +166,7 @@ export function prGateFacts(
     destroy: {
       destroys: plan.summary.destroyPlan === true,
       allowed: f.settings.allowDestroyFor(f.project),
-      what: `${destroyWhat(plan.summary.teardown)}, and the project does not set \`allow_destroy: true\` in the trusted config (server config, or the base branch's repo config)`,
+      what: `${destroyWhat(plan.summary.teardown)}, ${NOT_ALLOWED}`,
     },
     policies: rest.policies,
     inputs: rest.inputs,
@@ -226,10 +227,4 @@ export async function prPlanRuleFacts(
     headCodeUsers(deps.store, vcs, f.job.target.repo, f.pr),
   );
   return { planRules, ...(found ? { agents: found } : {}) };
-}
-
-/** Why a plan is a destroy plan: its `-destroy`, or what it deletes of the project's state. */
-function destroyWhat(teardown: { destroys: number; held: number } | undefined): string {
-  if (!teardown) return "this is a destroy plan (`-destroy`): it would tear down everything the project manages";
-  return `this plan deletes ${teardown.destroys} of the ${teardown.held} resources the project's state holds, a teardown as a \`-destroy\` plan is`;
 }

@@ -58,10 +58,13 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   if ("skipped" in outcome) return { project, status: "skipped", reason: outcome.skipped };
   if (!outcome.ok) return { project, status: "error", step: outcome.failedStep, message: outcome.message, output: outcome.output };
   secrets.add(outcome.summary.sensitiveValues);
-  const inCluster = outcome.summary.hasChanges ? undefined : liveDrift(outcome.summary);
+  // A teardown (the runner read it from the plan: a default branch whose code a merged, never-applied
+  // pull request emptied) is a destroy plan on the drift roads too: its issue and the gate say so.
+  const summary = outcome.summary.teardown ? { ...outcome.summary, destroyPlan: true } : outcome.summary;
+  const inCluster = summary.hasChanges ? undefined : liveDrift(summary);
   if (inCluster && "unread" in inCluster)
     return { project, status: "error", step: "live diff", message: inCluster.unread, output: outcome.output };
-  if (!outcome.summary.hasChanges && !inCluster?.resources.length) return { project, status: "in-line" };
+  if (!summary.hasChanges && !inCluster?.resources.length) return { project, status: "in-line" };
 
   // Each run keeps its own plan file: `/apply` on an issue applies the plan that issue shows, even
   // while a newer check is planning the same project.
@@ -81,8 +84,8 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   const drifted: Extract<ProjectDrift, { status: "drifted" }> = {
     project,
     status: "drifted",
-    resources: inCluster ? inCluster.resources : classifyDrift(outcome.summary, changed),
-    summary: outcome.summary,
+    resources: inCluster ? inCluster.resources : classifyDrift(summary, changed),
+    summary,
     output: outcome.output,
     planFile,
     planHash: await hashFile(planFile),

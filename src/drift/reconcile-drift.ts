@@ -1,5 +1,5 @@
 import { agentsByAccount, jobPeople } from "../policy/named-people.js";
-import { actorOf } from "../model/job.js";
+import { actorIdField, actorOf } from "../model/job.js";
 import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { changeControlFacts, verifiedHeadFact } from "../authorization/change-control-facts.js";
@@ -15,7 +15,7 @@ import type { LockRecord } from "../store/store-records.js";
 import { inputsFact } from "../tool-runs/inputs-fact.js";
 import { applyDriftPlan } from "./apply-drift-plan.js";
 import type { DriftContext } from "./check-drift-project.js";
-import { destroysSomething } from "./classify-drift.js";
+import { driftDestroyFact, NO_REVIEWS_ON_DRIFT } from "./drift-destroy-fact.js";
 import type { ProjectDrift } from "./drift-result.js";
 import { pausedNow } from "./pause-of.js";
 import { DRIFT_SLOT } from "./plan-default-head.js";
@@ -103,8 +103,8 @@ async function reconcileGate(ctx: DriftContext, project: Project, drifted: Drift
     actorAllowed: askedBy ? await ctx.stillAsked() : ALLOWED,
     ...(await changeControlFacts(deps, ctx.vcs, settings.identityOf(project), {
       actor: askedBy ?? "sluice",
-      ...(askedById !== undefined ? { actorId: askedById } : {}),
-      actions: askedBy ? ["apply"] : [],
+      ...actorIdField(askedById),
+      actions: askedBy ? (drifted.summary.destroyPlan ? ["apply", "destroy"] : ["apply"]) : [],
     })),
     plan: {
       madeFor: { headSha: checkout.headSha },
@@ -119,11 +119,7 @@ async function reconcileGate(ctx: DriftContext, project: Project, drifted: Drift
     },
     lock: { road: "drift", heldByPr: lock?.pr },
     verifiedHead: await verifiedHeadFact(ctx.vcs, repo, checkout.headSha, settings.requirementsFor(project)),
-    destroy: {
-      destroys: destroysSomething(drifted.summary),
-      allowed: settings.driftFor(project).allowDestroy,
-      what: "the plan destroys or replaces resources, and `allow_destroy` is not set for this project's drift",
-    },
+    destroy: driftDestroyFact("reconcile", drifted.summary, project, settings),
     policies: await planPolicyFact(deps, ctx.vcs, { repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash, runner: project.runner }),
     driftPause: await pausedNow(deps.store, name, project),
     inputs: inputs.fact,
@@ -136,6 +132,7 @@ async function reconcileGate(ctx: DriftContext, project: Project, drifted: Drift
         summary: drifted.summary,
         runner: project.runner,
         actor: "sluice",
+        notCounted: NO_REVIEWS_ON_DRIFT,
         agents,
       },
       jobPeople(deps, ctx.vcs),

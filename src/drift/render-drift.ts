@@ -170,6 +170,12 @@ export function renderDriftIssue(
   const budget = Math.floor(BODY_BUDGET / 2);
   if (outside.length) sections.push(`### Changed outside git (${outside.length})`, "", ...resourceLines(outside, budget), "");
   if (git.length) sections.push(`### In git, not applied (${git.length})`, "", ...resourceLines(git, budget), "");
+  const t = r.summary.teardown;
+  if (r.summary.destroyPlan && t)
+    sections.push(
+      `🧨 **DESTROY PLAN**: it deletes ${t.destroys} of the ${t.held} resources this project's state holds. Applying it is held as a pull request's teardown is (\`allow_destroy\`, the \`destroy\` permission and rule).`,
+      "",
+    );
   if (r.reconcile && !r.reconcile.done) {
     const why = r.reconcile.heldBy !== undefined ? `#${r.reconcile.heldBy} holds the project's lock` : escapeText(r.reconcile.reason, 400);
     sections.push(`Not reconciled automatically: ${why}.`, "");

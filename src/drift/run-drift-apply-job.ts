@@ -32,6 +32,7 @@ import { planPolicyFact } from "../authorization/plan-policy-fact.js";
 import { changeControlFacts, verifiedHeadFact } from "../authorization/change-control-facts.js";
 import { mayRunDrift } from "./may-run-drift.js";
 import { driftIssueOf } from "./drift-issue-of.js";
+import { driftDestroyFact, NO_REVIEWS_ON_DRIFT } from "./drift-destroy-fact.js";
 import { checkoutDefaultHead } from "./checkout-default-head.js";
 
 const short = (sha: string) => sha.slice(0, 7);
@@ -157,7 +158,8 @@ async function applyUnderRunLock(
     ...(await changeControlFacts(deps, vcs, settings.identityOf(project), {
       actor: spec.actor,
       ...actorIdField(spec.actorId),
-      actions: ["apply"],
+      // A teardown needs the `destroy` permission where `permissions` name it, as on a pull request.
+      actions: plan.summary.destroyPlan ? ["apply", "destroy"] : ["apply"],
       override: spec.command.overrideWindow,
     })),
     plan: {
@@ -174,6 +176,7 @@ async function applyUnderRunLock(
     },
     lock: { road: "drift", heldByPr: lock?.pr },
     verifiedHead: await verifiedHeadFact(vcs, repo, head.sha, settings.requirementsFor(project)),
+    destroy: driftDestroyFact("drift-issue", plan.summary, project, settings),
     policies: await planPolicyFact(deps, vcs, { ...plan, pr: DRIFT_SLOT }),
     inputs: inputs.fact,
     planRules: await planRuleFacts(
@@ -187,6 +190,7 @@ async function applyUnderRunLock(
         actor: spec.actor,
         ...actorIdField(spec.actorId),
         override: spec.command.overrideProtect,
+        notCounted: NO_REVIEWS_ON_DRIFT,
         agents,
       },
       jobPeople(deps, vcs),

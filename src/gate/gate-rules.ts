@@ -19,7 +19,22 @@ export const ROAD_RULES: Readonly<Record<Road, readonly GateRule[]>> = {
   comment: ["pause", "actor", "agent", "permission", "window", "plan", "inputs", "lock", "requirements", "destroy", "protect", "policies"],
   button: ["pause", "actor", "agent", "permission", "window", "plan", "inputs", "lock", "requirements", "destroy", "protect", "policies"],
   merge: ["pause", "actor", "agent", "permission", "window", "plan", "inputs", "lock", "requirements", "destroy", "protect", "policies"],
-  "drift-issue": ["pause", "actor", "agent", "permission", "window", "plan", "inputs", "lock", "verified", "protect", "policies"],
+  // A drift issue has no reviews: a teardown is held by `allow_destroy` and the `destroy:` rule's
+  // window, and a rule that asks for approvals refuses it (applied from a pull request instead).
+  "drift-issue": [
+    "pause",
+    "actor",
+    "agent",
+    "permission",
+    "window",
+    "plan",
+    "inputs",
+    "lock",
+    "verified",
+    "destroy",
+    "protect",
+    "policies",
+  ],
   // A reconcile outside its window is not a failure: it waits, and the next check tries again.
   // Its permission is that of who asked for it in a `/drift` comment (an agent may not); a schedule's is Sluice's own.
   reconcile: [

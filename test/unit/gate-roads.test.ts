@@ -194,7 +194,8 @@ describe("the gate: every road through every rule", () => {
       if (PR_ROADS.has(road)) expect(rules).toContain("requirements");
     }
     // Pull mode's roads get the pause and policy checks as PRs do.
-    expect(ROAD_RULES["drift-issue"]).toEqual(expect.arrayContaining(["pause", "policies"]));
+    // A teardown is held on both drift roads as on a pull request's (`allow_destroy`, the `destroy:` rule).
+    expect(ROAD_RULES["drift-issue"]).toEqual(expect.arrayContaining(["pause", "policies", "destroy"]));
     expect(ROAD_RULES.reconcile).toEqual(expect.arrayContaining(["pause", "policies", "destroy", "drift-pause"]));
     // Previews: never the PR requirements (a preview is what reviewers look at), always the pause and the plan.
     for (const road of ["preview-apply", "preview-destroy", "scheduled-destroy"] as const) {
