@@ -21,9 +21,21 @@ export function teardownOf(
   /** What the plan imports with no other change (the summary's `imports`). */
   imports: readonly string[] = [],
 ): PlanSummary["teardown"] | undefined {
-  // A deposed object is a leftover of a replace, not what the project manages.
-  const deletes = resources.filter((r) => r.action === "delete" && !DEPOSED.test(r.address));
-  if (deletes.length === 0) return undefined;
+  const deleted = deletedOf(resources, held, imports);
+  return deleted && deleted.destroys * 2 > deleted.held ? deleted : undefined;
+}
+
+/**
+ * What a plan deletes of the managed resource instances its prior state holds (see teardownOf);
+ * undefined when it deletes nothing.
+ */
+export function deletedOf(
+  resources: PlanSummary["resources"],
+  held: ReadonlySet<string> | undefined,
+  imports: readonly string[] = [],
+): PlanSummary["deleted"] | undefined {
+  const destroys = deletesIn(resources);
+  if (destroys === 0) return undefined;
   // Terraform writes what a plan imports into its prior state (the plan file's and the JSON's):
   // objects the project did not hold, any of them a throwaway a PR names (a `terraform_data` imports
   // any id), must not dilute the deletes. Each import is of an address the state did not hold
@@ -31,8 +43,12 @@ export function teardownOf(
   const imported = imports.length + resources.filter((r) => r.importing).length;
   // Each delete is of an object the state holds: a prior state that lists fewer (unreadable, or
   // none) cannot make a teardown look partial.
-  const count = Math.max((held?.size ?? 0) - imported, deletes.length);
-  return deletes.length * 2 > count ? { destroys: deletes.length, held: count } : undefined;
+  return { destroys, held: Math.max((held?.size ?? 0) - imported, destroys) };
+}
+
+/** The deletes of a plan's resource changes; a deposed object is a leftover of a replace, not what the project manages. */
+export function deletesIn(resources: PlanSummary["resources"]): number {
+  return resources.filter((r) => r.action === "delete" && !DEPOSED.test(r.address)).length;
 }
 
 /**
@@ -43,8 +59,10 @@ export function teardownOf(
 export async function withTeardown(summary: PlanSummary, planFile: string, json: PlanJson | undefined): Promise<PlanSummary> {
   if (!summary.resources.some((r) => r.action === "delete")) return summary;
   const held = (await priorState(planFile))?.addresses ?? (json ? jsonPriorAddresses(json) : undefined);
-  const teardown = teardownOf(summary.resources, held, summary.imports);
-  return teardown ? { ...summary, teardown } : summary;
+  const deleted = deletedOf(summary.resources, held, summary.imports);
+  if (!deleted) return summary;
+  // Kept on every plan that deletes: a pull request's later plan adds up what its applies deleted.
+  return deleted.destroys * 2 > deleted.held ? { ...summary, deleted, teardown: deleted } : { ...summary, deleted };
 }
 
 /** The managed resource instances of the JSON's `prior_state`, by address. */

@@ -6,6 +6,7 @@ import { policyView } from "../authorization/plan-policy-fact.js";
 import { codeAgentFacts } from "../authorization/code-agent.js";
 import { planContent } from "../gate/plan-content.js";
 import { planRuleNotes } from "../gate/plan-rule-notes.js";
+import { prTeardownOf } from "../gate/pr-teardown.js";
 import { actorOf, type Job } from "../model/job.js";
 import type { PolicyCheck } from "../model/policy-check.js";
 import type { ProjectResult } from "../model/project-result.js";
@@ -73,7 +74,7 @@ export async function planProject(ctx: PlanContext, project: Project, run: Proje
   const planned = ran.value;
   // What this plan's outputs will be: the values its dependents in this job are planned with.
   if (planned.outputs) ctx.inputs.produced.set(project.name, planned.outputs);
-  const marked = withInputRecords(markDestroy(planned, ctx.extraArgs), inputs.resolved);
+  const marked = withInputRecords(await markDestroy(ctx, project, planned), inputs.resolved);
   // The bytes go into the store too: whichever replica takes the `/apply` applies exactly them.
   const read = await readPlanFile(marked.planFile);
   if (!read.ok)
@@ -212,13 +213,22 @@ async function removeOlderPlans(projectPlans: string, keep: string): Promise<voi
 
 /**
  * A teardown is recorded as a destroy plan on its summary, the comment, the check and the apply
- * gate all see it: a `-destroy` plan, or one that deletes most of what the project's
- * state holds (the runner read it from the plan: a PR deleting the project's code asks no flag).
+ * gate all see it: a `-destroy` plan, or one that deletes most of what the project's state holds
+ * (the runner read it from the plan: a PR deleting the project's code asks no flag), alone or with
+ * what this pull request's earlier applies of the project deleted (the store's records of them).
  */
-function markDestroy<T extends { summary: ProjectResultSummary }>(outcome: T, extraArgs: string[]): T {
+async function markDestroy<T extends { summary: ProjectResultSummary }>(ctx: PlanContext, project: Project, outcome: T): Promise<T> {
   const { teardown, ...summary } = outcome.summary;
-  if (extraArgs.includes("-destroy")) return { ...outcome, summary: { ...summary, destroyPlan: true } };
-  return teardown ? { ...outcome, summary: { ...summary, destroyPlan: true, teardown } } : outcome;
+  if (ctx.extraArgs.includes("-destroy")) return { ...outcome, summary: { ...summary, destroyPlan: true } };
+  const whole = teardown ?? (summary.deleted ? await withEarlierApplies(ctx, project, summary.deleted) : undefined);
+  return whole ? { ...outcome, summary: { ...summary, destroyPlan: true, teardown: whole } } : outcome;
+}
+
+/** The plan's deletes with those this pull request already applied to the project (its dir and workspace). */
+async function withEarlierApplies(ctx: PlanContext, project: Project, deleted: NonNullable<ProjectResultSummary["deleted"]>) {
+  const repo = repoFullName(ctx.job.target.repo);
+  const applied = await ctx.deps.store.appliedSummariesOfPr(repo, ctx.pr.number, project.dir, project.workspace);
+  return prTeardownOf(deleted, applied);
 }
 
 /** A warning about the plan, shown with its summary in the comment. */

@@ -76,7 +76,22 @@ export interface PlanSummary {
    * more than half of them: the teardown of a PR that deleted or emptied the project's code, whatever
    * it creates besides (Terraform/OpenTofu). Absent on other plans and on `-destroy` plans.
    */
-  teardown?: { destroys: number; held: number };
+  teardown?: {
+    destroys: number;
+    held: number;
+    /**
+     * Of `destroys`, those the pull request's earlier applies of the project already made: a
+     * project taken down a few resources at a time (`/plan -- -target=…`, each applied) is
+     * measured against what it held before the first of them (`held`).
+     */
+    applied?: number;
+  };
+  /**
+   * What the plan deletes of the managed resource instances its prior state holds (imports taken
+   * off), on every Terraform/OpenTofu plan that deletes: a later plan of the same pull request adds
+   * up what its applies deleted (see `teardown.applied`).
+   */
+  deleted?: { destroys: number; held: number };
   /**
    * Repo dirs (`.` = root) of the local modules Terraform loaded for this plan, from its module
    * manifest: they add code owners to the apply, whatever the HCL text seems to say.

@@ -1,7 +1,8 @@
+import { json } from "./db/db.js";
 import { type ApplyRow, type LiveRow, records } from "./record-rows.js";
 import { repositoryNow } from "./repository-moves.js";
 import { type StoreDriver, now, orphanedBy } from "./store-driver.js";
-import type { ApplyRecord, Store } from "./store.js";
+import type { ApplyRecord, PlanRecord, Store } from "./store.js";
 
 export type ApplyRecords = Pick<
   Store,
@@ -12,6 +13,7 @@ export type ApplyRecords = Pick<
   | "unsettledAppliesOfPr"
   | "settleAppliesOfPr"
   | "appliedByPr"
+  | "appliedSummariesOfPr"
 >;
 
 /**
@@ -106,6 +108,14 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
         [repo, pr, dir, workspace, ...(headSha === undefined ? [] : [headSha])],
       );
       return row !== undefined;
+    },
+    async appliedSummariesOfPr(repo, pr, dir, workspace) {
+      const rows = await db.all<{ summary: string }>(
+        `SELECT p.summary AS summary FROM applies a JOIN plans p ON p.id = a.plan_id
+         WHERE a.repo = ? AND a.pr = ? AND a.status = 'succeeded' AND p.dir = ? AND p.workspace = ? ORDER BY a.id`,
+        [repo, pr, dir, workspace],
+      );
+      return rows.map((r) => json<PlanRecord["summary"]>(r.summary));
     },
   };
 }

@@ -185,6 +185,11 @@ export interface Store
    * changes unapplied).
    */
   appliedByPr(repo: string, pr: number, dir: string, workspace: string, headSha?: string): Promise<boolean>;
+  /**
+   * The summaries of the plans `pr` applied at this dir + workspace that succeeded, oldest first:
+   * what the pull request already did to the project, which its next teardown is measured with.
+   */
+  appliedSummariesOfPr(repo: string, pr: number, dir: string, workspace: string): Promise<PlanRecord["summary"][]>;
   /** Who holds the lock of a project, if anyone. */
   lockOn(repo: string, dir: string, workspace: string): Promise<LockRecord | undefined>;
 

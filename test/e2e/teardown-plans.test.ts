@@ -131,6 +131,48 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
     expect(await stateResources(state("app"))).not.toContain("terraform_data.app_3");
   });
 
+  it("a teardown split by -target, each part applied, is held once the pull request's deletes add up to most of the project; two of four deleted in two steps is not", async () => {
+    const { repo, state } = await newRepo("teardown-target", (s) => ({
+      "web/main.tf": statefulProject("web", s("web"), 3),
+      "app/main.tf": statefulProject("app", s("app"), 4),
+    }));
+    await seedState(statefulProject("web", state("web"), 3));
+    await seedState(statefulProject("app", state("app"), 4));
+    // web emptied; app loses two of its four. Each is then planned one resource at a time.
+    const pr = await plannedPr(repo, {
+      "web/main.tf": statefulProject("web", state("web"), 0),
+      "app/main.tf": statefulProject("app", state("app"), 2),
+    });
+    const step = async (web: string, app: string) => {
+      const plans = [
+        await say(h, repo, pr.number, "bob", `/plan -p web -- -target=terraform_data.${web}`),
+        await say(h, repo, pr.number, "bob", `/plan -p app -- -target=terraform_data.${app}`),
+      ];
+      await nextSecond();
+      await h.sim.approve(repo, pr.number, "carol");
+      return plans;
+    };
+    // One of three, one of four: ordinary changes, applied.
+    const first = await step("web_0", "app_3");
+    expect(first.join("\n")).not.toContain("DESTROY PLAN");
+    expect(await say(h, repo, pr.number, "bob", "/apply")).toMatch(/✅ applied/);
+    expect(await stateResources(state("web"))).toEqual(["terraform_data.web_1", "terraform_data.web_2"]);
+
+    // One of the two web has left is half of it, but two of the three it held before this pull request.
+    const [web, app] = await step("web_1", "app_2");
+    expect(web).toContain(
+      "🧨 **DESTROY PLAN** (with this pull request's earlier applies, deletes 2 of the 3 resources this project's state held before them, 1 already deleted",
+    );
+    const refused = await say(h, repo, pr.number, "bob", "/apply -p web", "⛔ refused");
+    expect(refused).toContain("this plan and this pull request's earlier applies delete 2 of the 3 resources");
+    expect(refused).toContain("allow_destroy");
+    expect(await stateResources(state("web"))).toEqual(["terraform_data.web_1", "terraform_data.web_2"]);
+    // The control: app's second delete makes two of four, half: an ordinary change.
+    expect(app).not.toContain("DESTROY PLAN");
+    expect(await say(h, repo, pr.number, "bob", "/apply -p app")).toMatch(/✅ applied/);
+    expect(await stateResources(state("app"))).toEqual(["terraform_data.app_0", "terraform_data.app_1"]);
+  });
+
   it("a pull request that deletes a project's whole dir plans nothing of it: its resources stay up, unmanaged (docs/plan-rules.md#destroy)", async () => {
     const { repo, state } = await newRepo("teardown-dir", (s) => ({
       "web/main.tf": statefulProject("web", s("web"), 2),

@@ -1853,6 +1853,9 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // Of the head asked for only: an apply of an earlier commit is not one of the head merged.
     expect(await s.appliedByPr("acme/infra", 4, "net", "default", p.headSha)).toBe(true);
     expect(await s.appliedByPr("acme/infra", 4, "net", "default", "e".repeat(40))).toBe(false);
+    // What the PR applied there, for its next teardown: the succeeded applies' summaries, of that dir only.
+    expect(await s.appliedSummariesOfPr("acme/infra", 4, "net", "default")).toEqual([p.summary]);
+    expect(await s.appliedSummariesOfPr("acme/infra", 4, "app", "default")).toEqual([]);
 
     // A crash mid-apply: after a restart the live record says interrupted, like the apply record.
     const crashed = await s.recordApplyStart({ jobId: 2, repo: "acme/infra", pr: 5, project: "net", planId: 0 });

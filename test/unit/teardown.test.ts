@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ResourceChange } from "../../src/model/plan-summary.js";
-import { teardownOf } from "../../runners/terraform/teardown.js";
+import { deletedOf, teardownOf } from "../../runners/terraform/teardown.js";
+import { prTeardownOf } from "../../src/gate/pr-teardown.js";
 
 const held = (...names: string[]) => new Set(names.map((n) => `terraform_data.${n}`));
 const change = (name: string, action: ResourceChange["action"], previous?: string): ResourceChange => ({
@@ -46,5 +47,30 @@ describe("teardownOf: a plan that deletes most of what its state holds", () => {
     // `removed` with `destroy = false`: the objects stay where they are.
     expect(teardownOf([change("a", "forget"), change("b", "forget")], held("a", "b"))).toBeUndefined();
     expect(teardownOf([{ address: "terraform_data.a (deposed 00000001)", action: "delete" }], held("a"))).toBeUndefined();
+  });
+});
+
+describe("prTeardownOf: a plan's deletes with those its pull request already applied to the project", () => {
+  const applied = (...changes: ResourceChange[]) => ({ resources: changes });
+  it("one resource at a time, each applied: the second of three is a teardown of what the project held before", () => {
+    const now = deletedOf([change("b", "delete")], held("b", "c"));
+    expect(now).toEqual({ destroys: 1, held: 2 });
+    expect(prTeardownOf(now, [applied(change("a", "delete"))])).toEqual({ destroys: 2, held: 3, applied: 1 });
+  });
+
+  it("throwaways the pull request created or imported first do not dilute its deletes", () => {
+    const now = deletedOf([change("b", "delete")], held("b", "c", "t1", "t2", "t3"));
+    const first = applied(change("a", "delete"), change("t1", "create"), change("t2", "create"), {
+      address: "terraform_data.t3",
+      action: "update",
+      importing: true,
+    });
+    expect(prTeardownOf(now, [first])).toEqual({ destroys: 2, held: 3, applied: 1 });
+  });
+
+  it("control: two of four in two steps, a first apply that deleted nothing, or no delete now, are no teardown", () => {
+    expect(prTeardownOf(deletedOf([change("b", "delete")], held("b", "c", "d")), [applied(change("a", "delete"))])).toBeUndefined();
+    expect(prTeardownOf(deletedOf([change("a", "delete")], held("a", "b", "c")), [applied(change("x", "update"))])).toBeUndefined();
+    expect(prTeardownOf(deletedOf([change("a", "update")], held("a")), [applied(change("b", "delete"))])).toBeUndefined();
   });
 });
