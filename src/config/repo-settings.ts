@@ -34,6 +34,8 @@ export interface RepoSettings {
    * new project's own, unless a base project already has that name.
    */
   recordNameOf(project: Pick<Project, "dir" | "workspace" | "name">): string;
+  /** The base branch's projects (who the job's projects are): one a pull request deletes is no longer among its own. */
+  baseProjects: readonly BaseProject[];
   applyOn: "comment" | "merge";
   /** The server's policy checks, when they apply to this repo (`policies.repos`). */
   policies: ServerConfig["policies"];
@@ -124,6 +126,7 @@ export function repoSettings(
   return {
     identityOf: identityOfProject,
     recordNameOf: (project) => recordName(identityOfProject(project), project, baseProjects),
+    baseProjects,
     applyOn: may("apply_on") && trusted ? trusted.applyOn : server.apply_on,
     policies: policiesFor(server, repoFullName),
     automerge: may("automerge") && trusted ? trusted.automerge : server.automerge,

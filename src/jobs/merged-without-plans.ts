@@ -7,6 +7,8 @@ import { inlineCode } from "../render/inline.js";
 import { refuseAll } from "./apply-publisher.js";
 import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
 import type { Checkout } from "../workspace/workspace.js";
+import type { BaseProject } from "../model/trusted-identity.js";
+import { goneAtMergeNote, goneProjects } from "../projects/gone-projects.js";
 
 /**
  * Apply on merge of a pull request with no plan waiting. Nothing to say when its changes touch no
@@ -20,20 +22,34 @@ export async function mergedWithoutPlans(
   pr: PullRequestInfo,
   head: Checkout,
   config: RepoConfig,
+  /** The base branch's projects before the merge (the settings'). */
+  baseProjects: readonly BaseProject[],
 ): Promise<void> {
   const { job, deps } = ctx;
   const repo = repoFullName(job.target.repo);
-  const { affected } = await resolveCheckoutProjects(deps, job.target.repo, head, config);
+  const { affected, all } = await resolveCheckoutProjects(deps, job.target.repo, head, config);
   const notLive = [];
   // Applied from the merged head itself: an apply of an earlier commit left the later changes out.
   for (const p of affected) if (!(await deps.store.appliedByPr(repo, pr.number, p.dir, p.workspace, pr.headSha))) notLive.push(p);
-  if (notLive.length === 0) {
+  // A project whose dir it deleted had nothing to plan: its resources are still up, unmanaged.
+  const gone = goneAtMergeNote(goneProjects(baseProjects, all, head));
+  if (notLive.length === 0 && !gone) {
     deps.log.info({ jobId: job.id, pr: pr.number, changed: affected.length }, "merged with no plan waiting and nothing left to apply");
     return;
   }
   const names = notLive.map((p) => inlineCode(p.name)).join(", ");
-  const notice = `Nothing was applied at merge: no plan of this pull request was waiting to be applied for ${names} (none was made for its last commit, or it failed), so the changes it merged there are not live. Open a pull request to plan and apply them.`;
+  const notice = [
+    ...(notLive.length
+      ? [
+          `Nothing was applied at merge: no plan of this pull request was waiting to be applied for ${names} (none was made for its last commit, or it failed), so the changes it merged there are not live. Open a pull request to plan and apply them.`,
+        ]
+      : []),
+    ...(gone ? [gone] : []),
+  ].join("\n");
   const publisher = ctx.publisher({ command: "apply", headSha: pr.headSha, trigger: { text: "apply on merge", user: job.spec.actor } });
   await refuseAll(publisher, notice);
-  deps.log.warn({ jobId: job.id, pr: pr.number, projects: notLive.map((p) => p.name) }, "merged with changes no plan was waiting for");
+  deps.log.warn(
+    { jobId: job.id, pr: pr.number, projects: notLive.map((p) => p.name) },
+    "merged with changes no plan was waiting for, or a project's dir deleted",
+  );
 }

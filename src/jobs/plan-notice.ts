@@ -23,13 +23,15 @@ export function planNotice(
   config: RepoConfig,
   projects: Project[],
   warnings: string[],
+  /** A project the pull request deletes (goneNote). */
+  gone?: string,
 ): string | undefined {
   const windows = projects.flatMap((p) => {
     const w = windowState(deps.config.apply_windows, deps.config.freezes, settings.identityOf(p), new Date());
     return w.open ? [] : [`⏰ ${inlineCode(p.name)} may not be applied now: ${w.why}${w.opensAt ? `; next from ${w.opensAt}` : ""}.`];
   });
   const gates = config.source === "atlantis.yaml" ? dependsOnNotes(config, projects) : [];
-  const notes = [...windows, ...gates];
+  const notes = [...(gone ? [gone] : []), ...windows, ...gates];
   if (!warnings.length && !notes.length) return undefined;
   return [...notes, withWarnings("", warnings)].filter((t) => t !== "").join("\n");
 }

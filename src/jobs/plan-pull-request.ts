@@ -13,6 +13,7 @@ import type { Project } from "../model/project.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
 import { explainWhy } from "../projects/explain-why.js";
+import { goneNote, goneProjects } from "../projects/gone-projects.js";
 import { selectProjects } from "../projects/select-projects.js";
 import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
 import { scopeCheckout } from "../repo-reading/scope-checkout.js";
@@ -87,8 +88,11 @@ export async function planPullRequest(
     await publisher.publish({ state: "done", results: [], notice: explainWhy(projects, checkout.changedFiles), tone: "info" });
     return;
   }
+  // A project whose dir the pull request deletes is planned no more: said, never silent.
+  const gone = goneNote(goneProjects(settings.baseProjects, resolved.all, checkout));
   if (projects.length === 0) {
-    return done(publisher, withWarnings("No project is affected by the changes in this pull request.", warnings));
+    const none = "No project is affected by the changes in this pull request.";
+    return done(publisher, withWarnings(gone ? `${gone}\n${none}` : none, warnings));
   }
   // atlantis.yaml: Atlantis' meaning (depends_on gates applies only); .sluice.yaml keeps its own
   // (plans in dependency order, a failed dependency stops its dependents' plans).
@@ -103,7 +107,7 @@ export async function planPullRequest(
   secrets.add(sensitive);
   const post = await runWorkflowHooks("post", { deps, job, checkout, secrets, facts: hookFacts });
   if (!post.ok) warnings.push(`⚠️ ${post.line} (the plans above are unaffected; the hook's output is in the job log)`);
-  const notice = planNotice(deps, settings, config, projects, warnings);
+  const notice = planNotice(deps, settings, config, projects, warnings, gone);
   await Promise.all(progress);
   const ordered = inOrder(projects, results);
   await publisher.final({

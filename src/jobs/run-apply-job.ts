@@ -35,6 +35,7 @@ import { commandStillAsked } from "../authorization/command-still-asked.js";
 import { askedBeforeHead } from "../authorization/asked-before-head.js";
 import { mergeDecides } from "./merge-decides.js";
 import { mergedWithoutPlans } from "./merged-without-plans.js";
+import { goneAtMergeNote, goneProjects } from "../projects/gone-projects.js";
 
 const repoName = (job: Pick<Job, "target">) => repoFullName(job.target.repo);
 
@@ -107,7 +108,7 @@ async function applyWith(
   const settings = await pullRequestSettings(deps, vcs, job, pr, trusted, configs.trusted);
   if (merge && settings.applyOn !== "merge") return reportUnappliedAtMerge(jobCtx, pr, configs.head.ok ? configs.head.config : undefined);
   if (merge && configs.head.ok && (await deps.store.pendingPlans(repoName(job), pr.number)).length === 0)
-    return mergedWithoutPlans(jobCtx, pr, head, configs.head.config);
+    return mergedWithoutPlans(jobCtx, pr, head, configs.head.config, settings.baseProjects);
 
   if (spec.commentId) await vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
   const shown = publisherFor(jobCtx, pr, merge !== undefined);
@@ -236,6 +237,9 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   });
   secrets.add(round.sensitive);
   const post = await runWorkflowHooks("post", { deps, job, checkout: ctx.head, secrets, facts: hookFacts });
-  const warning = post.ok ? undefined : `⚠️ ${post.line} (the applies above are unaffected; the hook's output is in the job log)`;
+  const hookWarning = post.ok ? undefined : `⚠️ ${post.line} (the applies above are unaffected; the hook's output is in the job log)`;
+  // A merge that applied the other projects says what it left up, unmanaged: a project whose dir it deleted.
+  const gone = merged ? goneAtMergeNote(goneProjects(settings.baseProjects, resolved.all, ctx.head)) : undefined;
+  const warning = [hookWarning, gone].filter((w) => w !== undefined).join("\n") || undefined;
   await finishApply(ctx, publisher, { ordered: inOrder(projects, results), all, automerge: settings.automerge && !merged, warning });
 }

@@ -14,7 +14,7 @@ beforeAll(async () => {
   h = await startHarness({
     serverConfig: [
       "apply_requirements: [approved]",
-      "allowed_overrides: [auto_approve]",
+      "allowed_overrides: [auto_approve, apply_on]",
       "destroy:",
       "  approvals: 1",
       "  window:",
@@ -173,7 +173,7 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
     expect(await stateResources(state("app"))).toEqual(["terraform_data.app_0", "terraform_data.app_1"]);
   });
 
-  it("a pull request that deletes a project's whole dir plans nothing of it: its resources stay up, unmanaged (docs/plan-rules.md#destroy)", async () => {
+  it("a pull request that deletes a project's whole dir plans nothing of it, and says so: its resources stay up, unmanaged (docs/plan-rules.md#destroy)", async () => {
     const { repo, state } = await newRepo("teardown-dir", (s) => ({
       "web/main.tf": statefulProject("web", s("web"), 2),
       "app/main.tf": statefulProject("app", s("app"), 0),
@@ -183,9 +183,35 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
     const plan = planComment(repo, pr.number);
     expect(plan).toContain("**`app`**");
     expect(plan).not.toContain("**`web`**");
+    expect(plan).toContain(
+      "⚠️ This pull request deletes the project `web` (dir `web`, workspace `default`): nothing of it is planned or applied, and after the merge its resources stay up, unmanaged by Sluice",
+    );
+    // The control: app, changed and kept, is no project it deletes.
+    expect(plan).not.toContain("the project `app`");
     await nextSecond();
     await h.sim.approve(repo, pr.number, "carol");
     expect(await say(h, repo, pr.number, "bob", "/apply")).toMatch(/✅ applied/);
+    expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1"]);
+  });
+
+  it("apply on merge of a pull request that only deletes a project's dir is no silent success: the merge says its resources stay up", async () => {
+    const { repo, state } = await newRepo("teardown-dir-merge", (s) => ({
+      ".sluice.yaml": "version: 1\napply_on: merge\n",
+      "web/main.tf": statefulProject("web", s("web"), 2),
+    }));
+    await seedState(statefulProject("web", state("web"), 2));
+    const pr = await plannedPr(repo, { "web/main.tf": null });
+    expect(planComment(repo, pr.number)).toContain("⚠️ This pull request deletes the project `web`");
+    await h.sim.mergePullRequest(repo, pr.number, { user: "bob" });
+    const check = await completed(h, repo, pr.headSha, "sluice/apply");
+    expect(check.conclusion).toBe("failure");
+    await h.sim.waitFor(() => bot(h, repo, pr.number).some((c) => c.body.includes("was applied at merge")), {
+      message: "the merge said nothing of the deleted project",
+    });
+    const said = bot(h, repo, pr.number).find((c) => c.body.includes("was applied at merge"))?.body ?? "";
+    expect(said).toContain(
+      "⚠️ This pull request deleted the project `web` (dir `web`, workspace `default`): nothing of it was applied at merge",
+    );
     expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1"]);
   });
 });
