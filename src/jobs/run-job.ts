@@ -11,7 +11,7 @@ import { runDriftCheckJob } from "../drift/run-drift-check-job.js";
 import { runDriftPauseJob } from "../drift/run-drift-pause-job.js";
 import { runDriftScheduleSyncJob } from "../drift/run-drift-schedule-sync-job.js";
 import { upgradeDriftSpec } from "../drift/upgrade-drift-spec.js";
-import { actorOf, type Job } from "../model/job.js";
+import { actorIdField, actorOf, type Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import { usesAtlantisConfig } from "../repo-reading/uses-atlantis-config.js";
 import { runAppliesJob } from "./run-applies-job.js";
@@ -38,7 +38,7 @@ async function enqueuePreviewSync(job: Job, deps: JobDeps): Promise<void> {
   const id = actorOf(job.spec).id;
   const jobId = await deps.store.enqueueInternal(
     { ...job.target },
-    { kind: "preview", action: "sync", actor: job.spec.actor, ...(id !== undefined ? { actorId: id } : {}) },
+    { kind: "preview", action: "sync", actor: job.spec.actor, ...actorIdField(id) },
   );
   deps.log.info({ jobId, pr: job.target.pr }, "preview sync queued");
   deps.wake();
