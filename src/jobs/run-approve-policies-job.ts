@@ -68,8 +68,11 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
   // Their own change: the pull request's, or the head's they pushed to another's (as reviews'
   // `approved` does not count the head's pusher), by account id where known: a login is renamed at
   // will. The pusher is looked for (on GitHub too) only where a set asks.
+  // The author by account too: the comment carries the login it was written under, GitHub names
+  // the author as they are called now, and an author who renamed in between is still the author.
   const self =
     actor.toLowerCase() === pr.author.toLowerCase() ||
+    (spec.actorId !== undefined && spec.actorId === pr.authorId) ||
     (rules.some((r) => r.preventSelfApprove) &&
       pushedHead(await headPushFacts(deps.store, vcs, job.target.repo, pr, [actor]), actor, spec.actorId));
   const lines: string[] = [];

@@ -104,6 +104,18 @@ describe("/approve_policies on the fakes", () => {
     expect(await fact()).toMatchObject({ passed: false, blocking: [{ name: "a" }, { name: "b" }] });
   });
 
+  it("prevent_self_approve: the author is known by account: one who commented and renamed before the job ran cannot approve; control: another owner can", async () => {
+    const { deps, run, fact } = await setup(failed("a", "b"));
+    deps.vcs.teams.set("acme/security", ["alice", "carol"]);
+    // alice wrote /approve_policies, then renamed: GitHub now names the pull request's author alice-2.
+    const pr = await deps.vcs.pullRequest({ owner: "acme", name: "infra" }, 1);
+    Object.assign(pr, { author: "alice-2", authorId: fakeUserId("alice") });
+    expect(await run("alice")).toContain("not approved `b`: its owners may not approve their own pull request");
+    expect(await fact()).toMatchObject({ passed: false, blocking: [{ name: "a" }, { name: "b", approvals: 0 }] });
+    expect(await run("carol")).toContain("@carol approved 1 failed policy set");
+    expect(await fact()).toMatchObject({ passed: false, blocking: [{ name: "a" }] });
+  });
+
   it("prevent_self_approve: an owner who pushed the head of another's pull request cannot approve that set; another owner can", async () => {
     const { deps, run, fact } = await setup(failed("a", "b"));
     deps.vcs.teams.set("acme/security", ["carol", "dave"]);
