@@ -63,8 +63,7 @@ export function policyStatus(rules: PolicySetRule[], check: PolicyCheck | undefi
   const blocking: BlockingSet[] = [];
   for (const rule of rules) {
     const outcome = check?.sets.find((s) => s.name === rule.name);
-    // Distinct accounts: an owner who approved, renamed and approved again is one owner.
-    const approvers = new Set(approvals.filter((a) => a.policySet === rule.name).map(approverOf));
+    const approvers = distinctApprovers(approvals.filter((a) => a.policySet === rule.name));
     const base = { name: rule.name, approvals: approvers.size, needed: rule.approveCount, owners: rule.owners };
     if (!outcome) {
       blocking.push({ ...base, reason: "unchecked", message: "this plan was not checked against it" });
@@ -77,7 +76,20 @@ export function policyStatus(rules: PolicySetRule[], check: PolicyCheck | undefi
   return blocking.length ? { passed: false, blocking } : POLICIES_PASSED;
 }
 
-const approverOf = (a: PolicyApproval) => (a.userId !== undefined ? `#${a.userId}` : a.user.toLowerCase());
+/**
+ * Distinct accounts: an owner who approved, renamed and approved again is one owner. An approval an
+ * older version kept has no id: it is the same owner as an approval with one under its login (given
+ * again since, to another identical plan), else one by its login.
+ */
+function distinctApprovers(approvals: readonly PolicyApproval[]): Set<string> {
+  const withId = new Set(approvals.flatMap((a) => (a.userId !== undefined ? [a.user.toLowerCase()] : [])));
+  return new Set(
+    approvals.flatMap((a) => {
+      if (a.userId !== undefined) return [`#${a.userId}`];
+      return withId.has(a.user.toLowerCase()) ? [] : [a.user.toLowerCase()];
+    }),
+  );
+}
 
 /** Who may approve, for a message: `@alice`, `team acme/sec`. */
 export function describeOwners(owners: { users: string[]; teams: string[] }): string {

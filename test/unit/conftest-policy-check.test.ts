@@ -226,6 +226,20 @@ describe("policy status and approvals", () => {
     expect(policyStatus(rules, failedBoth, [...approvals, { policySet: "b", user: "carol" }])).toEqual({ passed: true });
   });
 
+  it("an approval an older version kept (no account id) and one its giver gave again since (with the id) are one owner; control: two accounts are two", () => {
+    // An identical earlier plan's approval from before store migration 17, carried over, and sec's new one.
+    const again = [
+      { policySet: "b", user: "sec" },
+      { policySet: "b", user: "sec", userId: 41 },
+    ];
+    expect(policyStatus(rules, failedBoth, [{ policySet: "a", user: "sec", userId: 41 }, ...again])).toEqual({
+      passed: false,
+      blocking: [expect.objectContaining({ name: "b", reason: "failed", approvals: 1, needed: 2 })],
+    });
+    const two = [{ policySet: "a", user: "sec", userId: 41 }, ...again, { policySet: "b", user: "carol", userId: 42 }];
+    expect(policyStatus(rules, failedBoth, two)).toEqual({ passed: true });
+  });
+
   it("fails closed: no outcome for the plan, a set missing from it, or a set that errored (approvals do not lift it)", () => {
     expect(policyStatus(rules, undefined, [])).toMatchObject({
       passed: false,
