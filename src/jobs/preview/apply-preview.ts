@@ -64,7 +64,9 @@ export async function applyPreview(
     ...(await changeControlFacts(deps, vcs, settings.identityOf(project), {
       actor: ctx.actor,
       ...actorIdField(ctx.actorId),
-      actions: road === "preview-apply" && ctx.actor !== "sluice" ? ["apply"] : [],
+      // A preview's apply always acts for a person (the pusher, the commenter, for a sync Sluice
+      // queued the author or pusher): never skipped for the name `sluice`, which a GitHub user may hold.
+      actions: road === "preview-apply" ? ["apply"] : [],
     })),
     plan: {
       madeFor: { headSha: checkout.headSha },
