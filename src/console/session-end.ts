@@ -1,3 +1,4 @@
+import type { SsoUser } from "../model/sso-session.js";
 import type { SsoProvider } from "../sso/sso-provider.js";
 import { revokeSessionTokens } from "../sso/revoke-session-tokens.js";
 import { openSessionTokens } from "../sso/session-tokens.js";
@@ -5,10 +6,13 @@ import type { ConsoleStore } from "../store/console-store.js";
 import { type ConsoleSessionData, sessionKey } from "./console-session.js";
 
 export interface SessionEnding {
-  /** Ends the cookie's session (sign-out, a new sign-in over it, a session found over). */
-  endSession(s: Pick<ConsoleSessionData, "sid" | "sso" | "ssoFrom">): Promise<void>;
+  /**
+   * Ends the cookie's session (sign-out, a new sign-in over it, a session found over); `next`: the
+   * SSO user the new sign-in over it is of.
+   */
+  endSession(s: Pick<ConsoleSessionData, "sid" | "sso" | "ssoFrom">, next?: SsoUser): Promise<void>;
   /** Ends the session of `sid`, whose provider is `provider` (checked by the caller). */
-  endSessionOf(sid: string, provider: SsoProvider | undefined): Promise<void>;
+  endSessionOf(sid: string, provider: SsoProvider | undefined, next?: SsoUser): Promise<void>;
 }
 
 /**
@@ -16,19 +20,32 @@ export interface SessionEnding {
  * replica refuses the cookie from then on), and the refresh token (else access token) an SSO
  * session held is revoked at its provider, in the background: neither a provider that is down nor
  * a slow one keeps the session from ending, and its failure is logged. The token is sent only to
- * the provider that gave it: the one of the session's name, issuer and client.
+ * the provider that gave it: the one of the session's name, issuer and client. It is not sent while
+ * the user holds another session with that provider, or signs in again over this one: a provider
+ * may revoke with it every token it gave Sluice for the user (oidc-provider the whole grant, which
+ * a sign-in in the same browser shares; Keycloak the client's sessions in all the user's), and the
+ * other session's next check would then read as the provider refusing the user: their sessions
+ * ended and every API token they issued revoked.
  */
 export function sessionEnding(deps: {
-  store: Pick<ConsoleStore, "endConsoleSession">;
+  store: Pick<ConsoleStore, "endConsoleSession" | "hasSsoSession">;
   sso: ReadonlyMap<string, SsoProvider>;
   sessionSecret: string;
   log: { warn(obj: object, msg: string): void };
 }): SessionEnding {
-  async function endSessionOf(sid: string, provider: SsoProvider | undefined) {
+  /** Whether `who` of `provider` holds, or is about to hold, another session. */
+  async function stillSignedIn(provider: string, who: string | undefined, next: SsoUser | undefined): Promise<boolean> {
+    if (who === undefined) return false;
+    if (next?.provider === provider && next.subject === who) return true;
+    return deps.store.hasSsoSession(provider, who);
+  }
+
+  async function endSessionOf(sid: string, provider: SsoProvider | undefined, next?: SsoUser) {
     const key = sessionKey(sid);
     const ended = await deps.store.endConsoleSession(key);
     const sealed = ended?.sso?.sealedTokens;
     if (!sealed || !provider || ended?.sso?.provider !== provider.name) return;
+    if (await stillSignedIn(provider.name, ended.sso.subject, next)) return;
     const tokens = openSessionTokens(sealed, deps.sessionSecret, sid, key);
     if (!tokens) return;
     void revokeSessionTokens(provider, tokens, deps.log);
@@ -36,12 +53,12 @@ export function sessionEnding(deps: {
 
   return {
     endSessionOf,
-    async endSession(s) {
+    async endSession(s, next) {
       if (!s.sid) return;
       const p = s.sso !== undefined ? deps.sso.get(s.sso) : undefined;
       // A provider of that name pointed at another issuer or client since is another provider.
       const same = p && s.ssoFrom?.issuer === p.settings.issuer && s.ssoFrom.clientId === p.settings.client_id;
-      await endSessionOf(s.sid, same ? p : undefined);
+      await endSessionOf(s.sid, same ? p : undefined, next);
     },
   };
 }

@@ -8,6 +8,7 @@ export type ConsoleSessions = Pick<
   | "openConsoleSession"
   | "consoleSession"
   | "endConsoleSession"
+  | "hasSsoSession"
   | "claimSsoCheck"
   | "releaseSsoCheck"
   | "recordSsoCheck"
@@ -70,14 +71,27 @@ export function consoleSessions({ db }: StoreDriver): ConsoleSessions {
       return { login: row.login, expiresAt: row.expires_at, ...(sso ? { sso } : {}) };
     },
     async endConsoleSession(key) {
-      const rows = await db.all<{ sso_provider: string | null; sso_tokens: string | null }>(
-        "DELETE FROM console_sessions WHERE key = ? RETURNING sso_provider, sso_tokens",
+      const rows = await db.all<{ sso_provider: string | null; sso_subject: string | null; sso_tokens: string | null }>(
+        "DELETE FROM console_sessions WHERE key = ? RETURNING sso_provider, sso_subject, sso_tokens",
         [key],
       );
       const row = rows[0];
       if (!row) return undefined;
       if (row.sso_provider === null) return {};
-      return { sso: { provider: row.sso_provider, ...(row.sso_tokens !== null ? { sealedTokens: row.sso_tokens } : {}) } };
+      return {
+        sso: {
+          provider: row.sso_provider,
+          ...(row.sso_subject !== null ? { subject: row.sso_subject } : {}),
+          ...(row.sso_tokens !== null ? { sealedTokens: row.sso_tokens } : {}),
+        },
+      };
+    },
+    async hasSsoSession(provider, subject) {
+      const row = await db.get<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM console_sessions WHERE sso_provider = ? AND sso_subject = ? AND expires_at > ?",
+        [provider, subject, now()],
+      );
+      return Number(row?.n ?? 0) > 0;
     },
     async claimSsoCheck(key, checkedAt, at, until) {
       // Only while no one else's claim is live, and only of the check this caller read as due.

@@ -147,10 +147,14 @@ export interface ConsoleStore {
   consoleSession(key: string): Promise<OpenConsoleSession | undefined>;
   /**
    * Ends a session (sign-out): every replica refuses its cookie from then on. Returns what an SSO
-   * session held (its provider and sealed tokens, to revoke them there), expired or not;
+   * session held (its provider, subject and sealed tokens, to revoke them there), expired or not;
    * undefined when there was no such session.
    */
-  endConsoleSession(key: string): Promise<{ sso?: Pick<SsoSessionFacts, "provider" | "sealedTokens"> } | undefined>;
+  endConsoleSession(
+    key: string,
+  ): Promise<{ sso?: Pick<SsoSessionFacts, "provider" | "sealedTokens"> & Partial<Pick<SsoSessionFacts, "subject">> } | undefined>;
+  /** Whether the user `subject` of `provider` has a console session open (not expired), on any replica. */
+  hasSsoSession(provider: string, subject: string): Promise<boolean>;
   /**
    * Takes the check of an SSO session whose last check was `checkedAt`, until `until` (ISO), when
    * no one holds it at `at`: false when another request or replica is checking it, or checked it

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
+import { CookieJar } from "../support/oidc-sign-in.js";
 import { ssoConsole } from "../support/sso-console.js";
 
 /**
@@ -15,6 +16,8 @@ const accounts: Record<string, { groups: string[] }> = {
   dave: { groups: ["platform"] },
   erin: { groups: ["platform"] },
   fay: { groups: ["platform"] },
+  gus: { groups: ["platform"] },
+  hal: { groups: ["platform"] },
 };
 const sso = ssoConsole({
   prefix: "sluice-sso-session-end-",
@@ -89,6 +92,37 @@ describe("a console session's refresh token", () => {
   });
 });
 
+describe("a sign-in again over a session of the same user", () => {
+  it("attack: leaves the provider's grant the new session shares: its next check finds the user, whose API tokens stay (control: another user's sign-out revokes theirs)", async () => {
+    const browser = { console: new CookieJar(), idp: new CookieJar() };
+    await sso.signIn("gus", browser);
+    const token = await sso.store.addApiToken({
+      name: "gus-ci",
+      digest: "digest-of-gus-ci",
+      scopes: ["admin"],
+      repos: [],
+      createdBy: "sso:corp:gus",
+      createdBySso: { provider: "corp", subject: "gus" },
+      expiresAt: new Date(Date.now() + 86400e3).toISOString(),
+    });
+    const asked = sso.idp.counts.revocation;
+    // Gus signs in again in the same browser: the provider gives the new session its grant again.
+    const again = await sso.signIn("gus", browser);
+    const hal = await signIn("hal");
+    expect((await signOut(hal.cookie, hal.csrf)).status).toBe(200);
+    await revocations(asked);
+    expect(await sso.idp.refresh(hal.refreshToken)).toEqual({ status: 400, error: "invalid_grant" });
+    clock.offsetMs += 5 * 60e3 + 1e3;
+    try {
+      expect((await get("/", again)).status).toBe(200);
+    } finally {
+      clock.offsetMs = 0;
+    }
+    expect((await sso.store.apiTokens()).find((t) => t.id === token.id)?.revokedAt).toBeUndefined();
+    expect(sso.idp.counts.revocation).toBe(asked + 1);
+  });
+});
+
 describe("a back-channel logout token", () => {
   const logoutToken = (sub: string, jti: string) =>
     sso.idp.sign({
@@ -124,4 +158,5 @@ describe("a back-channel logout token", () => {
     expect((await get("/", again.cookie)).status).toBe(302);
     expect((await get("/", fay.cookie)).status).toBe(200);
   });
+
 });

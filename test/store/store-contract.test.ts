@@ -1127,7 +1127,22 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // An SSO session, expired too, gives back its provider and sealed tokens (to revoke them there).
     const sso = { provider: "corp", subject: "ada", groups: [], checkedAt: later, sealedTokens: "v1.z" };
     await a.openConsoleSession({ key: "gone", login: "sso:corp:ada", expiresAt: new Date(Date.now() - 1000).toISOString(), sso });
-    expect(await b.endConsoleSession("gone")).toEqual({ sso: { provider: "corp", sealedTokens: "v1.z" } });
+    expect(await b.endConsoleSession("gone")).toEqual({ sso: { provider: "corp", subject: "ada", sealedTokens: "v1.z" } });
+    // Whether the user still holds a session with that provider (an expired one is none).
+    await a.openConsoleSession({ key: "live", login: "sso:corp:ada", expiresAt: later, sso });
+    await a.openConsoleSession({
+      key: "ran-out",
+      login: "sso:corp:bob",
+      expiresAt: new Date(Date.now() - 1000).toISOString(),
+      sso: { ...sso, subject: "bob" },
+    });
+    expect([await b.hasSsoSession("corp", "ada"), await b.hasSsoSession("staff", "ada"), await b.hasSsoSession("corp", "bob")]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    await b.endConsoleSession("live");
+    expect(await a.hasSsoSession("corp", "ada")).toBe(false);
   });
 
   it("takes a back-channel logout token once, on any replica, until it expires", async () => {

@@ -20,15 +20,26 @@ export class CookieJar {
   }
 }
 
+/** One browser's cookies: the console's, and the provider's (its session there, which a sign-in again reuses). */
+export interface Browser {
+  console: CookieJar;
+  idp: CookieJar;
+}
+
 /**
  * Signs `login` in to the console at `base` through a real oidc-provider's dev pages (its login
  * form, then its consent form), over plain HTTP as a browser would: the console's cookie at the
- * end, and where the callback sent the browser.
+ * end, and where the callback sent the browser. In `browser`, a sign-in again: over its console
+ * session, with its session at the provider.
  */
-export async function signInThroughProvider(base: string, provider: string, login: string): Promise<{ cookie: string; location: string }> {
-  const consoleJar = new CookieJar();
-  const idp = new CookieJar();
-  const start = await fetch(`${base}/login/sso/${provider}`, { redirect: "manual" });
+export async function signInThroughProvider(
+  base: string,
+  provider: string,
+  login: string,
+  browser: Browser = { console: new CookieJar(), idp: new CookieJar() },
+): Promise<{ cookie: string; location: string }> {
+  const { console: consoleJar, idp } = browser;
+  const start = await fetch(`${base}/login/sso/${provider}`, { redirect: "manual", headers: { cookie: consoleJar.header() } });
   consoleJar.take(start);
   let url = new URL(start.headers.get("location") ?? "");
   for (let step = 0; step < 12; step++) {

@@ -5,7 +5,7 @@ import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
 import { startConsoleServer } from "./console-server.js";
 import { type OidcProviderOptions, startOidcProvider, type TestOidcProvider } from "./oidc-provider.js";
-import { signInThroughProvider } from "./oidc-sign-in.js";
+import { type Browser, signInThroughProvider } from "./oidc-sign-in.js";
 import { freePort } from "./start-app.js";
 import { testDir } from "./temp-dir.js";
 
@@ -35,8 +35,8 @@ export interface SsoConsole {
   bases: string[];
   /** A GET of `path` on the first console with `cookie`, redirects not followed. */
   get(path: string, cookie: string, base?: string): Promise<Response>;
-  /** Signs `login` in through the provider's own pages; the console's cookie. */
-  signIn(login: string): Promise<string>;
+  /** Signs `login` in through the provider's own pages (in `browser`: over its sessions); the console's cookie. */
+  signIn(login: string, browser?: Browser): Promise<string>;
 }
 
 /**
@@ -51,8 +51,8 @@ export function ssoConsole(opts: SsoConsoleOptions): SsoConsole {
   const servers: Awaited<ReturnType<typeof startConsoleServer>>[] = [];
   const handle = { clock: { offsetMs: 0 }, bases: [] as string[], base: "" } as SsoConsole;
   handle.get = (path, cookie, base = handle.base) => fetch(`${base}${path}`, { headers: { cookie }, redirect: "manual" });
-  handle.signIn = async (login) => {
-    const { cookie, location } = await signInThroughProvider(handle.base, "corp", login);
+  handle.signIn = async (login, browser) => {
+    const { cookie, location } = await signInThroughProvider(handle.base, "corp", login, browser);
     expect(location).toBe("/");
     return cookie;
   };
