@@ -6,6 +6,13 @@ const LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
 
 /** The longest a logout token is taken after it was issued (its `iat`). */
 const MAX_AGE_S = 300;
+/**
+ * How long a jti is kept past the last second its token is taken: jose compares whole seconds
+ * (a token 330 s old is taken for all of that second), and the store is asked a moment after the
+ * check, which forgets jtis past their time first: kept only to that second, a copy posted at the
+ * edge of its window found its jti forgotten and ended the user's sessions again.
+ */
+const KEEP_AFTER_S = 60;
 
 /** Whom a verified logout token signs out: the provider's session (`sid`), its user (`sub`), or both. */
 export interface LogoutOrder {
@@ -13,7 +20,7 @@ export interface LogoutOrder {
   sid?: string;
   /** The token's `jti`: a token is taken once (the store remembers it until `until`). */
   jti: string;
-  /** When the token would be refused anyway (its `exp`, or 5 minutes after its `iat`, with the clock skew allowed). */
+  /** When the token is refused anyway (its `exp`, or 5 minutes after its `iat`, with the clock skew allowed), and a minute more. */
   until: Date;
 }
 
@@ -55,6 +62,6 @@ export function logoutTokenVerifier() {
     if (typeof payload.jti !== "string" || !payload.jti) throw new Error("its jti is not a string");
     const iat = payload.iat as number;
     const lastS = Math.min(iat + MAX_AGE_S, typeof payload.exp === "number" ? payload.exp : Number.POSITIVE_INFINITY) + CLOCK_TOLERANCE_S;
-    return { ...(sub ? { sub } : {}), ...(sid ? { sid } : {}), jti: payload.jti, until: new Date(lastS * 1000) };
+    return { ...(sub ? { sub } : {}), ...(sid ? { sid } : {}), jti: payload.jti, until: new Date((lastS + KEEP_AFTER_S) * 1000) };
   };
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CookieJar } from "../support/oidc-sign-in.js";
 import { ssoConsole } from "../support/sso-console.js";
 
@@ -159,4 +159,31 @@ describe("a back-channel logout token", () => {
     expect((await get("/", fay.cookie)).status).toBe(200);
   });
 
+  it("attack: a copy posted in the last second its token is still taken is refused (control: a fresh one then is taken)", async () => {
+    // Only Date is faked (the store's clock and jose's): the servers' timers run as ever.
+    const t0 = Math.floor(Date.now() / 1000);
+    const token = await sso.idp.sign({
+      iss: sso.idp.issuer,
+      aud: sso.idp.clientId,
+      sub: "nobody",
+      jti: "jti-edge",
+      iat: t0,
+      exp: t0 + 600,
+      events: { "http://schemas.openid.net/event/backchannel-logout": {} },
+    });
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime((t0 + 10) * 1000);
+      expect((await post(sso.base, token)).status).toBe(200);
+      // 330.5 s after its iat: jose takes it still (whole seconds, 5 minutes and the 30 s of skew).
+      vi.setSystemTime((t0 + 330) * 1000 + 500);
+      const replay = await post(sso.bases[1] as string, token);
+      expect(replay.status).toBe(400);
+      expect(await replay.json()).toMatchObject({ error: "invalid_request", error_description: expect.stringContaining("taken before") });
+      const fresh = await logoutToken("nobody", "jti-edge-2");
+      expect((await post(sso.base, fresh)).status).toBe(200);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
