@@ -48,8 +48,11 @@ export function deletedOf(
 
 /** The deletes of a plan's resource changes; a deposed object is a leftover of a replace, not what the project manages. */
 export function deletesIn(resources: PlanSummary["resources"]): number {
-  return resources.filter((r) => r.action === "delete" && !DEPOSED.test(r.address)).length;
+  return resources.filter((r) => r.action === "delete" && !isDeposed(r.address)).length;
 }
+
+/** A deposed object's address: a leftover of a replace. */
+export const isDeposed = (address: string): boolean => DEPOSED.test(address);
 
 /**
  * The summary marked a teardown where it is one, the prior state read from the plan file itself

@@ -220,15 +220,15 @@ async function removeOlderPlans(projectPlans: string, keep: string): Promise<voi
 async function markDestroy<T extends { summary: ProjectResultSummary }>(ctx: PlanContext, project: Project, outcome: T): Promise<T> {
   const { teardown, ...summary } = outcome.summary;
   if (ctx.extraArgs.includes("-destroy")) return { ...outcome, summary: { ...summary, destroyPlan: true } };
-  const whole = teardown ?? (summary.deleted ? await withEarlierApplies(ctx, project, summary.deleted) : undefined);
+  const whole = teardown ?? (summary.deleted ? await withEarlierApplies(ctx, project, summary) : undefined);
   return whole ? { ...outcome, summary: { ...summary, destroyPlan: true, teardown: whole } } : outcome;
 }
 
 /** The plan's deletes with those this pull request already applied to the project (its dir and workspace). */
-async function withEarlierApplies(ctx: PlanContext, project: Project, deleted: NonNullable<ProjectResultSummary["deleted"]>) {
+async function withEarlierApplies(ctx: PlanContext, project: Project, summary: Pick<ProjectResultSummary, "deleted" | "resources">) {
   const repo = repoFullName(ctx.job.target.repo);
   const applied = await ctx.deps.store.appliedSummariesOfPr(repo, ctx.pr.number, project.dir, project.workspace);
-  return prTeardownOf(deleted, applied);
+  return prTeardownOf(summary.deleted, applied, summary.resources);
 }
 
 /** A warning about the plan, shown with its summary in the comment. */

@@ -82,7 +82,8 @@ export interface PlanSummary {
     /**
      * Of `destroys`, those the pull request's earlier applies of the project already made: a
      * project taken down a few resources at a time (`/plan -- -target=…`, each applied) is
-     * measured against what it held before the first of them (`held`).
+     * measured against what it held before the first of them (`held`). Set (0 too) whenever the
+     * earlier applies changed the count: what they created is taken off `held`.
      */
     applied?: number;
   };

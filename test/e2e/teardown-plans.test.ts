@@ -173,6 +173,53 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
     expect(await stateResources(state("app"))).toEqual(["terraform_data.app_0", "terraform_data.app_1"]);
   });
 
+  it("throwaways the pull request created in an earlier apply do not dilute its later deletes; two of four real ones deleted beside them is no teardown", async () => {
+    const { repo, state } = await newRepo("teardown-padded", (s) => ({
+      "web/main.tf": statefulProject("web", s("web"), 4),
+      "app/main.tf": statefulProject("app", s("app"), 4),
+    }));
+    await seedState(statefulProject("web", state("web"), 4));
+    await seedState(statefulProject("app", state("app"), 4));
+    // Four throwaways beside the real resources: creates alone, an ordinary change.
+    const junk = 'resource "terraform_data" "junk" {\n  count = 4\n}\n';
+    const pr = await plannedPr(repo, {
+      "web/main.tf": statefulProject("web", state("web"), 1, junk),
+      "app/main.tf": statefulProject("app", state("app"), 2, junk),
+    });
+    const step = async (args: string) => {
+      const plans = [
+        await say(h, repo, pr.number, "bob", `/plan -p web${args}`),
+        await say(h, repo, pr.number, "bob", `/plan -p app${args}`),
+      ];
+      await nextSecond();
+      await h.sim.approve(repo, pr.number, "carol");
+      return plans;
+    };
+    // The throwaways first, applied: the state holds eight, four of them real.
+    expect((await step(" -- -target=terraform_data.junk")).join("\n")).not.toContain("DESTROY PLAN");
+    expect(await say(h, repo, pr.number, "bob", "/apply")).toMatch(/✅ applied/);
+    expect(await stateResources(state("web"))).toContain("terraform_data.junk");
+
+    // Three of the eight web's state holds now, but three of the four it held before this pull request.
+    const [web, app] = await step("");
+    expect(web).toContain(
+      "🧨 **DESTROY PLAN** (with this pull request's earlier applies, deletes 3 of the 4 resources this project's state held before them, 0 already deleted",
+    );
+    const refused = await say(h, repo, pr.number, "bob", "/apply -p web", "⛔ refused");
+    expect(refused).toContain("allow_destroy");
+    expect(await stateResources(state("web"))).toEqual([
+      "terraform_data.junk",
+      "terraform_data.web_0",
+      "terraform_data.web_1",
+      "terraform_data.web_2",
+      "terraform_data.web_3",
+    ]);
+    // The control: app's two of its four real resources are half: an ordinary change.
+    expect(app).not.toContain("DESTROY PLAN");
+    expect(await say(h, repo, pr.number, "bob", "/apply -p app")).toMatch(/✅ applied/);
+    expect(await stateResources(state("app"))).toEqual(["terraform_data.app_0", "terraform_data.app_1", "terraform_data.junk"]);
+  });
+
   it("a pull request that deletes a project's whole dir plans nothing of it, and says so: its resources stay up, unmanaged (docs/plan-rules.md#destroy)", async () => {
     const { repo, state } = await newRepo("teardown-dir", (s) => ({
       "web/main.tf": statefulProject("web", s("web"), 2),

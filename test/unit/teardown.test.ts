@@ -73,4 +73,50 @@ describe("prTeardownOf: a plan's deletes with those its pull request already app
     expect(prTeardownOf(deletedOf([change("a", "delete")], held("a", "b", "c")), [applied(change("x", "update"))])).toBeUndefined();
     expect(prTeardownOf(deletedOf([change("a", "update")], held("a")), [applied(change("b", "delete"))])).toBeUndefined();
   });
+
+  it("throwaways an earlier apply created before the pull request deleted anything do not dilute its deletes", () => {
+    const real = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+    const junk = real.map((n) => `t${n}`);
+    const now = deletedOf(
+      real.slice(0, 6).map((n) => change(n, "delete")),
+      held(...real, ...junk),
+    );
+    expect(now).toEqual({ destroys: 6, held: 20 });
+    expect(
+      prTeardownOf(
+        now,
+        [applied(...junk.map((n) => change(n, "create")))],
+        real.slice(0, 6).map((n) => change(n, "delete")),
+      ),
+    ).toEqual({
+      destroys: 6,
+      held: 10,
+      applied: 0,
+    });
+    // Control: the same creates beside one delete of the ten real resources are no teardown.
+    expect(
+      prTeardownOf(
+        deletedOf([change("a", "delete")], held(...real, ...junk)),
+        [applied(...junk.map((n) => change(n, "create")))],
+        [change("a", "delete")],
+      ),
+    ).toBeUndefined();
+  });
+
+  it("control: deleting what the pull request itself created is none of what the project held", () => {
+    // Four resources; the first apply adds three and deletes one of the four, the second drops the three again.
+    const first = applied(change("n1", "create"), change("n2", "create"), change("n3", "create"), change("a", "delete"));
+    const planned = [change("n1", "delete"), change("n2", "delete"), change("n3", "delete")];
+    const now = deletedOf(planned, held("b", "c", "d", "n1", "n2", "n3"));
+    expect(prTeardownOf(now, [first], planned)).toBeUndefined();
+    // ... but a real one deleted beside them is counted: two of the four.
+    const more = [...planned, change("b", "delete")];
+    expect(prTeardownOf(deletedOf(more, held("b", "c", "d", "n1", "n2", "n3")), [first], more)).toBeUndefined();
+    const most = [...more, change("c", "delete")];
+    expect(prTeardownOf(deletedOf(most, held("b", "c", "d", "n1", "n2", "n3")), [first], most)).toEqual({
+      destroys: 3,
+      held: 4,
+      applied: 1,
+    });
+  });
 });
