@@ -110,12 +110,13 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
       return row !== undefined;
     },
     async appliedSummariesOfPr(repo, pr, dir, workspace) {
-      const rows = await db.all<{ summary: string }>(
-        `SELECT p.summary AS summary FROM applies a JOIN plans p ON p.id = a.plan_id
-         WHERE a.repo = ? AND a.pr = ? AND a.status = 'succeeded' AND p.dir = ? AND p.workspace = ? ORDER BY a.id`,
+      // A failed or interrupted apply may have deleted some of what it planned before it stopped.
+      const rows = await db.all<{ summary: string; status: string }>(
+        `SELECT p.summary AS summary, a.status AS status FROM applies a JOIN plans p ON p.id = a.plan_id
+         WHERE a.repo = ? AND a.pr = ? AND a.status IN ('succeeded', 'failed', 'interrupted') AND p.dir = ? AND p.workspace = ? ORDER BY a.id`,
         [repo, pr, dir, workspace],
       );
-      return rows.map((r) => json<PlanRecord["summary"]>(r.summary));
+      return rows.map((r) => ({ summary: json<PlanRecord["summary"]>(r.summary), succeeded: r.status === "succeeded" }));
     },
   };
 }

@@ -186,10 +186,16 @@ export interface Store
    */
   appliedByPr(repo: string, pr: number, dir: string, workspace: string, headSha?: string): Promise<boolean>;
   /**
-   * The summaries of the plans `pr` applied at this dir + workspace that succeeded, oldest first:
+   * The summaries of the plans `pr` applied at this dir + workspace, oldest first, those that
+   * succeeded and those that failed or were interrupted (which may have done part of their plan):
    * what the pull request already did to the project, which its next teardown is measured with.
    */
-  appliedSummariesOfPr(repo: string, pr: number, dir: string, workspace: string): Promise<PlanRecord["summary"][]>;
+  appliedSummariesOfPr(
+    repo: string,
+    pr: number,
+    dir: string,
+    workspace: string,
+  ): Promise<{ summary: PlanRecord["summary"]; succeeded: boolean }[]>;
   /** Who holds the lock of a project, if anyone. */
   lockOn(repo: string, dir: string, workspace: string): Promise<LockRecord | undefined>;
 

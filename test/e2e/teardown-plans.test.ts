@@ -220,6 +220,50 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
     expect(await stateResources(state("app"))).toEqual(["terraform_data.app_0", "terraform_data.app_1", "terraform_data.junk"]);
   });
 
+  it("what a failed apply deleted before it stopped adds up: the second of three after it is a teardown; two of four is not", async () => {
+    const { repo, state } = await newRepo("teardown-failed", (s) => ({
+      "web/main.tf": statefulProject("web", s("web"), 3),
+      "app/main.tf": statefulProject("app", s("app"), 4),
+    }));
+    await seedState(statefulProject("web", state("web"), 3));
+    await seedState(statefulProject("app", state("app"), 4));
+    // A create whose provisioner fails: terraform deletes what it can, then the apply fails.
+    const boom = 'resource "terraform_data" "boom" {\n  provisioner "local-exec" {\n    command = "exit 1"\n  }\n}\n';
+    const pr = await plannedPr(repo, {
+      "web/main.tf": statefulProject("web", state("web"), 0, boom),
+      "app/main.tf": statefulProject("app", state("app"), 2, boom),
+    });
+    const step = async (web: string, app: string) => {
+      const plans = [
+        await say(h, repo, pr.number, "bob", `/plan -p web -- ${web}`),
+        await say(h, repo, pr.number, "bob", `/plan -p app -- ${app}`),
+      ];
+      await nextSecond();
+      await h.sim.approve(repo, pr.number, "carol");
+      return plans;
+    };
+    // One of three, one of four, and the failing create: both applies fail, the deletes done.
+    const first = await step(
+      "-target=terraform_data.web_2 -target=terraform_data.boom",
+      "-target=terraform_data.app_3 -target=terraform_data.boom",
+    );
+    expect(first.join("\n")).not.toContain("DESTROY PLAN");
+    expect(await say(h, repo, pr.number, "bob", "/apply")).toContain("local-exec");
+    expect(await stateResources(state("web"))).toEqual(["terraform_data.boom", "terraform_data.web_0", "terraform_data.web_1"]);
+
+    // One of the two web has left beside boom, but two of the three it held before this pull request.
+    const [web, app] = await step("-target=terraform_data.web_1", "-target=terraform_data.app_2");
+    expect(web).toContain(
+      "🧨 **DESTROY PLAN** (with this pull request's earlier applies, deletes 2 of the 3 resources this project's state held before them, 1 already deleted",
+    );
+    expect(await say(h, repo, pr.number, "bob", "/apply -p web", "⛔ refused")).toContain("allow_destroy");
+    expect(await stateResources(state("web"))).toEqual(["terraform_data.boom", "terraform_data.web_0", "terraform_data.web_1"]);
+    // The control: app's second delete makes two of four, half: an ordinary change.
+    expect(app).not.toContain("DESTROY PLAN");
+    expect(await say(h, repo, pr.number, "bob", "/apply -p app")).toMatch(/✅ applied/);
+    expect(await stateResources(state("app"))).toEqual(["terraform_data.app_0", "terraform_data.app_1", "terraform_data.boom"]);
+  });
+
   it("a pull request that deletes a project's whole dir plans nothing of it, and says so: its resources stay up, unmanaged (docs/plan-rules.md#destroy)", async () => {
     const { repo, state } = await newRepo("teardown-dir", (s) => ({
       "web/main.tf": statefulProject("web", s("web"), 2),

@@ -1868,8 +1868,16 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // Of the head asked for only: an apply of an earlier commit is not one of the head merged.
     expect(await s.appliedByPr("acme/infra", 4, "net", "default", p.headSha)).toBe(true);
     expect(await s.appliedByPr("acme/infra", 4, "net", "default", "e".repeat(40))).toBe(false);
-    // What the PR applied there, for its next teardown: the succeeded applies' summaries, of that dir only.
-    expect(await s.appliedSummariesOfPr("acme/infra", 4, "net", "default")).toEqual([p.summary]);
+    // What the PR applied there, for its next teardown: the applies' summaries, of that dir only;
+    // a failed one (it may have deleted part of its plan) too, said so; one refused untouched not.
+    const failed = await s.recordApplyStart({ jobId: 3, repo: "acme/infra", pr: 4, project: "net", planId: p.id });
+    await s.recordApplyEnd(failed, "failed");
+    const refused = await s.recordApplyStart({ jobId: 4, repo: "acme/infra", pr: 4, project: "net", planId: p.id });
+    await s.recordApplyEnd(refused, "refused");
+    expect(await s.appliedSummariesOfPr("acme/infra", 4, "net", "default")).toEqual([
+      { summary: p.summary, succeeded: true },
+      { summary: p.summary, succeeded: false },
+    ]);
     expect(await s.appliedSummariesOfPr("acme/infra", 4, "app", "default")).toEqual([]);
 
     // A crash mid-apply: after a restart the live record says interrupted, like the apply record.

@@ -51,7 +51,7 @@ describe("teardownOf: a plan that deletes most of what its state holds", () => {
 });
 
 describe("prTeardownOf: a plan's deletes with those its pull request already applied to the project", () => {
-  const applied = (...changes: ResourceChange[]) => ({ resources: changes });
+  const applied = (...changes: ResourceChange[]) => ({ summary: { resources: changes }, succeeded: true });
   it("one resource at a time, each applied: the second of three is a teardown of what the project held before", () => {
     const now = deletedOf([change("b", "delete")], held("b", "c"));
     expect(now).toEqual({ destroys: 1, held: 2 });
@@ -118,5 +118,25 @@ describe("prTeardownOf: a plan's deletes with those its pull request already app
       held: 4,
       applied: 1,
     });
+  });
+
+  it("what a failed apply deleted before it stopped counts: the second of three after a failed first is a teardown", () => {
+    // web_2 deleted, then the apply failed on boom's create (tainted, in the state now).
+    const failed = { summary: { resources: [change("c", "delete"), change("boom", "create")] }, succeeded: false };
+    const planned = [change("b", "delete")];
+    const now = deletedOf(planned, held("a", "b", "boom"));
+    expect(prTeardownOf(now, [failed], planned)).toEqual({ destroys: 2, held: 3, applied: 1 });
+    // Control: a retry of the failed delete is counted once: one of two.
+    const retry = [change("a", "delete")];
+    const failedFirst = { summary: { resources: retry }, succeeded: false };
+    expect(prTeardownOf(deletedOf(retry, held("a", "b")), [failedFirst], retry)).toBeUndefined();
+    // ... as is one a later apply made: one of three and then one of two is two of three, not three.
+    expect(
+      prTeardownOf(
+        deletedOf([change("b", "delete")], held("b", "c")),
+        [failedFirst, applied(change("a", "delete"))],
+        [change("b", "delete")],
+      ),
+    ).toEqual({ destroys: 2, held: 3, applied: 1 });
   });
 });
