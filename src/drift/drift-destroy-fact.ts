@@ -19,7 +19,8 @@ export function driftDestroyFact(
   project: Project,
   settings: Pick<RepoSettings, "allowDestroyFor" | "driftFor">,
 ): NonNullable<GateFacts["destroy"]> {
-  const teardown = summary.destroyPlan === true;
+  // `teardown` alone: a plan saved before drift teardowns were held (see markedTeardown).
+  const teardown = summary.destroyPlan === true || summary.teardown !== undefined;
   const projectAllows = settings.allowDestroyFor(project);
   if (road === "drift-issue")
     return { destroys: teardown, allowed: projectAllows, what: `${destroyWhat(summary.teardown)}, ${NOT_ALLOWED}` };
@@ -31,6 +32,17 @@ export function driftDestroyFact(
       what: "the plan destroys or replaces resources, and `allow_destroy` is not set for this project's drift",
     };
   return { destroys: teardown, allowed: projectAllows, what: `${destroyWhat(summary.teardown)}, ${NOT_ALLOWED}` };
+}
+
+/**
+ * A drift plan's summary marked a destroy plan when the runner read a teardown from it. A drift
+ * issue's plan saved by a Sluice before drift teardowns were held carries `teardown` alone: read
+ * through this, it is held all the same when `/apply` on its issue comes after an upgrade.
+ */
+export function markedTeardown<T extends Partial<Pick<PlanSummary, "teardown" | "destroyPlan">>>(
+  summary: T,
+): T & Pick<PlanSummary, "destroyPlan"> {
+  return summary.teardown && summary.destroyPlan !== true ? { ...summary, destroyPlan: true } : summary;
 }
 
 /**

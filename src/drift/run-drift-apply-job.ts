@@ -32,7 +32,7 @@ import { planPolicyFact } from "../authorization/plan-policy-fact.js";
 import { changeControlFacts, verifiedHeadFact } from "../authorization/change-control-facts.js";
 import { mayRunDrift } from "./may-run-drift.js";
 import { driftIssueOf } from "./drift-issue-of.js";
-import { driftDestroyFact, NO_REVIEWS_ON_DRIFT } from "./drift-destroy-fact.js";
+import { driftDestroyFact, markedTeardown, NO_REVIEWS_ON_DRIFT } from "./drift-destroy-fact.js";
 import { checkoutDefaultHead } from "./checkout-default-head.js";
 
 const short = (sha: string) => sha.slice(0, 7);
@@ -146,6 +146,8 @@ async function applyUnderRunLock(
   const scratchDir = driftPlanDir(deps.dataDir, repo, project);
   const where = { checkoutDir: checkout.dir, all, scratchDir, trustedProjects: all };
   const inputs = await inputsFact({ deps, job, settings, secrets, ...where }, plan.summary, project, new Set());
+  // A teardown is held whichever Sluice saved the plan.
+  const summary = markedTeardown(plan.summary);
   // By account too: an agent that renamed is still one.
   const agents = await agentsByAccount(jobPeople(deps, vcs), deps.config.agents);
   const decision = await passGate(deps.store, {
@@ -159,7 +161,7 @@ async function applyUnderRunLock(
       actor: spec.actor,
       ...actorIdField(spec.actorId),
       // A teardown needs the `destroy` permission where `permissions` name it, as on a pull request.
-      actions: plan.summary.destroyPlan ? ["apply", "destroy"] : ["apply"],
+      actions: summary.destroyPlan ? ["apply", "destroy"] : ["apply"],
       override: spec.command.overrideWindow,
     })),
     plan: {
@@ -176,7 +178,7 @@ async function applyUnderRunLock(
     },
     lock: { road: "drift", heldByPr: lock?.pr },
     verifiedHead: await verifiedHeadFact(vcs, repo, head.sha, settings.requirementsFor(project)),
-    destroy: driftDestroyFact("drift-issue", plan.summary, project, settings),
+    destroy: driftDestroyFact("drift-issue", summary, project, settings),
     policies: await planPolicyFact(deps, vcs, { ...plan, pr: DRIFT_SLOT }),
     inputs: inputs.fact,
     planRules: await planRuleFacts(
@@ -185,7 +187,7 @@ async function applyUnderRunLock(
         repo: name,
         project: project.name,
         rules: settings.planRulesFor(project),
-        summary: plan.summary,
+        summary,
         runner: plan.runner,
         actor: spec.actor,
         ...actorIdField(spec.actorId),
