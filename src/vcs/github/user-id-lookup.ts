@@ -1,4 +1,5 @@
 import type { Probot } from "probot";
+import { notFoundAs } from "./github-calls.js";
 
 /** The app's first installation that is not suspended: the public user endpoints take any installation's token. */
 async function anyInstallation(probot: Probot) {
@@ -9,13 +10,11 @@ async function anyInstallation(probot: Probot) {
   return probot.auth(usable.id);
 }
 
-const absent = (e: unknown) => ((e as { status?: number }).status === 404 ? undefined : Promise.reject(e));
-
 /** `GET /users/{username}`. Undefined: no account has the login. */
 export function userIdLookup(probot: Probot): (login: string) => Promise<number | undefined> {
   return async (login) => {
     const octokit = await anyInstallation(probot);
-    const answer = await octokit.rest.users.getByUsername({ username: login }).catch(absent);
+    const answer = await octokit.rest.users.getByUsername({ username: login }).catch(notFoundAs(undefined));
     return answer?.data.id;
   };
 }
@@ -24,7 +23,7 @@ export function userIdLookup(probot: Probot): (login: string) => Promise<number 
 export function accountLoginLookup(probot: Probot): (accountId: number) => Promise<string | undefined> {
   return async (accountId) => {
     const octokit = await anyInstallation(probot);
-    const answer = await octokit.request("GET /user/{account_id}", { account_id: accountId }).catch(absent);
+    const answer = await octokit.request("GET /user/{account_id}", { account_id: accountId }).catch(notFoundAs(undefined));
     return answer?.data.login;
   };
 }
