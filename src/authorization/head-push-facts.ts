@@ -2,7 +2,7 @@ import type { BranchPushes, HeadPush, HeadPushStore } from "../model/head-push.j
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
-import type { Actor } from "../model/person.js";
+import { type Actor, authorOf } from "../model/person.js";
 
 /**
  * Who pushed a pull request's head: the pushers its `synchronize` events named (none: those of
@@ -68,7 +68,7 @@ export async function headCodeUsers(
   // commit's author made it): asked as a planner, it would refuse every such head.
   const others = push.known ? push.pushers : push.standIns.filter((u) => u.toLowerCase() !== GITHUB_WEB_COMMITTER);
   const pushers = own.length ? own : others.map((login) => ({ login }));
-  const author = { login: pr.author, ...(pr.authorId !== undefined ? { id: pr.authorId } : {}) };
+  const author = authorOf(pr);
   const seen = new Set<string>();
   return [author, ...pushers].filter((u) => !seen.has(u.login.toLowerCase()) && seen.add(u.login.toLowerCase()));
 }

@@ -1,4 +1,5 @@
 import type { AskedBeforePlan } from "../model/gate.js";
+import { authorOf } from "../model/person.js";
 import type { RepoSettings } from "../config/repo-settings.js";
 import { actorOf, type Job, actorIdField } from "../model/job.js";
 import { agentsByAccount, jobPeople, namesAccount } from "../policy/named-people.js";
@@ -222,7 +223,7 @@ export async function prPlanRuleFacts(
   const planJob = await deps.store.getJob(f.plan.jobId);
   const planner = planJob ? actorOf(planJob.spec) : undefined;
   const at = { repo: f.job.target.repo, pr: { number: f.plan.pr, headSha: f.plan.headSha }, actor: actorOf(f.job.spec) };
-  const author = { login: f.pr.author, ...(f.pr.authorId !== undefined ? { id: f.pr.authorId } : {}) };
+  const author = authorOf(f.pr);
   const found = await codeAgentFacts({ config: deps.config, store: deps.store, people }, at, [author, planner], () =>
     headCodeUsers(deps.store, vcs, f.job.target.repo, f.pr),
   );

@@ -22,7 +22,7 @@ import type { PlanAt, ProjectRunner } from "../tool-runs/project-runner.js";
 import type { ProjectRun } from "../tool-runs/run-projects.js";
 import { inputsBeforePlan, type PlanInputs, runInputs, withInputRecords } from "../tool-runs/plan-inputs.js";
 import { dataPaths } from "../workspace/data-paths.js";
-import type { Actor } from "../model/person.js";
+import { type Actor, authorOf } from "../model/person.js";
 import type { PeopleDeps } from "../policy/named-people.js";
 
 /** The URL of another PR of the same repo, from this PR's URL. */
@@ -188,7 +188,7 @@ async function planRulesOnPlan(ctx: PlanContext, project: Project, summary: Proj
   // Whoever pushed the head proposed its code, whoever asks for the plan (a person's `/plan` after
   // an agent's push, heard or not).
   const at = { repo: job.target.repo, pr, actor: actorOf(job.spec) };
-  const author = { login: pr.author, ...(pr.authorId !== undefined ? { id: pr.authorId } : {}) };
+  const author = authorOf(pr);
   const proposedBy = (await codeAgentFacts({ ...deps, people: ctx.people }, at, [author, actorOf(job.spec)], ctx.codeUsers))?.proposedBy;
   if (proposedBy) {
     await deps.store.recordAudit({

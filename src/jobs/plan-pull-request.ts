@@ -7,7 +7,7 @@ import type { JobDeps } from "../job-context/job-deps.js";
 import { offersApply } from "../job-output/check-actions.js";
 import type { Publisher } from "../job-output/publish-comments.js";
 import { actorOf, type Job, type SpecOf } from "../model/job.js";
-import type { Actor } from "../model/person.js";
+import { type Actor, authorOf } from "../model/person.js";
 import { jobPeople } from "../policy/named-people.js";
 import type { Project } from "../model/project.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
@@ -210,7 +210,7 @@ async function planEachProject(
   // to a waiting PR, its push heard or not). Found only where a rule asks who plans: finding them
   // may read the branch's activity and the commit on GitHub.
   const asked = t.order.waves.flat().some((p) => asksWhoPlans(deps, settings.identityOf(p)));
-  const author = { login: pr.author, ...(pr.authorId !== undefined ? { id: pr.authorId } : {}) };
+  const author = authorOf(pr);
   const planners = !queuedBySluice(job) ? [actorOf(spec)] : asked ? [...(await planning.codeUsers())] : [author];
   const results = await runProjects({
     deps,

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { authorOf } from "../model/person.js";
 import { createProjectRunner, type ProjectRunner, type StateAt } from "../tool-runs/project-runner.js";
 import type { RepoSettings } from "../config/repo-settings.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
@@ -244,9 +245,7 @@ async function stateStep(r: StateRound, p: Project, run: ProjectRun, changedByPr
     ...(asked ? { askedBeforeHead: { command: `/${STATE_COMMANDS[spec.command.kind].name}`, headSha: pr.headSha, ...asked } } : {}),
     lock: lock.ok ? { road: "pr", held: true } : { road: "pr", held: false, heldByPr: lock.heldBy?.pr },
     requirements: requirementFacts({ requirements, approvalsNeeded: settings.approvals, facts, codeOwners }),
-    agents: agentFacts({ agents: await agentsByAccount(jobPeople(deps, vcs), deps.config.agents) }, actorOf(spec), [
-      { login: pr.author, ...(pr.authorId !== undefined ? { id: pr.authorId } : {}) },
-    ]),
+    agents: agentFacts({ agents: await agentsByAccount(jobPeople(deps, vcs), deps.config.agents) }, actorOf(spec), [authorOf(pr)]),
   });
   if (!decision.allowed) {
     const holder = !lock.ok && decision.rule === "lock" ? lock.heldBy?.pr : undefined;

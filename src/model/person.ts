@@ -33,6 +33,11 @@ export interface Actor {
   id?: number;
 }
 
+/** A pull request's author as an actor: the login GitHub shows now, the account id when the PR carried one. */
+export function authorOf(pr: { author: string; authorId?: number }): Actor {
+  return { login: pr.author, ...(pr.authorId !== undefined ? { id: pr.authorId } : {}) };
+}
+
 const WITH_ID = /^@?([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)#([1-9][0-9]{0,15})$/;
 
 /** `alice`, `@alice` or `alice#1234`; entries with a `/` are teams (not people) and give undefined. */

@@ -1,4 +1,5 @@
 import { agentsByAccount, jobPeople } from "../../policy/named-people.js";
+import { authorOf } from "../../model/person.js";
 import { actorIdField } from "../../model/job.js";
 import type { GateFacts } from "../../gate/gate-facts.js";
 import { createProjectRunner } from "../../tool-runs/project-runner.js";
@@ -96,9 +97,7 @@ export async function applyPreview(
       },
       jobPeople(deps, vcs),
     ),
-    agents: agentFacts({ agents }, actor, [
-      pull ? { login: pull.author, ...(pull.authorId !== undefined ? { id: pull.authorId } : {}) } : undefined,
-    ]),
+    agents: agentFacts({ agents }, actor, [pull ? authorOf(pull) : undefined]),
   };
   const decision = await passGate(deps.store, facts);
   if (!decision.allowed) return { ok: false, refused: true, message: decision.reasons.join("; "), output: "" };

@@ -1,7 +1,7 @@
 import { authorizeCommand } from "../../authorization/authorize-command.js";
 import type { JobDeps } from "../../job-context/job-deps.js";
 import { actorOf, type Job } from "../../model/job.js";
-import type { Actor } from "../../model/person.js";
+import { type Actor, authorOf } from "../../model/person.js";
 import type { PullRequestInfo } from "../../model/pull-request.js";
 import { repoFullName } from "../../model/repo.js";
 import type { Decision } from "../../policy/decision.js";
@@ -48,15 +48,7 @@ export async function previewPeople(
       "write",
     ));
   const author =
-    pr.author.toLowerCase() === actor.login.toLowerCase()
-      ? asker
-      : await authorizeCommand(
-          vcs,
-          deps,
-          as({ login: pr.author, ...(pr.authorId !== undefined ? { id: pr.authorId } : {}) }),
-          "preview",
-          "write",
-        );
+    pr.author.toLowerCase() === actor.login.toLowerCase() ? asker : await authorizeCommand(vcs, deps, as(authorOf(pr)), "preview", "write");
   if (asker.allowed && author.allowed) return { ok: true, actor, allowed: asker };
   const why = [
     ...(asker.allowed ? [] : asker.reasons),

@@ -5,7 +5,7 @@ import type { Project } from "../../model/project.js";
 import { producersFirst } from "../../preview/producers-first.js";
 import { previewMoved, previewsByNamespace, previewWorkspace, realNamespaces } from "../../preview/preview-workspace.js";
 import type { Checkout } from "../../workspace/workspace.js";
-import type { Actor } from "../../model/person.js";
+import { type Actor, authorOf } from "../../model/person.js";
 import { destroyAllPreviews } from "./destroy-all-previews.js";
 import { previewProject, previewProjects, previewSettings } from "./preview-context.js";
 import { previewPeople } from "./preview-people.js";
@@ -121,7 +121,7 @@ async function previewPlace(
   actor: Actor,
 ): Promise<{ ok: true; workspace: string } | { ok: false; notice: string }> {
   const { deps, vcs, pr, name } = run;
-  const author = { login: pr.author, ...(pr.authorId !== undefined ? { id: pr.authorId } : {}) };
+  const author = authorOf(pr);
   const mayPlan = await everyoneMayPlan(deps, vcs, settings.identityOf(p), [author, actor]);
   if (!mayPlan.allowed) return { ok: false, notice: `No preview of ${p.name}: ${mayPlan.reasons.join("; ")}.` };
   const byNamespace = previewsByNamespace(p.runner);
