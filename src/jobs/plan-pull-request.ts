@@ -39,6 +39,25 @@ const FORK_REFUSAL =
 export const refusedFork = (pr: PullRequestInfo, job: Job, deps: JobDeps) =>
   pr.headRepo !== repoFullName(job.target.repo) && !deps.config.allow_fork_prs;
 
+/**
+ * Starts fetching the PR's head and base while the job still reads GitHub (the permissions it
+ * checks answer slower than a fetch): the checkout then finds them there. Only commits come in;
+ * nothing is checked out or run before the permissions allow it. Never fails: the checkout
+ * fetches again and says what went wrong.
+ */
+export function prefetchHead(ctx: Pick<PlanJob, "job" | "deps" | "vcs" | "secrets">, pr: PullRequestInfo): Promise<void> {
+  const { job, deps, vcs, secrets } = ctx;
+  const prefetch = deps.workspace.prefetch?.bind(deps.workspace);
+  if (!prefetch || pr.state !== "open" || refusedFork(pr, job, deps)) return Promise.resolve();
+  const fetching = async () => {
+    const token = await vcs.cloneToken();
+    secrets.add([token]);
+    const { repo, cloneUrl } = job.target;
+    await prefetch({ repo, cloneUrl, token, pr: pr.number, headSha: pr.headSha, baseSha: pr.baseSha, baseRef: pr.baseRef });
+  };
+  return fetching().catch(() => undefined);
+}
+
 async function done(publisher: Publisher, notice: string, failed = false): Promise<void> {
   await publisher.publish({ state: "done", results: [], notice, tone: failed ? "failed" : "info" });
   await publisher.check({ state: "done", results: [], notice, failed });

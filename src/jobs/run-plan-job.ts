@@ -1,8 +1,9 @@
 import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
 import type { JobContext } from "../job-context/job-context.js";
 import type { SpecOf } from "../model/job.js";
+import type { PullRequestInfo } from "../model/pull-request.js";
 import { newerPlanJob } from "./coalesce-plans.js";
-import { planPullRequest, refusedFork } from "./plan-pull-request.js";
+import { planPullRequest, prefetchHead, refusedFork } from "./plan-pull-request.js";
 
 type PlanJob = JobContext<SpecOf<"plan">>;
 
@@ -11,9 +12,19 @@ const AUTHOR_MAY_NOT_PLAN = (reasons: string[]) =>
 
 /** A plan job: autoplan or `/plan`, from the live PR head to the rendered comment and check. */
 export async function runPlanJob(ctx: PlanJob): Promise<void> {
+  const pr = await ctx.vcs.pullRequest(ctx.job.target.repo, ctx.job.target.pr);
+  const fetching = prefetchHead(ctx, pr);
+  try {
+    await planAfterRead(ctx, pr, fetching);
+  } finally {
+    // A job refused below ends after its fetch too: nothing of it runs on.
+    await fetching;
+  }
+}
+
+async function planAfterRead(ctx: PlanJob, pr: PullRequestInfo, fetching: Promise<void>): Promise<void> {
   const { job, deps, vcs } = ctx;
   const spec = job.spec;
-  const pr = await vcs.pullRequest(job.target.repo, job.target.pr);
   const publisher = ctx.publisher({
     command: "plan",
     headSha: pr.headSha,
@@ -58,6 +69,7 @@ export async function runPlanJob(ctx: PlanJob): Promise<void> {
   // Awaited with the other progress posts; a job that ends before them must not leave it unhandled.
   queued.catch(() => undefined);
   try {
+    await fetching;
     await planPullRequest(ctx, pr, publisher, queued);
   } catch (e) {
     await publisher.fault(e);

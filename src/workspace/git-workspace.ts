@@ -17,6 +17,9 @@ import { exists, Worktrees } from "./worktrees.js";
 
 export { GitError } from "./git-error.js";
 
+/** How long a prefetch stands for the checkout after it (the job's GitHub reads in between). */
+const PREFETCH_KEPT_MS = 60_000;
+
 /**
  * The git adapter: one bare mirror per repo (git-mirrors.ts), and for each job a new worktree of
  * plain files (worktrees.ts). A run can write its worktree, so git never works in one after it was
@@ -30,6 +33,8 @@ export class GitWorkspace implements Workspace {
   private readonly mirrors: GitMirrors;
   private readonly listings: TreeListings;
   private readonly worktrees: Worktrees;
+  /** Mirror + head + base a prefetch made whole -> when: the checkout that follows skips the same walk. */
+  private readonly prefetched = new Map<string, number>();
 
   constructor(
     private readonly dataDir: string,
@@ -61,12 +66,30 @@ export class GitWorkspace implements Workspace {
     return (await this.git(gitDir, args, opts)).stdout;
   }
 
+  /**
+   * Makes the mirror hold head and base (GitMirrors.complete) under the repository's lock, as a
+   * checkout does first; a checkout of the same commits within PREFETCH_KEPT_MS takes them as they are.
+   */
+  async prefetch(req: CheckoutRequest): Promise<void> {
+    await this.repoLocks.run(repoFullName(req.repo), async () => {
+      const mirror = await this.mirrors.ensure(req.repo, req.cloneUrl);
+      await this.mirrors.complete(req, mirror);
+      const now = Date.now();
+      for (const [k, at] of this.prefetched) if (now - at > PREFETCH_KEPT_MS) this.prefetched.delete(k);
+      this.prefetched.set(`${mirror}\0${req.headSha}\0${req.baseSha}`, now);
+    });
+  }
+
   /** Fetches base and PR head and returns a new worktree at headSha (see Worktrees.write). */
   async checkout(req: CheckoutRequest): Promise<Checkout> {
     const key = repoFullName(req.repo);
     return this.repoLocks.run(key, async () => {
       const mirror = await this.mirrors.ensure(req.repo, req.cloneUrl);
-      await this.mirrors.complete(req, mirror);
+      const fetched = `${mirror}\0${req.headSha}\0${req.baseSha}`;
+      const at = this.prefetched.get(fetched);
+      this.prefetched.delete(fetched);
+      // Walked whole a moment ago, by the prefetch of this job (or of one just before it).
+      if (at === undefined || Date.now() - at > PREFETCH_KEPT_MS) await this.mirrors.complete(req, mirror);
       // Reads of the mirror, independent of each other and of the worktree: side by side with it.
       const reads = Promise.all([
         this.listings.get(mirror, req.headSha),

@@ -55,6 +55,11 @@ export interface BranchHeadRequest {
 export interface Workspace {
   /** Fetches base and PR head and returns a new worktree at headSha. */
   checkout(req: CheckoutRequest): Promise<Checkout>;
+  /**
+   * Fetches what a checkout of `req` reads, without a worktree: started while the job still reads
+   * GitHub, so the checkout that follows finds the commits there. Absent in fakes.
+   */
+  prefetch?(req: CheckoutRequest): Promise<void>;
   /** A new worktree at the head of a branch; older ones no job holds are discarded. */
   checkoutBranchHead(req: BranchHeadRequest): Promise<Checkout>;
   /**

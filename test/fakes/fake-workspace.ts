@@ -16,6 +16,8 @@ export class FakeWorkspace implements Workspace {
   readonly checkouts: CheckoutRequest[] = [];
   /** Worktrees handed out and not released yet. */
   inUse = 0;
+  /** None unless a test sets one: jobs then go straight to the checkout, as with a workspace without it. */
+  prefetch?: (req: CheckoutRequest) => Promise<void>;
   private root?: string;
 
   commit(sha: string, files: Files, parent?: string): this {

@@ -1,0 +1,54 @@
+import { expect, it } from "vitest";
+import { secretsFor } from "../../src/job-context/secrets.js";
+import { prefetchHead } from "../../src/jobs/plan-pull-request.js";
+import type { CheckoutRequest } from "../../src/workspace/workspace.js";
+import { fakeJobDeps } from "../fakes/fake-job-deps.js";
+import { runningJob } from "../fakes/fake-jobs.js";
+import { fakePullRequest } from "../fakes/fake-vcs.js";
+
+// A plan job fetches the PR's commits while it reads GitHub's permissions, only where a plan could
+// follow: an open pull request of this repository, or a fork's on a server that plans forks.
+
+async function prefetched(pr: ReturnType<typeof fakePullRequest>, serverConfig = "") {
+  const deps = await fakeJobDeps({ serverConfig });
+  const asked: CheckoutRequest[] = [];
+  deps.fakeWorkspace.prefetch = async (req) => {
+    asked.push(req);
+  };
+  const job = runningJob({ kind: "plan", trigger: "autoplan", actor: "alice", actorId: 1 } as never);
+  const secrets = secretsFor(deps);
+  await prefetchHead({ job, deps, vcs: deps.vcs, secrets }, pr);
+  return { asked, secrets };
+}
+
+it("an open pull request's head and base are fetched with the clone token, which the job's redaction learns", async () => {
+  const pr = fakePullRequest({ number: 1 });
+  const { asked, secrets } = await prefetched(pr);
+  expect(asked).toHaveLength(1);
+  expect(asked[0]).toMatchObject({
+    pr: 1,
+    headSha: pr.headSha,
+    baseSha: pr.baseSha,
+    baseRef: "main",
+    repo: { owner: "acme", name: "infra" },
+  });
+  const token = asked[0]?.token ?? "";
+  expect(token).not.toBe("");
+  expect(secrets.redact(`token ${token}`)).not.toContain(token);
+});
+
+it("nothing is fetched for a closed pull request, nor for a fork's on a server that does not plan forks", async () => {
+  expect((await prefetched(fakePullRequest({ state: "closed" }))).asked).toEqual([]);
+  expect((await prefetched(fakePullRequest({ headRepo: "mallory/infra" }))).asked).toEqual([]);
+  // Control: the same fork's head on a server that plans forks.
+  expect((await prefetched(fakePullRequest({ headRepo: "mallory/infra" }), "allow_fork_prs: true\n")).asked).toHaveLength(1);
+});
+
+it("a prefetch that fails is not the job's failure: the checkout fetches again and says why", async () => {
+  const deps = await fakeJobDeps();
+  deps.fakeWorkspace.prefetch = async () => {
+    throw new Error("network down");
+  };
+  const job = runningJob({ kind: "plan", trigger: "autoplan", actor: "alice", actorId: 1 } as never);
+  await expect(prefetchHead({ job, deps, vcs: deps.vcs, secrets: secretsFor(deps) }, fakePullRequest())).resolves.toBeUndefined();
+});
