@@ -55,7 +55,7 @@ export async function replicaThroughput(opts: BenchOptions): Promise<Figure[]> {
         );
       }
       sim.setWebhookTargets(apps.map((a) => a.url));
-      return await planBurst(sim, tag, prs, perPr);
+      return await planBurst(sim, tag, prs, perPr, apps);
     } finally {
       for (const app of apps) await app.kill("SIGTERM");
       for (const app of apps) await removeDir(app.dataDir);
@@ -87,7 +87,7 @@ export async function replicaThroughput(opts: BenchOptions): Promise<Figure[]> {
 }
 
 /** Opens `prs` PRs at once, each changing `perPr` projects of its own; ms until every plan check has completed. */
-async function planBurst(sim: Sim, tag: string, prs: number, perPr: number): Promise<number> {
+async function planBurst(sim: Sim, tag: string, prs: number, perPr: number, apps: readonly AppProcess[]): Promise<number> {
   const repo = await sim.createRepo({ owner: "acme", name: `replicas-${tag}`, files: flatRepo(prs * perPr) });
   for (let p = 0; p < prs; p++) {
     const files: Record<string, string> = {};
@@ -98,7 +98,19 @@ async function planBurst(sim: Sim, tag: string, prs: number, perPr: number): Pro
   const opened = await Promise.all(
     Array.from({ length: prs }, (_, p) => sim.openPullRequest(repo, { head: `c${p}`, author: "alice", title: `c${p}` })),
   );
-  for (const pr of opened) if (pr.delivery.status !== 202) throw new Error(`pull_request.opened answered ${pr.delivery.status}`);
+  for (const pr of opened) {
+    if (pr.delivery.status === 202) continue;
+    // What the replicas logged as errors: why the delivery was not taken.
+    const errors = apps.flatMap((a) =>
+      a
+        .output()
+        .split("\n")
+        .filter((l) => /"level":(50|60)/.test(l)),
+    );
+    throw new Error(
+      `pull_request.opened answered ${pr.delivery.status} (${pr.delivery.body}); the replicas' errors: ${errors.join("\n") || "none"}`,
+    );
+  }
   const done = () => opened.map((pr) => sim.checkRuns(repo, pr.headSha).find((c) => c.name === "sluice/plan" && c.status === "completed"));
   await sim.waitFor(() => done().every(Boolean), { timeoutMs: 900_000, message: `replicas ${tag}: plans did not complete` });
   const ms = Date.now() - t0;
