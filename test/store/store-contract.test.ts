@@ -2025,6 +2025,20 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
   });
 
   describe("a repository renamed or transferred on GitHub", () => {
+    it("a repository heard first by many deliveries at once, on two replicas, is noted once, and none of them fails", async () => {
+      await fresh();
+      const [a, b] = await twoStores();
+      // A new repository's first pull requests opened together: each delivery notes its name.
+      const notes = Array.from({ length: 24 }, (_, i) => (i % 2 ? a : b).noteRepository(5151, "acme/fresh"));
+      const failed = (await Promise.allSettled(notes)).filter((o) => o.status === "rejected");
+      expect(failed).toEqual([]);
+      expect(await a.repositoryName(5151)).toBe("acme/fresh");
+      // Control: a name is one repository's at a time, the one heard last under it.
+      await b.noteRepository(6262, "acme/fresh");
+      expect(await a.repositoryName(6262)).toBe("acme/fresh");
+      expect(await a.repositoryName(5151)).toBeUndefined();
+    });
+
     const renamed = { from: "acme/infra", to: "acme/platform", repoId: 4242, actor: "octocat", how: "renamed" as const };
     const moved = (pr: number): JobTarget => ({
       ...target(pr),
