@@ -285,6 +285,31 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
     expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1"]);
   });
 
+  it("a pull request that takes a project out of .sluice.yaml, its code kept, plans nothing of it, and says so; renaming one at its dir does not", async () => {
+    const listed = (names: [string, string][]) =>
+      `version: 1\nprojects:\n${names.map(([name, dir]) => `  - { name: ${name}, dir: ${dir} }\n`).join("")}`;
+    const { repo, state } = await newRepo("teardown-unlisted", (s) => ({
+      ".sluice.yaml": listed([
+        ["web", "web"],
+        ["app", "app"],
+      ]),
+      "web/main.tf": statefulProject("web", s("web"), 2),
+      "app/main.tf": statefulProject("app", s("app"), 0),
+    }));
+    await seedState(statefulProject("web", state("web"), 2));
+    // app renamed to api at its dir (the same trusted project), web taken out.
+    const pr = await plannedPr(repo, { ".sluice.yaml": listed([["api", "app"]]), "app/main.tf": statefulProject("app", state("app"), 1) });
+    const plan = planComment(repo, pr.number);
+    expect(plan).toContain("**`api`**");
+    expect(plan).not.toContain("**`web`**");
+    expect(plan).toContain(
+      "⚠️ This pull request's repo config no longer makes the project `web` (dir `web`, workspace `default`) a project, though its code stays: nothing of it is planned or applied",
+    );
+    // The control: app, renamed at its dir, is no project it takes away.
+    expect(plan).not.toContain("the project `app`");
+    expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1"]);
+  });
+
   it("apply on merge of a pull request that only deletes a project's dir is no silent success: the merge says its resources stay up", async () => {
     const { repo, state } = await newRepo("teardown-dir-merge", (s) => ({
       ".sluice.yaml": "version: 1\napply_on: merge\n",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { goneNote, goneProjects } from "../../src/projects/gone-projects.js";
+import { goneAtMergeNote, goneNote, goneProjects } from "../../src/projects/gone-projects.js";
 
 const base = [
   { name: "web", dir: "web", workspace: "default" },
@@ -18,5 +18,44 @@ describe("goneProjects: the base branch's projects a pull request deletes", () =
     expect(goneProjects(base, head, { files: ["web/main.tf"], changedFiles: ["web/old.tf"] })).toEqual([]);
     expect(goneProjects(base, head, { files: ["web/main.tf", "README.md"], changedFiles: ["README.md"] })).toEqual([]);
     expect(goneNote([])).toBeUndefined();
+  });
+
+  it("a project the pull request's repo config no longer lists, its code kept, is named as taken out: its resources stay up too", () => {
+    const head = [{ dir: "app", workspace: "default" }];
+    const checkout = { files: [".sluice.yaml", "app/main.tf", "web/main.tf"], changedFiles: [".sluice.yaml"] };
+    const gone = goneProjects(base, head, checkout);
+    expect(gone).toEqual([{ name: "web", dir: "web", workspace: "default", how: "unlisted" }]);
+    expect(goneNote(gone)).toContain(
+      "⚠️ This pull request's repo config no longer makes the project `web` (dir `web`, workspace `default`) a project, though its code stays",
+    );
+    expect(goneAtMergeNote(gone)).toContain("nothing of it was applied at merge");
+    // atlantis.yaml too.
+    expect(goneProjects(base, head, { ...checkout, changedFiles: ["atlantis.yaml"] }).map((g) => g.how)).toEqual(["unlisted"]);
+  });
+
+  it("control: a project renamed in the config at the same dir and workspace, or a config change that keeps every project, takes none away", () => {
+    const checkout = { files: [".sluice.yaml", "app/main.tf", "web/main.tf"], changedFiles: [".sluice.yaml"] };
+    // Renamed: the head's project at web/default is the same trusted project under another name.
+    expect(
+      goneProjects(
+        base,
+        [
+          { dir: "app", workspace: "default" },
+          { dir: "web", workspace: "default" },
+        ],
+        checkout,
+      ),
+    ).toEqual([]);
+    // The base gained web after the branch: the head has neither its code nor a config change.
+    expect(goneProjects(base, [{ dir: "app", workspace: "default" }], { files: ["app/main.tf"], changedFiles: ["app/main.tf"] })).toEqual(
+      [],
+    );
+    // A config change, and web's dir holds nothing at the head: not a project the PR unlists.
+    expect(
+      goneProjects(base, [{ dir: "app", workspace: "default" }], {
+        files: [".sluice.yaml", "app/main.tf"],
+        changedFiles: [".sluice.yaml"],
+      }),
+    ).toEqual([]);
   });
 });
