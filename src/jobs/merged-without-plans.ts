@@ -32,7 +32,7 @@ export async function mergedWithoutPlans(
   // Applied from the merged head itself: an apply of an earlier commit left the later changes out.
   for (const p of affected) if (!(await deps.store.appliedByPr(repo, pr.number, p.dir, p.workspace, pr.headSha))) notLive.push(p);
   // A project whose dir it deleted had nothing to plan: its resources are still up, unmanaged.
-  const gone = goneAtMergeNote(goneProjects(baseProjects, all, head));
+  const gone = goneAtMergeNote(goneProjects(baseProjects, all, head, deps.config.repo_config_file));
   if (notLive.length === 0 && !gone) {
     deps.log.info({ jobId: job.id, pr: pr.number, changed: affected.length }, "merged with no plan waiting and nothing left to apply");
     return;

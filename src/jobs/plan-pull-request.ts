@@ -108,7 +108,7 @@ export async function planPullRequest(
     return;
   }
   // A project whose dir the pull request deletes is planned no more: said, never silent.
-  const gone = goneNote(goneProjects(settings.baseProjects, resolved.all, checkout));
+  const gone = goneNote(goneProjects(settings.baseProjects, resolved.all, checkout, deps.config.repo_config_file));
   if (projects.length === 0) {
     const none = "No project is affected by the changes in this pull request.";
     return done(publisher, withWarnings(gone ? `${gone}\n${none}` : none, warnings));

@@ -239,7 +239,9 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const post = await runWorkflowHooks("post", { deps, job, checkout: ctx.head, secrets, facts: hookFacts });
   const hookWarning = post.ok ? undefined : `⚠️ ${post.line} (the applies above are unaffected; the hook's output is in the job log)`;
   // A merge that applied the other projects says what it left up, unmanaged: a project whose dir it deleted.
-  const gone = merged ? goneAtMergeNote(goneProjects(settings.baseProjects, resolved.all, ctx.head)) : undefined;
+  const gone = merged
+    ? goneAtMergeNote(goneProjects(settings.baseProjects, resolved.all, ctx.head, deps.config.repo_config_file))
+    : undefined;
   const warning = [hookWarning, gone].filter((w) => w !== undefined).join("\n") || undefined;
   await finishApply(ctx, publisher, { ordered: inOrder(projects, results), all, automerge: settings.automerge && !merged, warning });
 }

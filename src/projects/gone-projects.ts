@@ -1,4 +1,4 @@
-import { ATLANTIS_FILE, SLUICE_FILE } from "../config/repo/load-repo-config.js";
+import { ATLANTIS_FILE, ATLANTIS_YML, SLUICE_FILE } from "../config/repo/load-repo-config.js";
 import type { Project } from "../model/project.js";
 import type { BaseProject } from "../model/trusted-identity.js";
 import { inlineCode } from "../render/inline.js";
@@ -9,8 +9,6 @@ import { inlineCode } from "../render/inline.js";
  * pull request changed no longer makes it a project.
  */
 export type GoneProject = BaseProject & { how: "deleted" | "unlisted" };
-
-const CONFIG_FILES: readonly string[] = [SLUICE_FILE, ATLANTIS_FILE];
 
 /**
  * The base branch's projects a pull request takes away: no project of its head is at their dir
@@ -23,10 +21,13 @@ export function goneProjects(
   base: readonly BaseProject[],
   head: readonly Pick<Project, "dir" | "workspace">[],
   checkout: { files: readonly string[]; changedFiles: readonly string[] },
+  /** Sluice's own config file on this server (`repo_config_file`); Atlantis' two names are read too. */
+  sluiceFile = SLUICE_FILE,
 ): GoneProject[] {
   const kept = new Set(checkout.files);
   const deleted = checkout.changedFiles.filter((f) => !kept.has(f));
-  const configChanged = checkout.changedFiles.some((f) => CONFIG_FILES.includes(f));
+  const configFiles = [sluiceFile, ATLANTIS_FILE, ATLANTIS_YML];
+  const configChanged = checkout.changedFiles.some((f) => configFiles.includes(f));
   if (deleted.length === 0 && !configChanged) return [];
   const inDir = (file: string, dir: string) => dir === "." || file.startsWith(`${dir}/`);
   const gone: GoneProject[] = [];

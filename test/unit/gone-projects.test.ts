@@ -29,8 +29,13 @@ describe("goneProjects: the base branch's projects a pull request deletes", () =
       "⚠️ This pull request's repo config no longer makes the project `web` (dir `web`, workspace `default`) a project, though its code stays",
     );
     expect(goneAtMergeNote(gone)).toContain("nothing of it was applied at merge");
-    // atlantis.yaml too.
-    expect(goneProjects(base, head, { ...checkout, changedFiles: ["atlantis.yaml"] }).map((g) => g.how)).toEqual(["unlisted"]);
+    // Atlantis' two names too, and the server's own name for Sluice's file (`repo_config_file`).
+    for (const file of ["atlantis.yaml", "atlantis.yml"]) {
+      expect(goneProjects(base, head, { ...checkout, changedFiles: [file] }).map((g) => g.how)).toEqual(["unlisted"]);
+    }
+    expect(goneProjects(base, head, { ...checkout, changedFiles: ["infra.yml"] }, "infra.yml").map((g) => g.how)).toEqual(["unlisted"]);
+    // Control: another file of that name is no config where the server reads another.
+    expect(goneProjects(base, head, { ...checkout, changedFiles: ["infra.yml"] })).toEqual([]);
   });
 
   it("control: a project renamed in the config at the same dir and workspace, or a config change that keeps every project, takes none away", () => {
