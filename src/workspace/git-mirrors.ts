@@ -19,6 +19,8 @@ export const PACKS_BEFORE_ROLL_UP = 32;
 export class GitMirrors {
   /** The origin URL this process last wrote into each mirror's config. */
   private readonly originUrls = new Map<string, string>();
+  /** How many times each mirror was thrown away and cloned anew by this process. */
+  private readonly reclones = new Map<string, number>();
 
   private readonly packsBeforeRollUp: number;
   private readonly warn: (message: string) => void;
@@ -55,6 +57,11 @@ export class GitMirrors {
 
   dir(repo: RepoRef): string {
     return dataPaths.mirror(this.dataDir, repo);
+  }
+
+  /** Changes whenever the mirror was cloned anew: what was known complete before may be gone. */
+  generation(mirror: string): number {
+    return this.reclones.get(mirror) ?? 0;
   }
 
   async ensure(repo: RepoRef, cloneUrl: string): Promise<string> {
@@ -142,6 +149,7 @@ export class GitMirrors {
   /** Throws the broken mirror away and starts a new one (checkouts are plain files: none depends on it). */
   private async reclone(repo: RepoRef, cloneUrl: string): Promise<void> {
     await removeTree(this.dir(repo));
+    this.reclones.set(this.dir(repo), this.generation(this.dir(repo)) + 1);
     this.originUrls.delete(this.dir(repo));
     await this.ensure(repo, cloneUrl);
   }

@@ -33,8 +33,11 @@ export class GitWorkspace implements Workspace {
   private readonly mirrors: GitMirrors;
   private readonly listings: TreeListings;
   private readonly worktrees: Worktrees;
-  /** Mirror + head + base a prefetch made whole -> when: the checkout that follows skips the same walk. */
-  private readonly prefetched = new Map<string, number>();
+  /**
+   * Mirror + head + base a prefetch made whole -> when, and the mirror's clone then: the checkout
+   * that follows skips the same walk unless the mirror was cloned anew since (another job's repair).
+   */
+  private readonly prefetched = new Map<string, { at: number; generation: number }>();
 
   constructor(
     private readonly dataDir: string,
@@ -75,8 +78,8 @@ export class GitWorkspace implements Workspace {
       const mirror = await this.mirrors.ensure(req.repo, req.cloneUrl);
       await this.mirrors.complete(req, mirror);
       const now = Date.now();
-      for (const [k, at] of this.prefetched) if (now - at > PREFETCH_KEPT_MS) this.prefetched.delete(k);
-      this.prefetched.set(`${mirror}\0${req.headSha}\0${req.baseSha}`, now);
+      for (const [k, p] of this.prefetched) if (now - p.at > PREFETCH_KEPT_MS) this.prefetched.delete(k);
+      this.prefetched.set(`${mirror}\0${req.headSha}\0${req.baseSha}`, { at: now, generation: this.mirrors.generation(mirror) });
     });
   }
 
@@ -86,10 +89,11 @@ export class GitWorkspace implements Workspace {
     return this.repoLocks.run(key, async () => {
       const mirror = await this.mirrors.ensure(req.repo, req.cloneUrl);
       const fetched = `${mirror}\0${req.headSha}\0${req.baseSha}`;
-      const at = this.prefetched.get(fetched);
+      const p = this.prefetched.get(fetched);
       this.prefetched.delete(fetched);
-      // Walked whole a moment ago, by the prefetch of this job (or of one just before it).
-      if (at === undefined || Date.now() - at > PREFETCH_KEPT_MS) await this.mirrors.complete(req, mirror);
+      // Walked whole a moment ago, by the prefetch of this job (or of one just before it), in this clone of the mirror.
+      const fresh = p !== undefined && Date.now() - p.at <= PREFETCH_KEPT_MS && p.generation === this.mirrors.generation(mirror);
+      if (!fresh) await this.mirrors.complete(req, mirror);
       // Reads of the mirror, independent of each other and of the worktree: side by side with it.
       const reads = Promise.all([
         this.listings.get(mirror, req.headSha),

@@ -67,6 +67,22 @@ it("control: a prefetch of another head does not stand for the checkout, which f
   }
 });
 
+it("a mirror cloned anew after the prefetch (another job's repair) does not stand for the checkout: it fetches again", async () => {
+  const { workspace, req } = await setUp("recloned");
+  await workspace.prefetch(req);
+  // What GitMirrors.complete does for a job whose commits it cannot repair otherwise.
+  const mirrors = (workspace as unknown as { mirrors: { reclone(repo: typeof req.repo, cloneUrl: string): Promise<void> } }).mirrors;
+  await mirrors.reclone(req.repo, req.cloneUrl);
+  const before = sim.calls.length;
+  const checkout = await workspace.checkout(req);
+  try {
+    expect(gitCallsSince(before).map((c) => c.method)).toEqual(["GET", "POST"]);
+    expect(readFileSync(join(checkout.dir, "net/main.tf"), "utf8")).toBe("# net, changed\n");
+  } finally {
+    checkout.release();
+  }
+});
+
 it("a prefetch of a commit the server does not have fails as the checkout would, and the checkout still says so", async () => {
   const { workspace, req } = await setUp("gone");
   const gone = { ...req, headSha: "0123456789abcdef0123456789abcdef01234567" };
