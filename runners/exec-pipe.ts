@@ -4,6 +4,7 @@ import { captureOutput } from "./capture-output.js";
 import { liveRedactor } from "./live-redactor.js";
 import { spawnError } from "./spawn-error.js";
 import { createSpawner, type SpawnedTool } from "./spawner/spawner.js";
+import type { DiskWalk } from "./spawner/spawner-messages.js";
 import { superviseRun } from "./supervise-run.js";
 
 /** One spawner per thread that starts tools (the job thread's, mostly); started on first use. */
@@ -14,6 +15,9 @@ const spawner = createSpawner();
  * them at start, and the job thread's spawner is the one that should stay (11 MB each).
  */
 export const releaseSpawner = (): void => spawner.release();
+
+/** What `dirs` hold on disk, walked by this thread's spawner (no process started for it). */
+export const walkDisk = (dirs: readonly string[]): Promise<DiskWalk> => spawner.measure(dirs);
 
 export async function execPipe(run: ExecRun): Promise<ExecResult> {
   const started = performance.now();

@@ -2,7 +2,7 @@ import { lstatSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { childEnv } from "./child-env.js";
-import { execPipe } from "./exec-pipe.js";
+import { execPipe, walkDisk } from "./exec-pipe.js";
 import { execPty } from "./exec-pty.js";
 import type { ExecRun } from "./exec-run.js";
 import { duLeftOut, parseDuTotal } from "./sandbox/disk-watch.js";
@@ -159,24 +159,15 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
 const BYTES_PER_FILE = 4096;
 
 /**
- * What a run holds on disk: its own dirs (checkout, plan dir), walked by GNU `du` (by file
- * descriptors: a tree of any depth is counted; each file at least BYTES_PER_FILE), the files its
- * processes hold open after unlinking them (which no walk finds), and the files in its sandbox's
- * /tmp and /dev/shm.
+ * What a run holds on disk: its own dirs (checkout, plan dir), walked by the spawner or, for a
+ * tree too large or deep for that walk, by GNU `du` (by file descriptors: a tree of any depth is
+ * counted; each file at least BYTES_PER_FILE), the files its processes hold open after unlinking
+ * them (which no walk finds), and the files in its sandbox's /tmp and /dev/shm.
  */
 async function diskUse(dirs: readonly string[], pid: number | undefined, sandboxed: boolean): Promise<number> {
-  // Bytes, a line of its own, then inodes: one process started per measure (each start costs the
-  // job thread a round trip to its spawner; every run ends with a measure, which the run's result
-  // waits for), the two walks side by side.
-  const script = 'du -s -x -B1 -- "$@" & i=$(du -s -x --inodes -- "$@"); wait; echo; echo "$i"';
-  const r = await exec("/bin/sh", ["-c", script, "sh", ...dirs], {
-    cwd: "/",
-    timeoutMs: 60_000,
-    env: { LC_ALL: "C" },
-  });
+  const walked = await dirsOnDisk(dirs);
   // A dir the walk could not read holds an unknown amount: no measure to trust.
-  if (duLeftOut(r.stderr)) return Number.POSITIVE_INFINITY;
-  const [bytes = "", inodes = ""] = r.stdout.split("\n\n");
+  if (!walked) return Number.POSITIVE_INFINITY;
   let held = 0;
   if (pid) {
     try {
@@ -192,5 +183,31 @@ async function diskUse(dirs: readonly string[], pid: number | undefined, sandbox
   // Each file and dir takes at least a block's worth: an empty file holds no block but one of the
   // file system's inodes, of which it has a fixed number (millions of them would fill the disk the
   // store and every worktree live on while du counted nothing).
-  return Math.max(parseDuTotal(bytes), parseDuTotal(inodes) * BYTES_PER_FILE) + held;
+  return Math.max(walked.bytes, walked.inodes * BYTES_PER_FILE) + held;
+}
+
+/** How long the spawner's walk may take before `du` measures instead. */
+const WALK_TIMEOUT_MS = 10_000;
+
+/** Bytes and inodes under `dirs`; undefined when a dir could not be read. */
+async function dirsOnDisk(dirs: readonly string[]): Promise<{ bytes: number; inodes: number } | undefined> {
+  // Every run ends with a measure, which its result waits for: walked in the spawner, it starts
+  // no process (as `du` it was a third of Sluice's own time per project).
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((done) => {
+    timer = setTimeout(() => done(undefined), WALK_TIMEOUT_MS);
+  });
+  const walked = await Promise.race([walkDisk(dirs).catch(() => undefined), late]).finally(() => clearTimeout(timer));
+  if (walked && "leftOut" in walked) return undefined;
+  if (walked && "bytes" in walked) return walked;
+  // Bytes, a line of its own, then inodes: one process for the two walks, side by side.
+  const script = 'du -s -x -B1 -- "$@" & i=$(du -s -x --inodes -- "$@"); wait; echo; echo "$i"';
+  const r = await exec("/bin/sh", ["-c", script, "sh", ...dirs], {
+    cwd: "/",
+    timeoutMs: 60_000,
+    env: { LC_ALL: "C" },
+  });
+  if (duLeftOut(r.stderr)) return undefined;
+  const [bytes = "", inodes = ""] = r.stdout.split("\n\n");
+  return { bytes: parseDuTotal(bytes), inodes: parseDuTotal(inodes) };
 }

@@ -6,13 +6,15 @@ talks to this process over its stdin and stdout, in frames (see spawner-frames.t
 header length, a 4-byte payload length (big-endian), a JSON header, then the payload's bytes.
 
 App to spawner: {"type":"spawn","id","file","args","cwd","env","stdin","stdoutFile"?},
-{"type":"stdin","id"} with the bytes as payload, {"type":"stdin-end","id"}. With "stdoutFile", the
-tool's stdout is that new file (created here, never an existing one), not relayed.
+{"type":"stdin","id"} with the bytes as payload, {"type":"stdin-end","id"}, {"type":"measure","id",
+"dirs"} (what the dirs hold on disk, walked on a thread of this process: disk_walk.py). With
+"stdoutFile", the tool's stdout is that new file (created here, never an existing one), not relayed.
 Spawner to app, first {"type":"ready","executable"}: the interpreter it runs in (a later start
 can run that file directly instead of looking `python3` up again, through a version manager's
 shim, say); then, in order per id: {"type":"spawned","id","pid"} or {"type":"failed","id",
 "message","code"}, {"type":"output","id","fd"} with the bytes, then {"type":"exited","id","code",
-"signal"} once the tool has exited and both its output pipes have ended.
+"signal"} once the tool has exited and both its output pipes have ended; for a measure,
+{"type":"measured","id"} with "bytes" and "inodes", or "leftOut", or "unknown" (the app asks `du`).
 
 The app's end of stdin closing (the app exited or let this spawner go) kills every tool still
 running, with its process group, and ends this process.
@@ -31,6 +33,11 @@ import os  # noqa: E402
 import selectors  # noqa: E402
 import signal  # noqa: E402
 import struct  # noqa: E402
+import threading  # noqa: E402
+
+# -I keeps this script's dir off the path; its own module beside it is the one wanted.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import disk_walk  # noqa: E402
 
 HEADER = struct.Struct(">II")
 READ_SIZE = 65536
@@ -42,6 +49,8 @@ sel = selectors.DefaultSelector()
 # "stdin": fd or None, "pending": bytearray still to write to stdin, "end_stdin": bool}
 tools = {}
 by_pid = {}
+# A measure's thread sends too: one frame at a time.
+send_lock = threading.Lock()
 
 
 def send(header, payload=b""):
@@ -50,9 +59,10 @@ def send(header, payload=b""):
     # Blocking writes: while the app does not take what was relayed, no tool's output is read
     # on, so each tool is held back by its own pipe instead of piling up here.
     view = memoryview(data)
-    while view:
-        n = os.write(1, view)
-        view = view[n:]
+    with send_lock:
+        while view:
+            n = os.write(1, view)
+            view = view[n:]
 
 
 def find(file, env):
@@ -226,6 +236,10 @@ def on_message(header, payload):
         except Exception as e:  # noqa: BLE001
             failed(header.get("id"), header.get("file"), e)
         return
+    if kind == "measure":
+        # On a thread: the walk must not hold back the tools' output relayed here meanwhile.
+        threading.Thread(target=measure, args=(header.get("id"), header.get("dirs") or []), daemon=True).start()
+        return
     tool = tools.get(header.get("id"))
     if tool is None:
         return
@@ -236,6 +250,18 @@ def on_message(header, payload):
     elif kind == "stdin-end":
         tool["end_stdin"] = True
         write_stdin(tool)
+
+
+def measure(measure_id, dirs):
+    try:
+        result = disk_walk.measure(dirs)
+    except Exception as e:  # noqa: BLE001
+        result = {"unknown": "%s: %s" % (type(e).__name__, e)}
+    try:
+        send({"type": "measured", "id": measure_id, **result})
+    except OSError:
+        # The app is gone: the main loop ends this process.
+        pass
 
 
 def kill_all():

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { PassThrough, type Readable, Writable } from "node:stream";
 import { encodeFrame, frameReader } from "./spawner-frames.js";
-import type { FromSpawner, ToSpawner } from "./spawner-messages.js";
+import type { DiskWalk, FromSpawner, ToSpawner } from "./spawner-messages.js";
 
 export interface SpawnedTool {
   pid: number;
@@ -77,11 +77,14 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): {
   running(): boolean;
   /** Lets the spawner go now if it runs nothing, instead of after the idle time (a later tool starts another). */
   release(): void;
+  /** What `dirs` (absolute) hold on disk, walked by the spawner; rejects when the spawner is lost. */
+  measure(dirs: readonly string[]): Promise<DiskWalk>;
 } {
   let proc: ChildProcess | undefined;
   let nextId = 1;
   let idle: NodeJS.Timeout | undefined;
   const runs = new Map<number, Run>();
+  const measures = new Map<number, { resolve(w: DiskWalk): void; reject(e: Error): void }>();
   // The file the last spawner said it runs in: started directly, a later spawner skips the PATH
   // lookup and whatever `python3` is there (a version manager's shim costs ~0.5 s per start).
   let interpreter: string | undefined;
@@ -106,14 +109,14 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): {
   const holdOpen = () => {
     if (idle) clearTimeout(idle);
     idle = undefined;
-    if (runs.size > 0) {
+    if (runs.size > 0 || measures.size > 0) {
       refPipes(proc, true);
       return;
     }
     refPipes(proc, false);
     const current = proc;
     idle = setTimeout(() => {
-      if (runs.size === 0 && proc === current) letGo();
+      if (runs.size === 0 && measures.size === 0 && proc === current) letGo();
     }, idleMs);
     idle.unref();
   };
@@ -121,6 +124,14 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): {
   const onMessage = (m: FromSpawner) => {
     if (m.type === "ready") {
       if (isAbsolute(m.executable)) interpreter = m.executable;
+      return;
+    }
+    if (m.type === "measured") {
+      const waiting = measures.get(m.id);
+      measures.delete(m.id);
+      holdOpen();
+      const { type: _type, id: _id, data: _data, ...walk } = m as typeof m & { data?: Buffer };
+      waiting?.resolve(walk);
       return;
     }
     const run = runs.get(m.id);
@@ -141,6 +152,9 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): {
     proc = undefined;
     const lost = [...runs.values()];
     runs.clear();
+    const unanswered = [...measures.values()];
+    measures.clear();
+    for (const m of unanswered) m.reject(new Error(why));
     for (const run of lost) {
       run.failed(why);
       run.exited(null, "SIGKILL");
@@ -155,7 +169,7 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): {
   return {
     running: () => proc !== undefined,
     release() {
-      if (runs.size > 0) return;
+      if (runs.size > 0 || measures.size > 0) return;
       if (idle) clearTimeout(idle);
       idle = undefined;
       letGo();
@@ -167,6 +181,15 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): {
         runs.set(id, toolRun(id, req.stdin, send, { started: resolve, failed: reject }));
         holdOpen();
         send({ type: "spawn", id, ...wellFormedRequest(req) });
+      });
+    },
+    measure(dirs) {
+      ensure();
+      const id = nextId++;
+      return new Promise<DiskWalk>((done, fail) => {
+        measures.set(id, { resolve: done, reject: fail });
+        holdOpen();
+        send({ type: "measure", id, dirs: dirs.map((d) => resolve(wellFormed(d))) });
       });
     },
   };
