@@ -25,6 +25,13 @@ export function createApiAuth(deps: { store: AuthStore; sso: ReadonlyMap<string,
     if (token.startsWith(TOKEN_PREFIX)) {
       const record = await deps.store.usableApiToken(tokenDigest(token));
       if (!record) return { ok: false, error: "the token is unknown, revoked or expired" };
+      // Sluice cannot tell whose it is: the provider's name it recorded may since be another
+      // issuer's (whose `sub` names someone else), and this issuer's user may be refused under another name.
+      if (record.issuerUnknown)
+        return {
+          ok: false,
+          error: `the token was issued by an SSO user (${record.createdBy}) before Sluice recorded their provider's issuer (store migration 20): it is refused; issue a new one`,
+        };
       return { ok: true, caller: tokenCaller(record, await repos()) };
     }
     if (token.split(".").length === 3) return fromJwt(token, repos);

@@ -46,7 +46,7 @@ export function ssoCaller(provider: SsoProvider, claims: Record<string, unknown>
   for (const g of who.grants) for (const s of ROLE_SCOPES[g.role]) scopes.add(s);
   return {
     actor: who.actor,
-    ...(who.subject ? { sso: { provider: provider.name, subject: who.subject } } : {}),
+    ...(who.subject ? { sso: { provider: provider.name, issuer: provider.settings.issuer, subject: who.subject } } : {}),
     via: `the API (SSO ${provider.name})`,
     access: accessFromGrants(who.grants, repos),
     admin: holdsEverywhere(who.grants, "admin"),

@@ -11,8 +11,10 @@ const tokenView = z.object({
   scopes: z.array(z.string()),
   repos: z.array(z.string()),
   createdBy: z.string(),
-  /** The SSO user who issued it, as their provider knows them (`sub`): their tokens are revoked by it. */
-  createdBySso: z.object({ provider: z.string(), subject: z.string() }).optional(),
+  /** The SSO user who issued it, as their provider (its issuer) knows them (`sub`): their tokens are revoked by it. */
+  createdBySso: z.object({ provider: z.string(), issuer: z.string(), subject: z.string() }).optional(),
+  /** Issued by an SSO user before Sluice recorded their provider's issuer (store migration 20): refused. */
+  issuerUnknown: z.literal(true).optional(),
   createdAt: z.string(),
   expiresAt: z.string(),
   revokedAt: z.string().optional(),

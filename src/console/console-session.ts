@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import Tokens from "@fastify/csrf";
 import { getIronSession, type IronSession } from "iron-session";
-import type { SsoSessionFacts, SsoSessionTokens, SsoUser } from "../model/sso-session.js";
+import type { SsoSessionFacts, SsoSessionOf, SsoSessionTokens } from "../model/sso-session.js";
 import { sealSessionTokens } from "../sso/session-tokens.js";
 import type { PendingSsoSignIn } from "../sso/sso-sign-in.js";
 import type { ConsoleStore } from "../store/console-store.js";
@@ -136,7 +136,7 @@ export interface SessionSealing {
 export interface SessionOpening {
   store: Pick<ConsoleStore, "openConsoleSession">;
   sealing: SessionSealing;
-  endSession(s: Pick<ConsoleSessionData, "sid" | "sso" | "ssoFrom">, next?: SsoUser): Promise<void>;
+  endSession(s: Pick<ConsoleSessionData, "sid" | "sso" | "ssoFrom">, next?: SsoSessionOf): Promise<void>;
 }
 
 /**
@@ -148,7 +148,10 @@ export interface SessionOpening {
  */
 export async function openSignedInSession({ store, sealing, endSession }: SessionOpening, s: ConsoleSession, who: SignedIn): Promise<void> {
   // The user signing in again keeps their token at the provider: the new one may share its grant.
-  await endSession(s, "sso" in who ? { provider: who.sso, subject: who.facts.subject } : undefined);
+  await endSession(
+    s,
+    "sso" in who ? { provider: who.sso, subject: who.facts.subject, ...(who.facts.sid ? { sid: who.facts.sid } : {}) } : undefined,
+  );
   const sid = newSessionId();
   const key = sessionKey(sid);
   const ttl = "sso" in who ? Math.min(SESSION_TTL_S * 1000, who.maxAgeMs) : SESSION_TTL_S * 1000;

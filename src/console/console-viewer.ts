@@ -59,7 +59,7 @@ export function consoleViewers(
       return {
         login: s.username ?? s.login,
         actor: s.login,
-        sso: { provider: s.sso, subject: facts.subject },
+        sso: { provider: s.sso, issuer: provider.settings.issuer, subject: facts.subject },
         via: `the console (SSO ${s.sso})`,
         session: s,
         access: accessFromGrants(grants, await store.knownRepos()),

@@ -1,4 +1,4 @@
-import type { SsoUser } from "../model/sso-session.js";
+import type { SsoSessionOf } from "../model/sso-session.js";
 import type { SsoProvider } from "../sso/sso-provider.js";
 import { revokeSessionTokens } from "../sso/revoke-session-tokens.js";
 import { openSessionTokens } from "../sso/session-tokens.js";
@@ -10,9 +10,9 @@ export interface SessionEnding {
    * Ends the cookie's session (sign-out, a new sign-in over it, a session found over); `next`: the
    * SSO user the new sign-in over it is of.
    */
-  endSession(s: Pick<ConsoleSessionData, "sid" | "sso" | "ssoFrom">, next?: SsoUser): Promise<void>;
+  endSession(s: Pick<ConsoleSessionData, "sid" | "sso" | "ssoFrom">, next?: SsoSessionOf): Promise<void>;
   /** Ends the session of `sid`, whose provider is `provider` (checked by the caller). */
-  endSessionOf(sid: string, provider: SsoProvider | undefined, next?: SsoUser): Promise<void>;
+  endSessionOf(sid: string, provider: SsoProvider | undefined, next?: SsoSessionOf): Promise<void>;
 }
 
 /**
@@ -34,13 +34,13 @@ export function sessionEnding(deps: {
   log: { warn(obj: object, msg: string): void };
 }): SessionEnding {
   /** Whether `who` of `provider` holds, or is about to hold, another session. */
-  async function stillSignedIn(provider: string, who: string | undefined, next: SsoUser | undefined): Promise<boolean> {
+  async function stillSignedIn(provider: string, who: string | undefined, next: SsoSessionOf | undefined): Promise<boolean> {
     if (who === undefined) return false;
     if (next?.provider === provider && next.subject === who) return true;
     return deps.store.hasSsoSession(provider, who);
   }
 
-  async function endSessionOf(sid: string, provider: SsoProvider | undefined, next?: SsoUser) {
+  async function endSessionOf(sid: string, provider: SsoProvider | undefined, next?: SsoSessionOf) {
     const key = sessionKey(sid);
     const ended = await deps.store.endConsoleSession(key);
     const sealed = ended?.sso?.sealedTokens;

@@ -115,7 +115,7 @@ export async function ssoCallback(ctx: ConsoleContext, req: IncomingMessage, res
   });
   deps.log.info({ user: who.actor, provider: name, roles: who.grants.map((g) => g.role) }, "signed in to the console");
   // A user demoted while away loses, as they come back, the tokens their roles no longer cover.
-  const issuer = { actor: who.actor, sso: { provider: name, subject: who.subject } };
+  const issuer = { actor: who.actor, sso: { provider: name, issuer: provider.settings.issuer, subject: who.subject } };
   await revokeTokensOfDemotedUser({ store: deps.store, provider, now: ctx.now, log: deps.log }, issuer, who.groups);
   redirect(res, returnTo);
 }

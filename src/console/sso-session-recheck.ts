@@ -125,7 +125,7 @@ export function ssoSessionRechecks(deps: SsoRecheckDeps) {
     // Every other session of the user's with this provider too, checked more recently or not: one
     // left open would issue a token after the ones below are revoked.
     await deps.store.endSsoSessions(provider.name, { subject: facts.subject });
-    const issuer = { actor: login, sso: { provider: provider.name, subject: facts.subject } };
+    const issuer = { actor: login, sso: { provider: provider.name, issuer: provider.settings.issuer, subject: facts.subject } };
     await revokeTokensOfRefusedUser(deps.store, issuer, `${provider.name} refused ${login}'s sign-in (${answer.reason})`);
     return over;
   }
@@ -151,7 +151,7 @@ export function ssoSessionRechecks(deps: SsoRecheckDeps) {
         { user: login, provider: provider.name, groups: answer.groups, were: facts.groups },
         "SSO session's groups changed at the provider",
       );
-    const issuer = { actor: login, sso: { provider: provider.name, subject: facts.subject } };
+    const issuer = { actor: login, sso: { provider: provider.name, issuer: provider.settings.issuer, subject: facts.subject } };
     await revokeTokensOfDemotedUser({ ...deps, provider }, issuer, answer.groups);
     return { groups: answer.groups };
   }

@@ -1,12 +1,13 @@
 import type { ApiTokenRecord, TokenIssuer } from "../store/api-token-store.js";
 
 /**
- * Whether `issuer` issued `t`: by the SSO user the token recorded where it recorded one (a name
- * may be another account's too, or have changed since), else by the name it was issued under.
+ * Whether `issuer` issued `t`: by the SSO user the token recorded where it recorded one, by their
+ * provider's issuer and `sub` (a name may be another account's too, or have changed since; a
+ * provider's name may since be another issuer's), else by the name it was issued under.
  */
 export function issuedBy(t: ApiTokenRecord, issuer: TokenIssuer): boolean {
   if (t.createdBySso)
-    return issuer.sso !== undefined && t.createdBySso.provider === issuer.sso.provider && t.createdBySso.subject === issuer.sso.subject;
+    return issuer.sso !== undefined && t.createdBySso.issuer === issuer.sso.issuer && t.createdBySso.subject === issuer.sso.subject;
   return t.createdBy === issuer.actor;
 }
 

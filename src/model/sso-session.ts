@@ -40,11 +40,18 @@ export interface SsoSessionTokens {
 }
 
 /**
- * A user as their OpenID provider knows them: the provider's name in the server config and the
- * user's `sub`, which OpenID Connect promises is never reassigned. Their name (`username_claim`)
- * may change, or be another account's too; this does neither.
+ * A user as their OpenID provider knows them: the provider's name in the server config, its
+ * issuer, and the user's `sub`, which OpenID Connect promises is unique within that issuer and
+ * never reassigned. Their name (`username_claim`) may change, or be another account's too; this
+ * does neither. The provider's name is the operator's to change or to point at another issuer:
+ * what stands on the user (their API tokens) is matched by issuer and `sub`, never by the name.
  */
 export interface SsoUser {
   provider: string;
+  /** The provider's `issuer` as the server config names it. */
+  issuer: string;
   subject: string;
 }
+
+/** A user's session at their provider, as a new sign-in names it (`sid`: where its ID token named one). */
+export type SsoSessionOf = Pick<SsoSessionFacts, "provider" | "subject" | "sid">;

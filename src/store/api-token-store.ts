@@ -17,6 +17,12 @@ export interface ApiTokenRecord {
    * token, or before Sluice recorded it): what their tokens are revoked by, whatever their name.
    */
   createdBySso?: SsoUser;
+  /**
+   * Issued by an SSO user (`sso:…`) before Sluice recorded their provider's issuer (store
+   * migration 20): refused by the API, since a provider's name may have been renamed or pointed at
+   * another issuer since, and its `sub` then names someone else.
+   */
+  issuerUnknown?: true;
   createdAt: string;
   expiresAt: string;
   revokedAt?: string;
@@ -30,7 +36,8 @@ export type NewApiToken = Pick<ApiTokenRecord, "name" | "scopes" | "repos" | "cr
 
 /**
  * Who issued tokens: their actor name, and for an SSO user who they are at their provider. Tokens
- * that recorded an SSO user are theirs by that alone; older ones (none recorded) by the name.
+ * that recorded an SSO user's issuer are theirs by issuer and `sub` alone; older ones by the
+ * provider's name and `sub` they recorded, or by the name they were issued under.
  */
 export interface TokenIssuer {
   actor: string;

@@ -10,6 +10,7 @@ interface Row {
   created_by: string;
   sso_provider: string | null;
   sso_subject: string | null;
+  sso_issuer: string | null;
   created_at: string;
   expires_at: string;
   revoked_at: string | null;
@@ -23,7 +24,11 @@ const toRecord = (r: Row): ApiTokenRecord => ({
   scopes: json<TokenScope[]>(r.scopes),
   repos: json<string[]>(r.repos),
   createdBy: r.created_by,
-  ...(r.sso_provider !== null && r.sso_subject !== null ? { createdBySso: { provider: r.sso_provider, subject: r.sso_subject } } : {}),
+  ...(r.sso_provider !== null && r.sso_subject !== null && r.sso_issuer !== null
+    ? { createdBySso: { provider: r.sso_provider, issuer: r.sso_issuer, subject: r.sso_subject } }
+    : {}),
+  // An SSO user's name (`sso:<provider>:<user>`) with no issuer: issued before migration 20.
+  ...(r.sso_issuer === null && r.created_by.startsWith("sso:") ? { issuerUnknown: true as const } : {}),
   createdAt: r.created_at,
   expiresAt: r.expires_at,
   ...(r.revoked_at ? { revokedAt: r.revoked_at } : {}),
@@ -32,16 +37,27 @@ const toRecord = (r: Row): ApiTokenRecord => ({
 });
 
 const COLUMNS =
-  "id, name, scopes, repos, created_by, sso_provider, sso_subject, created_at, expires_at, revoked_at, revoked_by, last_used_at";
+  "id, name, scopes, repos, created_by, sso_provider, sso_subject, sso_issuer, created_at, expires_at, revoked_at, revoked_by, last_used_at";
 
 /** The API tokens' queries, written once for both databases. */
 export function apiTokenMethods(db: Db): ApiTokenStore {
   return {
     async addApiToken(t) {
       const row = await db.get<Row>(
-        `INSERT INTO api_tokens (name, digest, scopes, repos, created_by, sso_provider, sso_subject, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
-        [t.name, t.digest, t.scopes, t.repos, t.createdBy, t.createdBySso?.provider, t.createdBySso?.subject, now(), t.expiresAt],
+        `INSERT INTO api_tokens (name, digest, scopes, repos, created_by, sso_provider, sso_subject, sso_issuer, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+        [
+          t.name,
+          t.digest,
+          t.scopes,
+          t.repos,
+          t.createdBy,
+          t.createdBySso?.provider,
+          t.createdBySso?.subject,
+          t.createdBySso?.issuer,
+          now(),
+          t.expiresAt,
+        ],
       );
       return toRecord(row as Row);
     },
@@ -63,12 +79,16 @@ export function apiTokenMethods(db: Db): ApiTokenStore {
       return r.changes > 0;
     },
     async revokeApiTokensIssuedBy(issuer, by) {
-      // A token that recorded its SSO user is theirs by that alone (another account may share the
-      // name, theirs may have changed); one that recorded none by the name it was issued under.
+      // A token that recorded its SSO user's issuer is theirs by that and their `sub` alone (another
+      // account may share the name, theirs may have changed, and the provider's name may since be
+      // another issuer's or this issuer's under another name). Older ones (refused at use anyway)
+      // go by the provider's name and `sub` they recorded, or by the name they were issued under.
       const whose = issuer.sso
-        ? "((sso_provider = ? AND sso_subject = ?) OR (sso_subject IS NULL AND created_by = ?))"
+        ? "((sso_issuer = ? AND sso_subject = ?) OR (sso_issuer IS NULL AND ((sso_provider = ? AND sso_subject = ?) OR created_by = ?)))"
         : "(sso_subject IS NULL AND created_by = ?)";
-      const params = issuer.sso ? [issuer.sso.provider, issuer.sso.subject, issuer.actor] : [issuer.actor];
+      const params = issuer.sso
+        ? [issuer.sso.issuer, issuer.sso.subject, issuer.sso.provider, issuer.sso.subject, issuer.actor]
+        : [issuer.actor];
       const rows = await db.all<{ id: number }>(
         `UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE ${whose} AND revoked_at IS NULL AND expires_at > ? RETURNING id`,
         [now(), by, ...params, now()],

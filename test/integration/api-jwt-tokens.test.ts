@@ -118,6 +118,8 @@ describe("a JWT access token on the API", () => {
     const long = await as(await idp.sign(claims(), { ...at, expiresIn: "40d" }));
     if (!long.ok) throw new Error(long.error);
     expect(await issueToken(store, long.caller, { ...ask, expires_in_days: 30 }, 365)).toMatchObject({ ok: true });
+    // It stands on its user by the provider's issuer and sub, not the provider's name alone.
+    expect((await store.apiTokens())[0]?.createdBySso).toEqual({ provider: "corp", issuer: idp.issuer, subject: "ada" });
   });
 });
 

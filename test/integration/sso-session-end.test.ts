@@ -102,7 +102,7 @@ describe("a sign-in again over a session of the same user", () => {
       scopes: ["admin"],
       repos: [],
       createdBy: "sso:corp:gus",
-      createdBySso: { provider: "corp", subject: "gus" },
+      createdBySso: { provider: "corp", issuer: sso.provider.settings.issuer, subject: "gus" },
       expiresAt: new Date(Date.now() + 86400e3).toISOString(),
     });
     const asked = sso.idp.counts.revocation;

@@ -17,6 +17,7 @@ const accounts: Record<string, { groups: string[]; disabled?: boolean; username?
   "u-dana": { groups: ["platform"], username: "dana" },
   "u-otto": { groups: ["platform"], username: "otto" },
   "u-ivy": { groups: ["platform"], username: "ivy" },
+  "u-rex": { groups: ["platform"], username: "rex" },
 };
 const sso = ssoConsole({
   prefix: "sluice-sso-token-issuers-",
@@ -53,7 +54,7 @@ describe("a user their provider refused, renamed since they issued a token", () 
   it("attack: loses the token issued under the old name (control: the account that took that name keeps theirs)", async () => {
     const before = await signIn("u-ada");
     const old = await issue(before, "ada-ci", ["admin"]);
-    expect(old).toMatchObject({ createdBy: "sso:corp:ada", createdBySso: { provider: "corp", subject: "u-ada" } });
+    expect(old).toMatchObject({ createdBy: "sso:corp:ada", createdBySso: { provider: "corp", issuer: sso.idp.issuer, subject: "u-ada" } });
     // Ada renames herself at the provider; Eve takes the name she gave up and issues a token under it.
     (accounts["u-ada"] as { username: string }).username = "ada2";
     const after = await signIn("u-ada");
@@ -70,6 +71,35 @@ describe("a user their provider refused, renamed since they issued a token", () 
       ["eve-ci", "live"],
     ]);
     expect((await get("/tokens", eve)).status).toBe(200);
+  });
+});
+
+describe("a user their provider refused, after the operator renamed or re-pointed a provider entry", () => {
+  it("attack: loses the token issued under the entry's former name (the same issuer); control: the same sub of the issuer the name was pointed at before keeps theirs", async () => {
+    const rex = await signIn("u-rex");
+    const mine = await issue(rex, "rex-ci", ["admin"]);
+    const token = (name: string, createdBy: string, by: { provider: string; issuer: string }) =>
+      sso.store.addApiToken({
+        name,
+        digest: `digest-of-${name}`,
+        scopes: ["admin"],
+        repos: [],
+        createdBy,
+        createdBySso: { ...by, subject: "u-rex" },
+        expiresAt: new Date(Date.now() + 86400e3).toISOString(),
+      });
+    // Issued while this issuer's entry was named staff (since renamed corp), and while the name corp
+    // was another issuer's, whose user u-rex is someone else.
+    const renamed = await token("rex-old", "sso:staff:rex", { provider: "staff", issuer: sso.idp.issuer });
+    const elsewhere = await token("other-rex", "sso:corp:rex", { provider: "corp", issuer: "https://login.elsewhere.test" });
+    accounts["u-rex"] = { groups: ["platform"], username: "rex", disabled: true };
+    clock.offsetMs += RECHECK_MS + 1e3;
+    expect((await get("/", rex)).headers.get("location")).toBe("/login?return=%2F&ended=refused");
+    expect(await revokedBy(mine, renamed, elsewhere)).toEqual([
+      ["rex-ci", "sluice"],
+      ["rex-old", "sluice"],
+      ["other-rex", "live"],
+    ]);
   });
 });
 

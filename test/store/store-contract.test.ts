@@ -1266,42 +1266,49 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect((await a.usableApiToken("o1"))?.id).toBe(theirs.id);
   });
 
-  it("revokes an SSO user's API tokens by who their provider says they are, older tokens by their name", async () => {
+  it("revokes an SSO user's API tokens by their provider's issuer and sub, whatever its name; older tokens by their name, refused", async () => {
     await fresh();
     const [a, b] = await twoStores();
     const later = new Date(Date.now() + 3600_000).toISOString();
-    const add = (digest: string, createdBy: string, sub?: string) =>
+    const X = "https://login.example.test";
+    const Y = "https://other.example.test";
+    const add = (digest: string, createdBy: string, sso?: { provider?: string; issuer?: string; subject: string }) =>
       a.addApiToken({
         name: digest,
         digest,
         scopes: ["read"],
         repos: [],
         createdBy,
-        ...(sub ? { createdBySso: { provider: "corp", subject: sub } } : {}),
+        ...(sso ? { createdBySso: { provider: sso.provider ?? "corp", issuer: sso.issuer ?? X, subject: sso.subject } } : {}),
         expiresAt: later,
       });
-    // Ada's tokens under her name before and after a rename, one from before Sluice recorded
-    // subjects; Eve's under the name Ada gave up; Ada's subject at another provider.
-    const before = await add("t1", "sso:corp:ada", "u-ada");
-    const after = await add("t2", "sso:corp:ada2", "u-ada");
+    // Ada's tokens under her name before and after a rename, and under the provider's name before
+    // the operator renamed it (staff → corp, the same issuer); one from before Sluice recorded
+    // subjects; Eve's under the name Ada gave up; the same sub of another issuer, which the name
+    // corp was pointed at before.
+    const before = await add("t1", "sso:corp:ada", { subject: "u-ada" });
+    const after = await add("t2", "sso:corp:ada2", { subject: "u-ada" });
     const legacy = await add("t3", "sso:corp:ada2");
-    const eve = await add("t4", "sso:corp:ada", "u-eve");
-    const other = await a.addApiToken({
-      name: "t5",
-      digest: "t5",
-      scopes: ["read"],
-      repos: [],
-      createdBy: "sso:staff:ada2",
-      createdBySso: { provider: "staff", subject: "u-ada" },
-      expiresAt: later,
-    });
-    expect(after).toMatchObject({ createdBy: "sso:corp:ada2", createdBySso: { provider: "corp", subject: "u-ada" } });
+    const eve = await add("t4", "sso:corp:ada", { subject: "u-eve" });
+    const otherIssuer = await add("t5", "sso:corp:ada2", { issuer: Y, subject: "u-ada" });
+    const renamed = await add("t6", "sso:staff:ada2", { provider: "staff", subject: "u-ada" });
+    const github = await add("t7", "alice");
+    // One issued between migrations 18 and 20: its provider's name and sub, no issuer.
+    const unpinned = await add("t8", "sso:corp:ada2", { subject: "u-ada" });
+    await env.sql("UPDATE api_tokens SET sso_issuer = NULL WHERE digest = 't8'");
+    expect((await b.apiTokens()).find((t) => t.id === unpinned.id)).toMatchObject({ issuerUnknown: true, createdBy: "sso:corp:ada2" });
+    expect((await b.apiTokens()).find((t) => t.id === unpinned.id)?.createdBySso).toBeUndefined();
+    expect(after).toMatchObject({ createdBy: "sso:corp:ada2", createdBySso: { provider: "corp", issuer: X, subject: "u-ada" } });
     expect(legacy.createdBySso).toBeUndefined();
-    const revoked = await b.revokeApiTokensIssuedBy({ actor: "sso:corp:ada2", sso: { provider: "corp", subject: "u-ada" } }, "sluice");
-    expect(revoked.sort((x, y) => x - y)).toEqual([before.id, after.id, legacy.id]);
-    // Control: the account that took the old name, and the same subject at another provider, keep theirs.
+    // An SSO user's token without an issuer is marked (the API refuses it); a GitHub admin's is not.
+    expect([legacy.issuerUnknown, after.issuerUnknown, github.issuerUnknown]).toEqual([true, undefined, undefined]);
+    const ada = { actor: "sso:corp:ada2", sso: { provider: "corp", issuer: X, subject: "u-ada" } };
+    const revoked = await b.revokeApiTokensIssuedBy(ada, "sluice");
+    expect(revoked.sort((x, y) => x - y)).toEqual([before.id, after.id, legacy.id, renamed.id, unpinned.id]);
+    // Control: the account that took the old name, and the same sub of another issuer, keep theirs.
     expect((await a.usableApiToken("t4"))?.id).toBe(eve.id);
-    expect((await a.usableApiToken("t5"))?.id).toBe(other.id);
+    expect((await a.usableApiToken("t5"))?.id).toBe(otherIssuer.id);
+    expect((await a.usableApiToken("t7"))?.id).toBe(github.id);
   });
 
   it("keeps who pushed each head of a pull request, once per login, the same on every replica", async () => {

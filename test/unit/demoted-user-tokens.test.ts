@@ -10,7 +10,7 @@ import { openSqliteStore } from "../../src/store/sqlite-store.js";
  * repository Sluice knows and, for a token without a repository limit, in every one.
  */
 const later = new Date(Date.now() + 30 * 86400e3).toISOString();
-const ada = { actor: "sso:corp:ada", sso: { provider: "corp", subject: "u-ada" } };
+const ada = { actor: "sso:corp:ada", sso: { provider: "corp", issuer: "https://login.example.test", subject: "u-ada" } };
 const KNOWN = ["acme/app", "acme/payments", "other/site"];
 let store: ReturnType<typeof openSqliteStore>;
 afterEach(async () => {
@@ -68,8 +68,17 @@ describe("revoking a demoted user's API tokens", () => {
     await add("admin", ["admin"], []);
     await add("read-app", ["read"], ["acme/app"]);
     expect(await revokedFor([{ role: "admin" }])).toEqual([]);
-    await add("eves", ["admin"], [], "sso:corp:ada", { provider: "corp", subject: "u-eve" });
+    await add("eves", ["admin"], [], "sso:corp:ada", { ...ada.sso, subject: "u-eve" });
     expect(await revokedFor([])).toEqual(["admin", "read-app"]);
     expect((await store.usableApiToken("d-eves"))?.name).toBe("eves");
+  });
+
+  it("attack: judges her tokens issued under the provider's former name (the same issuer), not another issuer's user of her sub under its name", async () => {
+    store = openSqliteStore(":memory:");
+    // The operator renamed staff to corp (same issuer); corp had been another issuer's before.
+    await add("renamed", ["admin"], [], "sso:staff:ada", { ...ada.sso, provider: "staff" });
+    await add("other-issuer", ["admin"], [], "sso:corp:ada", { ...ada.sso, issuer: "https://other.example.test" });
+    expect(await revokedFor([{ role: "viewer" }])).toEqual(["renamed"]);
+    expect((await store.usableApiToken("d-other-issuer"))?.name).toBe("other-issuer");
   });
 });

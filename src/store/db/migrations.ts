@@ -18,6 +18,7 @@ import { ssoSessionColumns } from "./migration-16-sso-sessions.js";
 import { policyApproverIds } from "./migration-17-policy-approver-ids.js";
 import { apiTokenIssuers } from "./migration-18-api-token-issuers.js";
 import { ssoLogoutTokensTable } from "./migration-19-sso-logout-tokens.js";
+import { apiTokenIssuerUrls } from "./migration-20-api-token-issuer-urls.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -48,4 +49,9 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 17, name: "policy_approvals: the approver's account id, which a rename does not change", up: policyApproverIds },
   { version: 18, name: "api_tokens: the provider and subject of the SSO user who issued each", up: apiTokenIssuers },
   { version: 19, name: "sso_logout_tokens: back-channel logout tokens taken, until they expire", up: ssoLogoutTokensTable },
+  {
+    version: 20,
+    name: "api_tokens: the issuer of the SSO user who issued each, which a provider's renaming does not change",
+    up: apiTokenIssuerUrls,
+  },
 ];
