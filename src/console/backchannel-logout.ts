@@ -31,12 +31,17 @@ export function backchannelLogout() {
       ctx.deps.log.warn({ provider: name, reason }, `back-channel logout from ${name} refused`);
       return sendJson(res, 400, { error: "invalid_request", error_description: `the logout token was refused: ${reason}` });
     }
-    // Once: a replay (a copy of the token from a log or a proxy, within its minutes) is refused on every replica.
-    if (!(await ctx.store.takeLogoutToken(name, order.jti, order.until.toISOString()))) {
+    // Once: a replay (a copy of the token from a log or a proxy, within its minutes) is refused on
+    // every replica. Taken with the sessions' end, or not at all: a failure is retried by the provider.
+    const ended = await ctx.store.logOutOnce(
+      name,
+      { jti: order.jti, until: order.until.toISOString() },
+      { subject: order.sub, sid: order.sid },
+    );
+    if (ended === undefined) {
       ctx.deps.log.warn({ provider: name, jti: order.jti }, `back-channel logout from ${name} refused: its token was taken before`);
       return sendJson(res, 400, { error: "invalid_request", error_description: "the logout token was taken before (its jti): a replay" });
     }
-    const ended = await ctx.store.endSsoSessions(name, { subject: order.sub, sid: order.sid });
     ctx.deps.log.info({ provider: name, sub: order.sub, sid: order.sid, ended }, `back-channel logout from ${name}`);
     res.writeHead(200, { "cache-control": "no-store" }).end();
   };

@@ -13,7 +13,7 @@ export type ConsoleSessions = Pick<
   | "releaseSsoCheck"
   | "recordSsoCheck"
   | "endSsoSessions"
-  | "takeLogoutToken"
+  | "logOutOnce"
 >;
 
 interface Row {
@@ -37,6 +37,26 @@ function ssoFacts(r: Row): SsoSessionFacts | undefined {
     checkedAt: r.sso_checked_at,
     ...(r.sso_tokens !== null ? { sealedTokens: r.sso_tokens } : {}),
   };
+}
+
+/**
+ * The sessions a back-channel logout names: the provider's session, its user, or both (then both
+ * must match, except where the user's ID token named no session: the provider leaves `sid` out of
+ * ID tokens unless the client requires it, so that session of theirs may be the one, and it ends).
+ * Undefined when it names neither.
+ */
+function sessionsNamed(provider: string, { subject, sid }: { subject?: string; sid?: string }) {
+  const where = ["sso_provider = ?"];
+  const params = [provider];
+  if (subject !== undefined) {
+    where.push("sso_subject = ?");
+    params.push(subject);
+  }
+  if (sid !== undefined) {
+    where.push(subject !== undefined ? "(sso_sid = ? OR sso_sid IS NULL)" : "sso_sid = ?");
+    params.push(sid);
+  }
+  return params.length === 1 ? undefined : { where: where.join(" AND "), params };
 }
 
 /** Console sign-in sessions, shared by every replica; an expired one is no one's. */
@@ -112,30 +132,23 @@ export function consoleSessions({ db }: StoreDriver): ConsoleSessions {
         [JSON.stringify(groups), checkedAt, sealedTokens ?? null, key],
       );
     },
-    async endSsoSessions(provider, { subject, sid }) {
-      // A logout token names the provider's session, its user, or both: both must match then,
-      // except where the user's ID token named no session (the provider leaves `sid` out of ID
-      // tokens unless the client requires it): that session of theirs may be the one, so it ends.
-      const where = ["sso_provider = ?"];
-      const params = [provider];
-      if (subject !== undefined) {
-        where.push("sso_subject = ?");
-        params.push(subject);
-      }
-      if (sid !== undefined) {
-        where.push(subject !== undefined ? "(sso_sid = ? OR sso_sid IS NULL)" : "sso_sid = ?");
-        params.push(sid);
-      }
-      if (params.length === 1) return 0;
-      return (await db.run(`DELETE FROM console_sessions WHERE ${where.join(" AND ")}`, params)).changes;
+    async endSsoSessions(provider, by) {
+      const named = sessionsNamed(provider, by);
+      return named ? (await db.run(`DELETE FROM console_sessions WHERE ${named.where}`, named.params)).changes : 0;
     },
-    async takeLogoutToken(provider, jti, until) {
-      await db.run("DELETE FROM sso_logout_tokens WHERE expires_at < ?", [now()]);
-      const r = await db.run(
-        "INSERT INTO sso_logout_tokens (provider, jti, expires_at) VALUES (?, ?, ?) ON CONFLICT (provider, jti) DO NOTHING",
-        [provider, jti, until],
-      );
-      return r.changes > 0;
+    async logOutOnce(provider, { jti, until }, by) {
+      // One transaction: a jti kept while its sessions failed to end would have the provider's
+      // retry refused as a replay, and the sessions stay open.
+      return db.tx(function* (t) {
+        yield* t.run("DELETE FROM sso_logout_tokens WHERE expires_at < ?", [now()]);
+        const taken = yield* t.run(
+          "INSERT INTO sso_logout_tokens (provider, jti, expires_at) VALUES (?, ?, ?) ON CONFLICT (provider, jti) DO NOTHING",
+          [provider, jti, until],
+        );
+        if (taken.changes === 0) return undefined;
+        const named = sessionsNamed(provider, by);
+        return named ? (yield* t.run(`DELETE FROM console_sessions WHERE ${named.where}`, named.params)).changes : 0;
+      });
     },
   };
 }

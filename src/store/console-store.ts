@@ -171,11 +171,13 @@ export interface ConsoleStore {
    */
   endSsoSessions(provider: string, by: { subject?: string; sid?: string }): Promise<number>;
   /**
-   * Remembers a back-channel logout token of `provider` by its `jti` until `until` (ISO), when it
-   * would be refused anyway: true the first time, false for a token taken before (a replay), on
-   * any replica. Forgets the tokens past their time.
+   * A back-channel logout, in one transaction: remembers the logout token of `provider` by its
+   * `jti` until `until` (ISO), when it would be refused anyway, and ends the sessions it names (as
+   * endSsoSessions). How many ended; undefined for a token taken before (a replay), on any
+   * replica, which ends nothing. A failure keeps neither, so the provider's retry of the same
+   * token is taken. Forgets the tokens past their time.
    */
-  takeLogoutToken(provider: string, jti: string, until: string): Promise<boolean>;
+  logOutOnce(provider: string, token: { jti: string; until: string }, by: { subject?: string; sid?: string }): Promise<number | undefined>;
 
   /** For metrics: jobs waiting and running, project locks held, healing acts of the reconcile by kind. */
   stats(): Promise<StoreStats>;

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import Database from "better-sqlite3";
 import { describe, expect, it, vi } from "vitest";
 import { CookieJar } from "../support/oidc-sign-in.js";
 import { ssoConsole } from "../support/sso-console.js";
@@ -18,6 +19,7 @@ const accounts: Record<string, { groups: string[] }> = {
   fay: { groups: ["platform"] },
   gus: { groups: ["platform"] },
   hal: { groups: ["platform"] },
+  ivy: { groups: ["platform"] },
 };
 const sso = ssoConsole({
   prefix: "sluice-sso-session-end-",
@@ -157,6 +159,28 @@ describe("a back-channel logout token", () => {
     expect((await post(sso.bases[1] as string, await logoutToken("erin", "jti-erin-2"))).status).toBe(200);
     expect((await get("/", again.cookie)).status).toBe(302);
     expect((await get("/", fay.cookie)).status).toBe(200);
+  });
+
+  it("attack: whose sessions the store failed to end is taken when the provider retries it (control: a replay after that is refused)", async () => {
+    const ivy = await signIn("ivy");
+    const token = await logoutToken("ivy", "jti-ivy-1");
+    // The store fails to end Ivy's session (a full disk, a lost connection: here a trigger).
+    const db = new Database(sso.storeFile);
+    try {
+      db.exec(
+        "CREATE TRIGGER refuse_end BEFORE DELETE ON console_sessions WHEN OLD.login = 'sso:corp:ivy' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;",
+      );
+      expect((await post(sso.base, token)).status).toBe(500);
+      expect((await get("/", ivy.cookie)).status).toBe(200);
+      db.exec("DROP TRIGGER refuse_end");
+    } finally {
+      db.close();
+    }
+    // The provider retries the same token (on the other replica): it is no replay, and she is signed out.
+    const retry = await post(sso.bases[1] as string, token);
+    expect([retry.status, await retry.text()]).toEqual([200, ""]);
+    expect((await get("/", ivy.cookie)).status).toBe(302);
+    expect((await post(sso.base, token)).status).toBe(400);
   });
 
   it("attack: a copy posted in the last second its token is still taken is refused (control: a fresh one then is taken)", async () => {

@@ -1149,14 +1149,38 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await fresh();
     const [a, b] = await twoStores();
     const later = new Date(Date.now() + 300_000).toISOString();
-    expect(await a.takeLogoutToken("corp", "j1", later)).toBe(true);
-    expect(await b.takeLogoutToken("corp", "j1", later)).toBe(false);
+    const take = (s: Store, provider: string, jti: string, until = later) => s.logOutOnce(provider, { jti, until }, { subject: "nobody" });
+    expect(await take(a, "corp", "j1")).toBe(0);
+    expect(await take(b, "corp", "j1")).toBeUndefined();
     // Control: another jti, and the same jti of another provider, are other tokens.
-    expect(await b.takeLogoutToken("corp", "j2", later)).toBe(true);
-    expect(await b.takeLogoutToken("staff", "j1", later)).toBe(true);
+    expect(await take(b, "corp", "j2")).toBe(0);
+    expect(await take(b, "staff", "j1")).toBe(0);
     // One past its time is forgotten (it would be refused before the store is asked).
-    expect(await a.takeLogoutToken("corp", "old", new Date(Date.now() - 1000).toISOString())).toBe(true);
-    expect(await b.takeLogoutToken("corp", "old", later)).toBe(true);
+    expect(await take(a, "corp", "old", new Date(Date.now() - 1000).toISOString())).toBe(0);
+    expect(await take(b, "corp", "old")).toBe(0);
+  });
+
+  it("attack: keeps no back-channel logout token whose sessions could not be ended: the provider's retry of it ends them", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const later = new Date(Date.now() + 300_000).toISOString();
+    const sso = { provider: "corp", subject: "ada", sid: "p1", groups: [], checkedAt: "2026-01-01T00:00:00.000Z" };
+    await a.openConsoleSession({ key: "s1", login: "sso:corp:ada", expiresAt: later, sso });
+    // The database refuses to end the session (a full disk, a lost connection: here a trigger).
+    await env.sql(
+      adapter.name === "sqlite"
+        ? "CREATE TRIGGER refuse_end BEFORE DELETE ON console_sessions BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+        : `CREATE FUNCTION refuse_end() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql;
+           CREATE TRIGGER refuse_end BEFORE DELETE ON console_sessions FOR EACH ROW EXECUTE FUNCTION refuse_end();`,
+    );
+    const logout = (s: Store) => s.logOutOnce("corp", { jti: "j1", until: later }, { subject: "ada", sid: "p1" });
+    await expect(logout(a)).rejects.toThrow(/refused/);
+    expect((await b.consoleSession("s1"))?.login).toBe("sso:corp:ada");
+    await env.sql("DROP TRIGGER refuse_end" + (adapter.name === "sqlite" ? "" : " ON console_sessions"));
+    // The provider's retry of the same token is no replay, and ends the session; a replay after that is.
+    expect(await logout(b)).toBe(1);
+    expect(await a.consoleSession("s1")).toBeUndefined();
+    expect(await logout(a)).toBeUndefined();
   });
 
   it("keeps an SSO session's groups and tokens server-side: one check at a time, its answer for every replica, ended by a logout's sid or sub", async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect } from "vitest";
 import { ssoProviderSchema } from "../../src/config/sso-config-schema.js";
 import { createSsoProvider, type SsoProvider } from "../../src/sso/sso-provider.js";
 import { openStore } from "../../src/store/open-store.js";
+import { dataPaths } from "../../src/workspace/data-paths.js";
 import type { Store } from "../../src/store/store.js";
 import { startConsoleServer } from "./console-server.js";
 import { type OidcProviderOptions, startOidcProvider, type TestOidcProvider } from "./oidc-provider.js";
@@ -25,6 +26,8 @@ export interface SsoConsoleOptions {
 /** A real OpenID provider, a store and the console (or its replicas) on it, with the console's clock. */
 export interface SsoConsole {
   store: Store;
+  /** The SQLite store's file: a test may change its schema under the consoles (a trigger that fails a write). */
+  storeFile: string;
   idp: TestOidcProvider;
   provider: SsoProvider;
   /** The consoles' clock is Date.now() plus this: a test moves it, never waits. */
@@ -59,6 +62,7 @@ export function ssoConsole(opts: SsoConsoleOptions): SsoConsole {
 
   beforeAll(async () => {
     handle.store = await openStore(undefined, dataDir);
+    handle.storeFile = dataPaths.store(dataDir);
     const port = await freePort();
     handle.base = `http://127.0.0.1:${port}`;
     const { backchannelLogout, ...idp } = opts.idp ?? {};
