@@ -20,12 +20,14 @@ export interface SessionEnding {
  * replica refuses the cookie from then on), and the refresh token (else access token) an SSO
  * session held is revoked at its provider, in the background: neither a provider that is down nor
  * a slow one keeps the session from ending, and its failure is logged. The token is sent only to
- * the provider that gave it: the one of the session's name, issuer and client. It is not sent while
- * the user holds another session with that provider, or signs in again over this one: a provider
- * may revoke with it every token it gave Sluice for the user (oidc-provider the whole grant, which
- * a sign-in in the same browser shares; Keycloak the client's sessions in all the user's), and the
- * other session's next check would then read as the provider refusing the user: their sessions
- * ended and every API token they issued revoked.
+ * the provider that gave it: the one of the session's name, issuer and client. A user's other
+ * session keeps it from being sent only where the two may share the provider's session (the same
+ * `sid`, or one that named none): a sign-in again in the same browser shares its grant there
+ * (oidc-provider revokes the whole grant with one token), and the other session's next check would
+ * then read as the provider refusing the user: their sessions ended and every API token they
+ * issued revoked. A session of theirs at the provider in another browser is another grant (RFC
+ * 7009 revokes the token's grant only; Keycloak since 24.0.10 and 26.0.8 the one client session),
+ * so what this session was given is revoked, not left live beside it.
  */
 export function sessionEnding(deps: {
   store: Pick<ConsoleStore, "endConsoleSession" | "hasSsoSession">;
@@ -33,11 +35,16 @@ export function sessionEnding(deps: {
   sessionSecret: string;
   log: { warn(obj: object, msg: string): void };
 }): SessionEnding {
-  /** Whether `who` of `provider` holds, or is about to hold, another session. */
-  async function stillSignedIn(provider: string, who: string | undefined, next: SsoSessionOf | undefined): Promise<boolean> {
-    if (who === undefined) return false;
-    if (next?.provider === provider && next.subject === who) return true;
-    return deps.store.hasSsoSession(provider, who);
+  /**
+   * Whether the user of the ended session holds, or is about to hold, another session that may
+   * share its session at the provider (`sid`): the same one, or either unknown.
+   */
+  async function shared(ended: { provider: string; subject?: string; sid?: string }, next: SsoSessionOf | undefined): Promise<boolean> {
+    const { provider, subject, sid } = ended;
+    if (subject === undefined) return false;
+    if (next?.provider === provider && next.subject === subject && (sid === undefined || next.sid === undefined || next.sid === sid))
+      return true;
+    return deps.store.hasSsoSession(provider, subject, sid);
   }
 
   async function endSessionOf(sid: string, provider: SsoProvider | undefined, next?: SsoSessionOf) {
@@ -45,7 +52,7 @@ export function sessionEnding(deps: {
     const ended = await deps.store.endConsoleSession(key);
     const sealed = ended?.sso?.sealedTokens;
     if (!sealed || !provider || ended?.sso?.provider !== provider.name) return;
-    if (await stillSignedIn(provider.name, ended.sso.subject, next)) return;
+    if (await shared(ended.sso, next)) return;
     const tokens = openSessionTokens(sealed, deps.sessionSecret, sid, key);
     if (!tokens) return;
     void revokeSessionTokens(provider, tokens, deps.log);

@@ -91,8 +91,8 @@ export function consoleSessions({ db }: StoreDriver): ConsoleSessions {
       return { login: row.login, expiresAt: row.expires_at, ...(sso ? { sso } : {}) };
     },
     async endConsoleSession(key) {
-      const rows = await db.all<{ sso_provider: string | null; sso_subject: string | null; sso_tokens: string | null }>(
-        "DELETE FROM console_sessions WHERE key = ? RETURNING sso_provider, sso_subject, sso_tokens",
+      const rows = await db.all<{ sso_provider: string | null; sso_subject: string | null; sso_sid: string | null; sso_tokens: string | null }>(
+        "DELETE FROM console_sessions WHERE key = ? RETURNING sso_provider, sso_subject, sso_sid, sso_tokens",
         [key],
       );
       const row = rows[0];
@@ -102,14 +102,16 @@ export function consoleSessions({ db }: StoreDriver): ConsoleSessions {
         sso: {
           provider: row.sso_provider,
           ...(row.sso_subject !== null ? { subject: row.sso_subject } : {}),
+          ...(row.sso_sid !== null ? { sid: row.sso_sid } : {}),
           ...(row.sso_tokens !== null ? { sealedTokens: row.sso_tokens } : {}),
         },
       };
     },
-    async hasSsoSession(provider, subject) {
+    async hasSsoSession(provider, subject, sid) {
+      const ofSid = sid === undefined ? "" : " AND (sso_sid = ? OR sso_sid IS NULL)";
       const row = await db.get<{ n: number }>(
-        "SELECT COUNT(*) AS n FROM console_sessions WHERE sso_provider = ? AND sso_subject = ? AND expires_at > ?",
-        [provider, subject, now()],
+        `SELECT COUNT(*) AS n FROM console_sessions WHERE sso_provider = ? AND sso_subject = ? AND expires_at > ?${ofSid}`,
+        [provider, subject, now(), ...(sid === undefined ? [] : [sid])],
       );
       return Number(row?.n ?? 0) > 0;
     },

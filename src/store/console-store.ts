@@ -152,9 +152,13 @@ export interface ConsoleStore {
    */
   endConsoleSession(
     key: string,
-  ): Promise<{ sso?: Pick<SsoSessionFacts, "provider" | "sealedTokens"> & Partial<Pick<SsoSessionFacts, "subject">> } | undefined>;
-  /** Whether the user `subject` of `provider` has a console session open (not expired), on any replica. */
-  hasSsoSession(provider: string, subject: string): Promise<boolean>;
+  ): Promise<{ sso?: Pick<SsoSessionFacts, "provider" | "sealedTokens" | "sid"> & Partial<Pick<SsoSessionFacts, "subject">> } | undefined>;
+  /**
+   * Whether the user `subject` of `provider` has a console session open (not expired), on any
+   * replica, that may be of the provider's session `sid`: one that named that `sid`, or none (it
+   * cannot be told apart). Without `sid`, any session of theirs.
+   */
+  hasSsoSession(provider: string, subject: string, sid?: string): Promise<boolean>;
   /**
    * Takes the check of an SSO session whose last check was `checkedAt`, until `until` (ISO), when
    * no one holds it at `at`: false when another request or replica is checking it, or checked it

@@ -20,6 +20,7 @@ const accounts: Record<string, { groups: string[] }> = {
   gus: { groups: ["platform"] },
   hal: { groups: ["platform"] },
   ivy: { groups: ["platform"] },
+  jay: { groups: ["platform"] },
 };
 const sso = ssoConsole({
   prefix: "sluice-sso-session-end-",
@@ -77,6 +78,32 @@ describe("a console session's refresh token", () => {
     }
     await revocations(asked);
     expect(await sso.idp.refresh(carol.refreshToken)).toEqual({ status: 400, error: "invalid_grant" });
+  });
+
+  it("attack: is revoked when its user signs out while signed in in another browser (control: the other session's check finds her, her API tokens stay)", async () => {
+    // Two browsers, two sessions at the provider (each its own sid and grant).
+    const first = await signIn("jay");
+    const second = await signIn("jay");
+    const token = await sso.store.addApiToken({
+      name: "jay-ci",
+      digest: "digest-of-jay-ci",
+      scopes: ["admin"],
+      repos: [],
+      createdBy: "sso:corp:jay",
+      createdBySso: { provider: "corp", issuer: sso.provider.settings.issuer, subject: "jay" },
+      expiresAt: new Date(Date.now() + 86400e3).toISOString(),
+    });
+    const asked = sso.idp.counts.revocation;
+    expect((await signOut(first.cookie, first.csrf)).status).toBe(200);
+    await revocations(asked);
+    expect(await sso.idp.refresh(first.refreshToken)).toEqual({ status: 400, error: "invalid_grant" });
+    clock.offsetMs += 5 * 60e3 + 1e3;
+    try {
+      expect((await get("/", second.cookie)).status).toBe(200);
+    } finally {
+      clock.offsetMs = 0;
+    }
+    expect((await sso.store.apiTokens()).find((t) => t.id === token.id)?.revokedAt).toBeUndefined();
   });
 
   it("control: signing out while the provider is down still signs out (the failure is logged)", async () => {

@@ -1141,6 +1141,11 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       false,
       false,
     ]);
+    // Of the provider's session `sid`: one that named it or none (it cannot be told apart), not another.
+    await a.openConsoleSession({ key: "p1", login: "sso:corp:bob", expiresAt: later, sso: { ...sso, subject: "bob", sid: "p1" } });
+    expect([await b.hasSsoSession("corp", "bob", "p1"), await b.hasSsoSession("corp", "bob", "p2")]).toEqual([true, false]);
+    expect(await b.hasSsoSession("corp", "ada", "p2")).toBe(true);
+    expect(await b.endConsoleSession("p1")).toEqual({ sso: { provider: "corp", subject: "bob", sid: "p1", sealedTokens: "v1.z" } });
     await b.endConsoleSession("live");
     expect(await a.hasSsoSession("corp", "ada")).toBe(false);
   });
@@ -1176,7 +1181,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     const logout = (s: Store) => s.logOutOnce("corp", { jti: "j1", until: later }, { subject: "ada", sid: "p1" });
     await expect(logout(a)).rejects.toThrow(/refused/);
     expect((await b.consoleSession("s1"))?.login).toBe("sso:corp:ada");
-    await env.sql("DROP TRIGGER refuse_end" + (adapter.name === "sqlite" ? "" : " ON console_sessions"));
+    await env.sql(`DROP TRIGGER refuse_end${adapter.name === "sqlite" ? "" : " ON console_sessions"}`);
     // The provider's retry of the same token is no replay, and ends the session; a replay after that is.
     expect(await logout(b)).toBe(1);
     expect(await a.consoleSession("s1")).toBeUndefined();
