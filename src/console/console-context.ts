@@ -118,7 +118,7 @@ export function createConsoleContext(deps: ConsoleDeps) {
   const sealing = { sessionSecret: deps.env.sessionSecret, now };
   const githubOn = () => deps.config.github_sign_in !== false && deps.signIn !== undefined && access !== undefined;
   const sso = deps.sso ?? new Map<string, SsoProvider>();
-  const { endSession, endSessionOf } = sessionEnding({ store, sso, sessionSecret: deps.env.sessionSecret, log: deps.log });
+  const { endSession, endSessionOf } = sessionEnding({ store, sso, sessionSecret: deps.env.sessionSecret, log: deps.log, now });
   const { viewerOfSession, stillReads } = consoleViewers(deps, sso, access, githubOn, now, endSessionOf);
   const { postForm } = consoleForms(deps, baseUrl);
 

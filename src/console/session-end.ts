@@ -26,14 +26,16 @@ export interface SessionEnding {
  * (oidc-provider revokes the whole grant with one token), and the other session's next check would
  * then read as the provider refusing the user: their sessions ended and every API token they
  * issued revoked. A session of theirs at the provider in another browser is another grant (RFC
- * 7009 revokes the token's grant only; Keycloak since 24.0.10 and 26.0.8 the one client session),
- * so what this session was given is revoked, not left live beside it.
+ * 7009 revokes the token and at most its grant; Keycloak since 26.1 its one client session), so
+ * what this session was given is revoked, not left live beside it; a provider that revokes the
+ * user's other grants too is noted on their other sessions (src/console/sso-session-recheck.ts).
  */
 export function sessionEnding(deps: {
-  store: Pick<ConsoleStore, "endConsoleSession" | "hasSsoSession">;
+  store: Pick<ConsoleStore, "endConsoleSession" | "hasSsoSession" | "markOtherSsoRevoked">;
   sso: ReadonlyMap<string, SsoProvider>;
   sessionSecret: string;
   log: { warn(obj: object, msg: string): void };
+  now: () => number;
 }): SessionEnding {
   /**
    * Whether the user of the ended session holds, or is about to hold, another session that may
@@ -55,6 +57,10 @@ export function sessionEnding(deps: {
     if (await shared(ended.sso, next)) return;
     const tokens = openSessionTokens(sealed, deps.sessionSecret, sid, key);
     if (!tokens) return;
+    // Noted before it is sent: a check of the user's other session that the provider refuses from
+    // then on may be this revocation's doing (src/console/sso-session-recheck.ts).
+    if (ended.sso.subject !== undefined)
+      await deps.store.markOtherSsoRevoked(provider.name, ended.sso.subject, new Date(deps.now()).toISOString());
     void revokeSessionTokens(provider, tokens, deps.log);
   }
 

@@ -106,6 +106,15 @@ export function ssoSessionRechecks(deps: SsoRecheckDeps) {
       deps.log.info({ user: login, provider: provider.name, reason: answer.reason }, "SSO session ended: sign in again");
       return end(provider, sid, "expired", `your sign-in with ${provider.name} ended (${answer.reason}): sign in again`);
     }
+    if (await revokedBeside(key, facts)) {
+      // A provider that revokes the user's other grants with one token (Keycloak before 26.1,
+      // keycloak/keycloak#35486) refuses this session since Sluice revoked another of theirs: Sluice's doing.
+      deps.log.info(
+        { user: login, provider: provider.name, reason: answer.reason },
+        "SSO session ended: refused after Sluice revoked the token of another session of the user's (its API tokens are kept)",
+      );
+      return end(provider, sid, "expired", `your sign-in with ${provider.name} ended: sign in again`);
+    }
     const idleMs = deps.now() - Date.parse(facts.checkedAt);
     if (idleMs > IDLE_RECHECKS * provider.settings.recheck_every) {
       // A refresh token that went unused this long may have expired at the provider (Keycloak's
@@ -154,6 +163,16 @@ export function ssoSessionRechecks(deps: SsoRecheckDeps) {
     const issuer = { actor: login, sso: { provider: provider.name, issuer: provider.settings.issuer, subject: facts.subject } };
     await revokeTokensOfDemotedUser({ ...deps, provider }, issuer, answer.groups);
     return { groups: answer.groups };
+  }
+
+  /**
+   * Whether Sluice revoked the token of another session of the user's since this session's last
+   * answer (or within a check's time before it: that answer may have raced the revocation).
+   */
+  async function revokedBeside(key: string, facts: SsoSessionFacts): Promise<boolean> {
+    // Read again: the other session may have ended while this check was under way.
+    const at = (await deps.store.consoleSession(key))?.sso?.otherRevokedAt ?? facts.otherRevokedAt;
+    return at !== undefined && Date.parse(at) >= Date.parse(facts.checkedAt) - CLAIM_MS;
   }
 
   async function end(provider: SsoProvider, sid: string, why: SessionEnd, over: string) {

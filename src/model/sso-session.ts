@@ -21,6 +21,12 @@ export interface SsoSessionFacts {
    * database alone opens none. Absent: the provider gave neither.
    */
   sealedTokens?: string;
+  /**
+   * ISO time (the console's clock) Sluice last revoked at the provider the token of another session
+   * of this user's: a provider may revoke this session's grant with it, so a refusal soon after is
+   * not the provider's word on the user.
+   */
+  otherRevokedAt?: string;
 }
 
 /** A session as the store keeps it and the console reads it on every request. */

@@ -9,6 +9,7 @@ export type ConsoleSessions = Pick<
   | "consoleSession"
   | "endConsoleSession"
   | "hasSsoSession"
+  | "markOtherSsoRevoked"
   | "claimSsoCheck"
   | "releaseSsoCheck"
   | "recordSsoCheck"
@@ -25,6 +26,7 @@ interface Row {
   sso_groups: string | null;
   sso_checked_at: string | null;
   sso_tokens: string | null;
+  sso_other_revoked_at: string | null;
 }
 
 function ssoFacts(r: Row): SsoSessionFacts | undefined {
@@ -36,6 +38,7 @@ function ssoFacts(r: Row): SsoSessionFacts | undefined {
     groups: json<string[]>(r.sso_groups),
     checkedAt: r.sso_checked_at,
     ...(r.sso_tokens !== null ? { sealedTokens: r.sso_tokens } : {}),
+    ...(r.sso_other_revoked_at !== null ? { otherRevokedAt: r.sso_other_revoked_at } : {}),
   };
 }
 
@@ -82,7 +85,7 @@ export function consoleSessions({ db }: StoreDriver): ConsoleSessions {
     },
     async consoleSession(key) {
       const row = await db.get<Row>(
-        `SELECT login, expires_at, sso_provider, sso_subject, sso_sid, sso_groups, sso_checked_at, sso_tokens
+        `SELECT login, expires_at, sso_provider, sso_subject, sso_sid, sso_groups, sso_checked_at, sso_tokens, sso_other_revoked_at
          FROM console_sessions WHERE key = ? AND expires_at > ?`,
         [key, now()],
       );
@@ -91,10 +94,12 @@ export function consoleSessions({ db }: StoreDriver): ConsoleSessions {
       return { login: row.login, expiresAt: row.expires_at, ...(sso ? { sso } : {}) };
     },
     async endConsoleSession(key) {
-      const rows = await db.all<{ sso_provider: string | null; sso_subject: string | null; sso_sid: string | null; sso_tokens: string | null }>(
-        "DELETE FROM console_sessions WHERE key = ? RETURNING sso_provider, sso_subject, sso_sid, sso_tokens",
-        [key],
-      );
+      const rows = await db.all<{
+        sso_provider: string | null;
+        sso_subject: string | null;
+        sso_sid: string | null;
+        sso_tokens: string | null;
+      }>("DELETE FROM console_sessions WHERE key = ? RETURNING sso_provider, sso_subject, sso_sid, sso_tokens", [key]);
       const row = rows[0];
       if (!row) return undefined;
       if (row.sso_provider === null) return {};
@@ -114,6 +119,14 @@ export function consoleSessions({ db }: StoreDriver): ConsoleSessions {
         [provider, subject, now(), ...(sid === undefined ? [] : [sid])],
       );
       return Number(row?.n ?? 0) > 0;
+    },
+    async markOtherSsoRevoked(provider, subject, at) {
+      await db.run("UPDATE console_sessions SET sso_other_revoked_at = ? WHERE sso_provider = ? AND sso_subject = ? AND expires_at > ?", [
+        at,
+        provider,
+        subject,
+        now(),
+      ]);
     },
     async claimSsoCheck(key, checkedAt, at, until) {
       // Only while no one else's claim is live, and only of the check this caller read as due.

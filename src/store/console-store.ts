@@ -160,6 +160,11 @@ export interface ConsoleStore {
    */
   hasSsoSession(provider: string, subject: string, sid?: string): Promise<boolean>;
   /**
+   * Notes on the user's open sessions with `provider` that Sluice revoked, at `at` (ISO, the
+   * console's clock), the token of another session of theirs (see SsoSessionFacts.otherRevokedAt).
+   */
+  markOtherSsoRevoked(provider: string, subject: string, at: string): Promise<void>;
+  /**
    * Takes the check of an SSO session whose last check was `checkedAt`, until `until` (ISO), when
    * no one holds it at `at`: false when another request or replica is checking it, or checked it
    * since. One check at a time: a refresh token used twice revokes the grant at many providers.

@@ -10,7 +10,7 @@ import { ssoConsole } from "../support/sso-console.js";
  * replicas over one store: the refresh token Sluice held is revoked at the provider (RFC 7009),
  * and a back-channel logout token is taken once, on any replica. platform → admin.
  */
-const accounts: Record<string, { groups: string[] }> = {
+const accounts: Record<string, { groups: string[]; disabled?: boolean }> = {
   ada: { groups: ["platform"] },
   bob: { groups: ["platform"] },
   carol: { groups: ["platform"] },
@@ -21,6 +21,8 @@ const accounts: Record<string, { groups: string[] }> = {
   hal: { groups: ["platform"] },
   ivy: { groups: ["platform"] },
   jay: { groups: ["platform"] },
+  kay: { groups: ["platform"] },
+  lee: { groups: ["platform"] },
 };
 const sso = ssoConsole({
   prefix: "sluice-sso-session-end-",
@@ -118,6 +120,58 @@ describe("a console session's refresh token", () => {
       sso.idp.outage = false;
     }
     expect((await get("/", dave.cookie)).status).toBe(302);
+  });
+});
+
+describe("a provider that revokes the user's other grants with one token (Keycloak before 26.1, keycloak/keycloak#35486)", () => {
+  /** Signs `login` in twice (two browsers), with an admin token they issued; the sessions and the token. */
+  async function twoSessions(login: string) {
+    const first = await signIn(login);
+    const second = await signIn(login);
+    const token = await sso.store.addApiToken({
+      name: `${login}-ci`,
+      digest: `digest-of-${login}-ci`,
+      scopes: ["admin"],
+      repos: [],
+      createdBy: `sso:corp:${login}`,
+      createdBySso: { provider: "corp", issuer: sso.provider.settings.issuer, subject: login },
+      expiresAt: new Date(Date.now() + 86400e3).toISOString(),
+    });
+    return { first, second, token };
+  }
+  const liveToken = async (id: number) => (await sso.store.apiTokens()).find((t) => t.id === id)?.revokedBy ?? "live";
+
+  it("attack: refuses her other session after she signs out of one: it ends, read as Sluice's doing, and her API tokens stay", async () => {
+    const { first, second, token } = await twoSessions("kay");
+    const asked = sso.idp.counts.revocation;
+    expect((await signOut(first.cookie, first.csrf)).status).toBe(200);
+    await revocations(asked);
+    // The provider ends her other grant with it, as such a provider does.
+    expect(await sso.idp.revoke(second.refreshToken)).toBe(200);
+    clock.offsetMs += 5 * 60e3 + 1e3;
+    try {
+      expect((await get("/", second.cookie)).headers.get("location")).toBe("/login?return=%2F&ended=expired");
+    } finally {
+      clock.offsetMs = 0;
+    }
+    expect(await liveToken(token.id)).toBe("live");
+  });
+
+  it("control: a refusal after her other session was answered since that revocation is the provider's word: her API tokens are revoked", async () => {
+    const { first, second, token } = await twoSessions("lee");
+    const asked = sso.idp.counts.revocation;
+    expect((await signOut(first.cookie, first.csrf)).status).toBe(200);
+    await revocations(asked);
+    clock.offsetMs += 5 * 60e3 + 1e3;
+    try {
+      expect((await get("/", second.cookie)).status).toBe(200);
+      accounts.lee = { groups: ["platform"], disabled: true };
+      clock.offsetMs += 5 * 60e3 + 1e3;
+      expect((await get("/", second.cookie)).headers.get("location")).toBe("/login?return=%2F&ended=refused");
+    } finally {
+      clock.offsetMs = 0;
+    }
+    expect(await liveToken(token.id)).toBe("sluice");
   });
 });
 

@@ -1145,6 +1145,10 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await a.openConsoleSession({ key: "p1", login: "sso:corp:bob", expiresAt: later, sso: { ...sso, subject: "bob", sid: "p1" } });
     expect([await b.hasSsoSession("corp", "bob", "p1"), await b.hasSsoSession("corp", "bob", "p2")]).toEqual([true, false]);
     expect(await b.hasSsoSession("corp", "ada", "p2")).toBe(true);
+    // A revocation of another session's token is noted on the user's open sessions with that provider, on every replica.
+    await a.markOtherSsoRevoked("corp", "bob", "2026-01-01T00:01:00.000Z");
+    expect((await b.consoleSession("p1"))?.sso?.otherRevokedAt).toBe("2026-01-01T00:01:00.000Z");
+    expect((await b.consoleSession("live"))?.sso?.otherRevokedAt).toBeUndefined();
     expect(await b.endConsoleSession("p1")).toEqual({ sso: { provider: "corp", subject: "bob", sid: "p1", sealedTokens: "v1.z" } });
     await b.endConsoleSession("live");
     expect(await a.hasSsoSession("corp", "ada")).toBe(false);

@@ -27,6 +27,8 @@ export interface TestOidcProvider {
   refreshTokens: string[];
   /** Asks the token endpoint for a refresh_token grant as Sluice's client would: its status and error. */
   refresh(refreshToken: string): Promise<{ status: number; error?: string }>;
+  /** Revokes a refresh token at the revocation endpoint as Sluice's client would (RFC 7009): its status. */
+  revoke(refreshToken: string): Promise<number>;
   /** An opaque access token of `account`, issued to `clientId` (another application's: OTHER_CLIENT). */
   mintAccessToken(account: string, clientId: string): Promise<string>;
   /** Has the provider post a real logout token for `sub` (and `sid`) to Sluice's `backchannel_logout_uri`. */
@@ -161,6 +163,18 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
       });
       const body = (await r.json()) as { error?: string };
       return { status: r.status, ...(body.error ? { error: body.error } : {}) };
+    },
+    async revoke(refreshToken) {
+      const r = await fetch(`${issuer}/token/revocation`, {
+        method: "POST",
+        headers: {
+          authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`,
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams({ token: refreshToken, token_type_hint: "refresh_token" }),
+      });
+      await r.arrayBuffer();
+      return r.status;
     },
     async forge(claims) {
       return new SignJWT({ ...claims }).setProtectedHeader({ alg: "RS256", kid: jwk.kid as string }).sign(forger.privateKey);

@@ -19,6 +19,7 @@ import { policyApproverIds } from "./migration-17-policy-approver-ids.js";
 import { apiTokenIssuers } from "./migration-18-api-token-issuers.js";
 import { ssoLogoutTokensTable } from "./migration-19-sso-logout-tokens.js";
 import { apiTokenIssuerUrls } from "./migration-20-api-token-issuer-urls.js";
+import { ssoOtherRevoked } from "./migration-21-sso-other-revoked.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -54,4 +55,5 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "api_tokens: the issuer of the SSO user who issued each, which a provider's renaming does not change",
     up: apiTokenIssuerUrls,
   },
+  { version: 21, name: "console_sessions: when Sluice last revoked another session's token of the same SSO user", up: ssoOtherRevoked },
 ];
