@@ -13,7 +13,13 @@ async function render(ctx: ConsoleContext, res: ServerResponse, v: Viewer, issue
     ...t,
     scopes: t.scopes.join(", "),
     repos: t.repos.join(", ") || "all",
-    state: t.revokedAt ? `revoked by ${t.revokedBy ?? "?"}` : t.expiresAt <= now ? "expired" : "active",
+    state: t.revokedAt
+      ? `revoked by ${t.revokedBy ?? "?"}`
+      : t.expiresAt <= now
+        ? "expired"
+        : t.issuerUnknown
+          ? "refused: issued before Sluice recorded its SSO user's issuer (issue a new one)"
+          : "active",
   }));
   sendHtml(
     res,

@@ -103,6 +103,25 @@ describe("a user their provider refused, after the operator renamed or re-pointe
   });
 });
 
+describe("an SSO user's token issued before Sluice recorded the issuer", () => {
+  it("is shown refused on the tokens page (control: one with its issuer is active)", async () => {
+    const otto = await signIn("u-otto");
+    const pinned = await issue(otto, "otto-pinned", ["read"]);
+    const old = await sso.store.addApiToken({
+      name: "otto-old",
+      digest: "digest-of-otto-old",
+      scopes: ["read"],
+      repos: [],
+      createdBy: "sso:corp:otto",
+      expiresAt: new Date(Date.now() + 86400e3).toISOString(),
+    });
+    const page = await (await get("/tokens", otto)).text();
+    const rowOf = (name: string) => page.slice(page.indexOf(name), page.indexOf("</tr>", page.indexOf(name)));
+    expect(rowOf(old.name)).toContain("refused: issued before Sluice recorded its SSO user&#x27;s issuer");
+    expect(rowOf(pinned.name)).toContain("active");
+  });
+});
+
 describe("a user who lost a role at the provider", () => {
   it("attack: loses the tokens they issued that their new role does not cover, audited (a read token it covers stays)", async () => {
     const dana = await signIn("u-dana");
