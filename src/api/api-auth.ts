@@ -1,4 +1,5 @@
 import { TOKEN_PREFIX, tokenDigest } from "../console/token-actions.js";
+import { rootOf } from "../console/user-tokens.js";
 import type { ApiTokenStore } from "../store/api-token-store.js";
 import type { SsoProvider } from "../sso/sso-provider.js";
 import { type ApiAuth, tokenCaller } from "./api-caller.js";
@@ -26,11 +27,13 @@ export function createApiAuth(deps: { store: AuthStore; sso: ReadonlyMap<string,
       const record = await deps.store.usableApiToken(tokenDigest(token));
       if (!record) return { ok: false, error: "the token is unknown, revoked or expired" };
       // Sluice cannot tell whose it is: the provider's name it recorded may since be another
-      // issuer's (whose `sub` names someone else), and this issuer's user may be refused under another name.
-      if (record.issuerUnknown)
+      // issuer's (whose `sub` names someone else), and this issuer's user may be refused under
+      // another name. So for a token issued with such a token, which stands on the same user.
+      const root = record.createdBy.startsWith("token:") ? rootOf(await deps.store.apiTokens(), record) : record;
+      if (root.issuerUnknown)
         return {
           ok: false,
-          error: `the token was issued by an SSO user (${record.createdBy}) before Sluice recorded their provider's issuer (store migration 20): it is refused; issue a new one`,
+          error: `the token ${root === record ? "was" : `stands on token ${root.id}, which was`} issued by an SSO user (${root.createdBy}) before Sluice recorded their provider's issuer (store migration 20): it is refused; issue a new one`,
         };
       return { ok: true, caller: tokenCaller(record, await repos()) };
     }

@@ -29,3 +29,20 @@ export function tokensStandingOn(all: readonly ApiTokenRecord[], issuer: TokenIs
   }
   return found;
 }
+
+/**
+ * The token `t` stands on at the end of its chain (`token:<id>:<name>` issued it, and so on up):
+ * `t` itself when a person issued it. A chain through a token no longer listed ends there.
+ */
+export function rootOf(all: readonly ApiTokenRecord[], t: ApiTokenRecord): ApiTokenRecord {
+  const byId = new Map(all.map((x) => [x.id, x]));
+  const seen = new Set<number>();
+  let at = t;
+  for (;;) {
+    seen.add(at.id);
+    const parent = /^token:(\d+):/.exec(at.createdBy)?.[1];
+    const next = parent === undefined ? undefined : byId.get(Number(parent));
+    if (!next || seen.has(next.id)) return at;
+    at = next;
+  }
+}
