@@ -84,7 +84,7 @@ export function apiTokenMethods(db: Db): ApiTokenStore {
       // another issuer's or this issuer's under another name). Older ones (refused at use anyway)
       // go by the provider's name and `sub` they recorded, or by the name they were issued under.
       const whose = issuer.sso
-        ? "((sso_issuer = ? AND sso_subject = ?) OR (sso_issuer IS NULL AND ((sso_provider = ? AND sso_subject = ?) OR created_by = ?)))"
+        ? "((sso_issuer = ? AND sso_subject = ?) OR (sso_issuer IS NULL AND ((sso_provider = ? AND sso_subject = ?) OR (sso_subject IS NULL AND created_by = ?))))"
         : "(sso_subject IS NULL AND created_by = ?)";
       const params = issuer.sso
         ? [issuer.sso.issuer, issuer.sso.subject, issuer.sso.provider, issuer.sso.subject, issuer.actor]

@@ -1328,7 +1328,9 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     const github = await add("t7", "alice");
     // One issued between migrations 18 and 20: its provider's name and sub, no issuer.
     const unpinned = await add("t8", "sso:corp:ada2", { subject: "u-ada" });
-    await env.sql("UPDATE api_tokens SET sso_issuer = NULL WHERE digest = 't8'");
+    // And Eve's of then, under the name Ada gave up: hers by its sub, not Ada's by the name.
+    const evesThen = await add("t9", "sso:corp:ada", { subject: "u-eve" });
+    await env.sql("UPDATE api_tokens SET sso_issuer = NULL WHERE digest IN ('t8', 't9')");
     expect((await b.apiTokens()).find((t) => t.id === unpinned.id)).toMatchObject({ issuerUnknown: true, createdBy: "sso:corp:ada2" });
     expect((await b.apiTokens()).find((t) => t.id === unpinned.id)?.createdBySso).toBeUndefined();
     expect(after).toMatchObject({ createdBy: "sso:corp:ada2", createdBySso: { provider: "corp", issuer: X, subject: "u-ada" } });
@@ -1342,6 +1344,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect((await a.usableApiToken("t4"))?.id).toBe(eve.id);
     expect((await a.usableApiToken("t5"))?.id).toBe(otherIssuer.id);
     expect((await a.usableApiToken("t7"))?.id).toBe(github.id);
+    expect((await a.apiTokens()).find((t) => t.id === evesThen.id)?.revokedAt).toBeUndefined();
   });
 
   it("keeps who pushed each head of a pull request, once per login, the same on every replica", async () => {
