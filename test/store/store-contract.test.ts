@@ -1328,8 +1328,8 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     const github = await add("t7", "alice");
     // One issued between migrations 18 and 20: its provider's name and sub, no issuer.
     const unpinned = await add("t8", "sso:corp:ada2", { subject: "u-ada" });
-    // And Eve's of then, under the name Ada gave up: hers by its sub, not Ada's by the name.
-    const evesThen = await add("t9", "sso:corp:ada", { subject: "u-eve" });
+    // And Eve's of then, under the name Ada has now (the two shared it): hers by its sub, not Ada's by the name.
+    const evesThen = await add("t9", "sso:corp:ada2", { subject: "u-eve" });
     await env.sql("UPDATE api_tokens SET sso_issuer = NULL WHERE digest IN ('t8', 't9')");
     expect((await b.apiTokens()).find((t) => t.id === unpinned.id)).toMatchObject({ issuerUnknown: true, createdBy: "sso:corp:ada2" });
     expect((await b.apiTokens()).find((t) => t.id === unpinned.id)?.createdBySso).toBeUndefined();
