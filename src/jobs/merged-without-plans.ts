@@ -8,7 +8,8 @@ import { refuseAll } from "./apply-publisher.js";
 import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
 import type { Checkout } from "../workspace/workspace.js";
 import type { BaseProject } from "../model/trusted-identity.js";
-import { goneAtMergeNote, goneProjects } from "../projects/gone-projects.js";
+import { goneAtMergeNote } from "../projects/gone-projects.js";
+import { goneOfCheckout } from "../repo-reading/gone-of-checkout.js";
 
 /**
  * Apply on merge of a pull request with no plan waiting. Nothing to say when its changes touch no
@@ -27,12 +28,13 @@ export async function mergedWithoutPlans(
 ): Promise<void> {
   const { job, deps } = ctx;
   const repo = repoFullName(job.target.repo);
-  const { affected, all } = await resolveCheckoutProjects(deps, job.target.repo, head, config);
+  const resolved = await resolveCheckoutProjects(deps, job.target.repo, head, config);
+  const { affected } = resolved;
   const notLive = [];
   // Applied from the merged head itself: an apply of an earlier commit left the later changes out.
   for (const p of affected) if (!(await deps.store.appliedByPr(repo, pr.number, p.dir, p.workspace, pr.headSha))) notLive.push(p);
   // A project whose dir it deleted had nothing to plan: its resources are still up, unmanaged.
-  const gone = goneAtMergeNote(goneProjects(baseProjects, all, head, deps.config.repo_config_file));
+  const gone = goneAtMergeNote(await goneOfCheckout(deps, job.target.repo, baseProjects, resolved, head, pr.baseRef));
   if (notLive.length === 0 && !gone) {
     deps.log.info({ jobId: job.id, pr: pr.number, changed: affected.length }, "merged with no plan waiting and nothing left to apply");
     return;

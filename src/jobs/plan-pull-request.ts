@@ -13,7 +13,8 @@ import type { Project } from "../model/project.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
 import { explainWhy } from "../projects/explain-why.js";
-import { goneNote, goneProjects } from "../projects/gone-projects.js";
+import { goneNote } from "../projects/gone-projects.js";
+import { goneOfCheckout } from "../repo-reading/gone-of-checkout.js";
 import { selectProjects } from "../projects/select-projects.js";
 import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
 import { scopeCheckout } from "../repo-reading/scope-checkout.js";
@@ -107,8 +108,8 @@ export async function planPullRequest(
     await publisher.publish({ state: "done", results: [], notice: explainWhy(projects, checkout.changedFiles), tone: "info" });
     return;
   }
-  // A project whose dir the pull request deletes is planned no more: said, never silent.
-  const gone = goneNote(goneProjects(settings.baseProjects, resolved.all, checkout, deps.config.repo_config_file));
+  // A project the pull request takes away (its dir deleted, unlisted, made a module) is planned no more: said, never silent.
+  const gone = goneNote(await goneOfCheckout(deps, repo, settings.baseProjects, resolved, checkout, pr.baseRef));
   if (projects.length === 0) {
     const none = "No project is affected by the changes in this pull request.";
     return done(publisher, withWarnings(gone ? `${gone}\n${none}` : none, warnings));

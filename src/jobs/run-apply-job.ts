@@ -35,7 +35,8 @@ import { commandStillAsked } from "../authorization/command-still-asked.js";
 import { askedBeforeHead } from "../authorization/asked-before-head.js";
 import { mergeDecides } from "./merge-decides.js";
 import { mergedWithoutPlans } from "./merged-without-plans.js";
-import { goneAtMergeNote, goneProjects } from "../projects/gone-projects.js";
+import { goneAtMergeNote } from "../projects/gone-projects.js";
+import { goneOfCheckout } from "../repo-reading/gone-of-checkout.js";
 
 const repoName = (job: Pick<Job, "target">) => repoFullName(job.target.repo);
 
@@ -240,7 +241,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const hookWarning = post.ok ? undefined : `⚠️ ${post.line} (the applies above are unaffected; the hook's output is in the job log)`;
   // A merge that applied the other projects says what it left up, unmanaged: a project whose dir it deleted.
   const gone = merged
-    ? goneAtMergeNote(goneProjects(settings.baseProjects, resolved.all, ctx.head, deps.config.repo_config_file))
+    ? goneAtMergeNote(await goneOfCheckout(deps, job.target.repo, settings.baseProjects, resolved, ctx.head, pr.baseRef))
     : undefined;
   const warning = [hookWarning, gone].filter((w) => w !== undefined).join("\n") || undefined;
   await finishApply(ctx, publisher, { ordered: inOrder(projects, results), all, automerge: settings.automerge && !merged, warning });
