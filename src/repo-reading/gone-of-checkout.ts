@@ -8,6 +8,7 @@ import { type GoneProject, goneProjects } from "../projects/gone-projects.js";
 import { type ProjectTree, resolveProjects } from "../projects/resolve-projects.js";
 import type { Checkout } from "../workspace/workspace.js";
 import { loadRepoConfigs } from "./load-repo-configs.js";
+import { modulesBefore } from "./modules-before.js";
 import { readRepoTreeAt } from "./read-repo-tree.js";
 
 type Where = Pick<Project, "dir" | "workspace">;
@@ -28,7 +29,11 @@ export async function goneOfCheckout(
   baseRef?: string,
 ): Promise<GoneProject[]> {
   const absorbed = absorbedDirs(head.tree, head.all, checkout.changedFiles);
-  const candidates = goneProjects(baseProjects, head.all, checkout, deps.config.repo_config_file, absorbed);
+  let candidates = goneProjects(baseProjects, head.all, checkout, deps.config.repo_config_file, new Set(absorbed.keys()));
+  if (candidates.some((g) => g.how === "absorbed")) {
+    const modules = await modulesBefore(deps.workspace, repo, checkout.mergeBase, absorbed, checkout);
+    candidates = candidates.filter((g) => g.how !== "absorbed" || !modules.has(g.dir));
+  }
   if (candidates.length === 0) return candidates;
   const before = await projectsAtMergeBase(deps, repo, checkout.mergeBase, candidates, baseRef);
   // A merge base whose config cannot be read says nothing: every candidate is named.

@@ -66,6 +66,18 @@ describe("base projects an autodiscovering pull request takes away", { timeout: 
     expect(plan).toContain("⚠️ This pull request deletes the project `web` (dir `web`, workspace `default`)");
     expect(plan).toContain("why: `modules/net/old.tf`, in module `modules/net`");
     expect(plan).not.toMatch(/projects? `modules\/net`/);
+
+    // A change to the module's user alone: the module was one where the branch began too.
+    const user = await newRepo("gone-module-user", (s) => ({
+      "app/main.tf": statefulProject("app", s("app"), 1, 'module "net" {\n  source = "../modules/net"\n}\n'),
+      "modules/net/main.tf": tfProject("net", 1),
+    }));
+    const changed = await plannedPr(user.repo, {
+      "app/main.tf": statefulProject("app", user.state("app"), 2, 'module "net" {\n  source = "../modules/net"\n}\n'),
+    });
+    const userPlan = planComment(user.repo, changed.number);
+    expect(userPlan).toContain("**`app`**");
+    expect(userPlan).not.toContain("⚠️");
   });
 
   it("a project the base listed after the branch, on a pull request that changes the repo config for something else, is none it takes away; one it unlists still is", async () => {

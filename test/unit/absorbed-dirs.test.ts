@@ -10,11 +10,11 @@ const tree = (files: string[], tfSources: [string, string[]][] = [], kustomizeRe
 describe("absorbedDirs: dirs a pull request made part of another project", () => {
   it("a Terraform dir a changed dir now uses as a module, a chart under an added Chart.yaml, a base a changed overlay uses", () => {
     const tf = tree(["app/main.tf", "root/main.tf"], [["root", ["../app"]]]);
-    expect([...absorbedDirs(tf, [{ dir: "root" }], ["root/main.tf"])]).toEqual(["app"]);
+    expect([...absorbedDirs(tf, [{ dir: "root" }], ["root/main.tf"])]).toEqual([["app", ["root"]]]);
     const helm = tree(["charts/web/Chart.yaml", "charts/web/charts/redis/Chart.yaml"]);
-    expect([...absorbedDirs(helm, [{ dir: "charts/web" }], ["charts/web/Chart.yaml"])]).toEqual(["charts/web/charts/redis"]);
+    expect([...absorbedDirs(helm, [{ dir: "charts/web" }], ["charts/web/Chart.yaml"])]).toEqual([["charts/web/charts/redis", []]]);
     const kz = tree(["app/base/kustomization.yaml", "app/prod/kustomization.yaml"], [], [["app/prod", ["../base"]]]);
-    expect([...absorbedDirs(kz, [{ dir: "app/prod" }], ["app/prod/kustomization.yaml"])]).toEqual(["app/base"]);
+    expect([...absorbedDirs(kz, [{ dir: "app/prod" }], ["app/prod/kustomization.yaml"])]).toEqual([["app/base", []]]);
   });
 
   it("control: a module whose users the pull request left alone, or a dir still a project of its own, is none", () => {
