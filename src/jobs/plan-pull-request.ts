@@ -43,13 +43,15 @@ export const refusedFork = (pr: PullRequestInfo, job: Job, deps: JobDeps) =>
 /**
  * Starts fetching the PR's head and base while the job still reads GitHub (the permissions it
  * checks answer slower than a fetch): the checkout then finds them there. Only commits come in;
- * nothing is checked out or run before the permissions allow it. Never fails: the checkout
- * fetches again and says what went wrong.
+ * nothing is checked out or run before the permissions allow it. Only a pull request of the
+ * repository itself, whose branch a writer pushed: a fork's commits are anyone's (any size, again
+ * at each push), fetched once its author's or commenter's permission allows a plan. Never fails:
+ * the checkout fetches again and says what went wrong.
  */
 export function prefetchHead(ctx: Pick<PlanJob, "job" | "deps" | "vcs" | "secrets">, pr: PullRequestInfo): Promise<void> {
   const { job, deps, vcs, secrets } = ctx;
   const prefetch = deps.workspace.prefetch?.bind(deps.workspace);
-  if (!prefetch || pr.state !== "open" || refusedFork(pr, job, deps)) return Promise.resolve();
+  if (!prefetch || pr.state !== "open" || pr.headRepo !== repoFullName(job.target.repo)) return Promise.resolve();
   const fetching = async () => {
     const token = await vcs.cloneToken();
     secrets.add([token]);

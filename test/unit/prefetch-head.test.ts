@@ -7,7 +7,7 @@ import { runningJob } from "../fakes/fake-jobs.js";
 import { fakePullRequest } from "../fakes/fake-vcs.js";
 
 // A plan job fetches the PR's commits while it reads GitHub's permissions, only where a plan could
-// follow: an open pull request of this repository, or a fork's on a server that plans forks.
+// follow and the commits are the repository's own: an open pull request of this repository.
 
 async function prefetched(pr: ReturnType<typeof fakePullRequest>, serverConfig = "") {
   const deps = await fakeJobDeps({ serverConfig });
@@ -40,8 +40,14 @@ it("an open pull request's head and base are fetched with the clone token, which
 it("nothing is fetched for a closed pull request, nor for a fork's on a server that does not plan forks", async () => {
   expect((await prefetched(fakePullRequest({ state: "closed" }))).asked).toEqual([]);
   expect((await prefetched(fakePullRequest({ headRepo: "mallory/infra" }))).asked).toEqual([]);
-  // Control: the same fork's head on a server that plans forks.
-  expect((await prefetched(fakePullRequest({ headRepo: "mallory/infra" }), "allow_fork_prs: true\n")).asked).toHaveLength(1);
+});
+
+it("a fork's head is not fetched before its permission check, even where forks are planned: anyone can open one", async () => {
+  // A stranger's fork, whose author may not plan (plan_permission: write): its commits (any size,
+  // again at each push) would land in the mirror though no plan follows.
+  expect((await prefetched(fakePullRequest({ headRepo: "mallory/infra" }), "allow_fork_prs: true\n")).asked).toEqual([]);
+  // Control: a pull request of the repository itself, whose branch only a writer could push.
+  expect((await prefetched(fakePullRequest({ headRepo: "acme/infra" }), "allow_fork_prs: true\n")).asked).toHaveLength(1);
 });
 
 it("a prefetch that fails is not the job's failure: the checkout fetches again and says why", async () => {
