@@ -1,46 +1,49 @@
-import { detectKustomizeProjects } from "../../runners/kustomize/detect-kustomize-projects.js";
 import { KUSTOMIZATION_FILES } from "../../runners/kustomize/kustomize-settings.js";
-import { discoverTerraformProjects } from "../../runners/terraform/discover-terraform-projects.js";
-import type { Project } from "../model/project.js";
+import { isLocalSource } from "../../runners/terraform/find-module-sources.js";
 import type { ProjectTree } from "../model/project-tree.js";
-import { isTerraformFile, parentDir } from "../util/repo-path.js";
+import { isTerraformFile, parentDir, resolveFrom } from "../util/repo-path.js";
+
+const isKustomization = (f: string) => (KUSTOMIZATION_FILES as readonly string[]).includes(f.slice(f.lastIndexOf("/") + 1));
 
 /**
- * Dirs that hold a project's files at the head but that autodiscovery plans through another
- * project there (a Terraform dir another uses as a module, a subchart under another chart, a
- * kustomize base), where the pull request changed what makes them so: a Terraform or
- * kustomization file of a dir using them, a `Chart.yaml` above them. Such a dir may have been a
- * project of its own before the pull request (its resources then left in its own state); whether
- * it was is read at the merge base (gone-of-checkout.ts). Pure: dir -> its Terraform users whose
- * files changed (none for a chart or a base).
+ * Of `missing` (base dirs no head project is at), those autodiscovery plans through another
+ * project at the head where the pull request changed what makes them so: a Terraform or
+ * kustomization file of a dir using them (a module, a base), a `Chart.yaml` above them (a
+ * subchart). Such a dir may have been a project of its own before the pull request, its resources
+ * then left in its own state; whether it was is read at the merge base (gone-of-checkout.ts).
+ * Pure, and only the changed users are looked at: dir -> its Terraform users whose files changed
+ * (none for a subchart or a base).
  */
 export function absorbedDirs(
-  tree: Pick<ProjectTree, "files" | "tfSources" | "tfReads" | "tfMayRead" | "kustomizeRefs">,
-  head: readonly Pick<Project, "dir">[],
+  tree: Pick<ProjectTree, "files" | "tfSources" | "kustomizeRefs">,
+  missing: ReadonlySet<string>,
   changedFiles: readonly string[],
 ): Map<string, string[]> {
-  const projectDirs = new Set(head.map((p) => p.dir));
   const absorbed = new Map<string, string[]>();
-  // A dir is absorbed through a user only when a file of that user's own dir changed.
-  const changedIn = (dir: string, isKind: (file: string) => boolean) => changedFiles.some((f) => parentDir(f) === dir && isKind(f));
-  const consider = (dir: string, users: Iterable<string>, isKind: (file: string) => boolean, tf = false) => {
-    if (projectDirs.has(dir)) return;
-    const changed = [...users].filter((user) => changedIn(user, isKind));
-    if (changed.length > 0) absorbed.set(dir, [...(absorbed.get(dir) ?? []), ...(tf ? changed : [])]);
+  if (missing.size === 0) return absorbed;
+  const changedDirs = (isKind: (file: string) => boolean) => new Set(changedFiles.filter(isKind).map(parentDir));
+  const take = (users: ReadonlyMap<string, readonly string[]>, changed: ReadonlySet<string>, tf: boolean, local = (_: string) => true) => {
+    for (const [user, refs] of users) {
+      if (!changed.has(user)) continue;
+      for (const ref of refs) {
+        const dir = local(ref) ? resolveFrom(user, ref) : undefined;
+        if (dir === undefined || dir === user || !missing.has(dir)) continue;
+        const list = absorbed.get(dir) ?? [];
+        if (tf && !list.includes(user)) list.push(user);
+        absorbed.set(dir, list);
+      }
+    }
   };
-  for (const [dir, users] of discoverTerraformProjects(tree).modules) consider(dir, users, isTerraformFile, true);
-  const isKustomization = (f: string) => (KUSTOMIZATION_FILES as readonly string[]).includes(f.slice(f.lastIndexOf("/") + 1));
-  for (const [dir, users] of detectKustomizeProjects({ files: tree.files, refs: tree.kustomizeRefs }).bases)
-    consider(dir, users, isKustomization);
-  const charts = new Set(tree.files.filter((f) => f === "Chart.yaml" || f.endsWith("/Chart.yaml")).map(parentDir));
-  for (const dir of charts) {
-    if (dir === ".") continue;
-    const above: string[] = [];
+  take(tree.tfSources, changedDirs(isTerraformFile), true, isLocalSource);
+  take(tree.kustomizeRefs, changedDirs(isKustomization), false);
+  const files = new Set(tree.files);
+  const addedCharts = changedDirs((f) => (f === "Chart.yaml" || f.endsWith("/Chart.yaml")) && files.has(f));
+  for (const dir of missing) {
+    if (dir === "." || !files.has(`${dir}/Chart.yaml`)) continue;
     for (let up = parentDir(dir); ; up = parentDir(up)) {
-      if (charts.has(up)) above.push(up);
+      if (addedCharts.has(up)) absorbed.set(dir, absorbed.get(dir) ?? []);
       if (up === ".") break;
     }
-    consider(dir, above, (f) => f.endsWith("Chart.yaml"));
   }
   return absorbed;
 }

@@ -28,7 +28,8 @@ export async function goneOfCheckout(
   checkout: Pick<Checkout, "files" | "changedFiles" | "mergeBase">,
   baseRef?: string,
 ): Promise<GoneProject[]> {
-  const absorbed = absorbedDirs(head.tree, head.all, checkout.changedFiles);
+  const missing = new Set(baseProjects.filter((b) => !at(head.all, b)).map((b) => b.dir));
+  const absorbed = absorbedDirs(head.tree, missing, checkout.changedFiles);
   let candidates = goneProjects(baseProjects, head.all, checkout, deps.config.repo_config_file, new Set(absorbed.keys()));
   if (candidates.some((g) => g.how === "absorbed")) {
     const modules = await modulesBefore(deps.workspace, repo, checkout.mergeBase, absorbed, checkout);
