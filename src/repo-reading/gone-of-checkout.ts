@@ -36,8 +36,9 @@ export async function goneOfCheckout(
     candidates = candidates.filter((g) => g.how !== "absorbed" || !modules.has(g.dir));
   }
   if (candidates.length === 0) return candidates;
-  const before = await projectsAtMergeBase(deps, repo, checkout.mergeBase, candidates, baseRef);
-  // A merge base whose config cannot be read says nothing: every candidate is named.
+  // Asked after a merge's applies too: a read that fails must not cost their report.
+  const before = await projectsAtMergeBase(deps, repo, checkout.mergeBase, candidates, baseRef).catch(() => undefined);
+  // A merge base whose config or tree cannot be read says nothing: every candidate is named.
   return before === undefined ? candidates : candidates.filter((g) => at(before, g));
 }
 
