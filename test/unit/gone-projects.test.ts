@@ -63,4 +63,17 @@ describe("goneProjects: the base branch's projects a pull request deletes", () =
       }),
     ).toEqual([]);
   });
+
+  it("a deleted .sluice.yaml whose projects autodiscovery finds at other workspaces names them; an atlantis.yml added beside it names none", () => {
+    const staged = [
+      { name: "app-staging", dir: "app", workspace: "staging" },
+      { name: "app-prod", dir: "app", workspace: "prod" },
+    ];
+    const deleted = { files: ["app/main.tf"], changedFiles: [".sluice.yaml"] };
+    const gone = goneProjects(staged, [{ dir: "app", workspace: "default" }], deleted);
+    expect(gone.map((g) => `${g.name}:${g.how}`)).toEqual(["app-staging:unlisted", "app-prod:unlisted"]);
+    // atlantis.yml is ignored beside .sluice.yaml: the head keeps both projects.
+    const added = { files: [".sluice.yaml", "atlantis.yml", "app/main.tf"], changedFiles: ["atlantis.yml"] };
+    expect(goneProjects(staged, staged, added)).toEqual([]);
+  });
 });
