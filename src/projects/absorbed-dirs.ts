@@ -1,7 +1,7 @@
 import { KUSTOMIZATION_FILES } from "../../runners/kustomize/kustomize-settings.js";
 import { isLocalSource } from "../../runners/terraform/find-module-sources.js";
 import type { ProjectTree } from "../model/project-tree.js";
-import { isTerraformFile, parentDir, resolveFrom } from "../util/repo-path.js";
+import { isIgnoredPath, isTerraformFile, parentDir, resolveFrom } from "../util/repo-path.js";
 
 const isKustomization = (f: string) => (KUSTOMIZATION_FILES as readonly string[]).includes(f.slice(f.lastIndexOf("/") + 1));
 
@@ -24,7 +24,8 @@ export function absorbedDirs(
   const changedDirs = (isKind: (file: string) => boolean) => new Set(changedFiles.filter(isKind).map(parentDir));
   const take = (users: ReadonlyMap<string, readonly string[]>, changed: ReadonlySet<string>, tf: boolean, local = (_: string) => true) => {
     for (const [user, refs] of users) {
-      if (!changed.has(user)) continue;
+      // A dir autodiscovery ignores (`.terraform`, `node_modules`) uses nothing.
+      if (!changed.has(user) || isIgnoredPath(user)) continue;
       for (const ref of refs) {
         const dir = local(ref) ? resolveFrom(user, ref) : undefined;
         if (dir === undefined || dir === user || !missing.has(dir)) continue;

@@ -25,6 +25,9 @@ describe("absorbedDirs: dirs a pull request made part of another project", () =>
     // A kustomization used by another but no base by name stays a project of its own: not missing.
     const kz = tree(["app/kustomization.yaml", "prod/kustomization.yaml"], [], [["prod", ["../app"]]]);
     expect([...absorbedDirs(kz, new Set(), ["prod/kustomization.yaml"])]).toEqual([]);
+    // A dir autodiscovery ignores uses no module.
+    const vendored = tree(["app/main.tf", "node_modules/x/main.tf"], [["node_modules/x", ["../../app"]]]);
+    expect([...absorbedDirs(vendored, new Set(["app"]), ["node_modules/x/main.tf"])]).toEqual([]);
     // A chart whose parent's Chart.yaml the pull request deleted is under no chart at the head.
     const helm = tree(["charts/web/charts/redis/Chart.yaml"]);
     expect([...absorbedDirs(helm, new Set(["charts/web/charts/redis"]), ["charts/web/Chart.yaml"])]).toEqual([]);
