@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness, statefulProject, tfProject } from "../support/harness.js";
-import { bot, completed, type Repo } from "./trust-holes-support.js";
+import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
+import { bot, completed, nextSecond, type Repo, seedState } from "./trust-holes-support.js";
 
 // Autodiscovery (no repo config) makes a project of every Terraform dir that no other one uses as
 // a module: a pull request can take a project away without deleting its files or touching a
@@ -11,7 +11,7 @@ let h: Harness;
 let n = 0;
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ serverConfig: "allowed_overrides: [apply_on]\n" });
 });
 afterAll(async () => {
   await h?.stop();
@@ -101,5 +101,30 @@ describe("base projects an autodiscovering pull request takes away", { timeout: 
     expect(plan).toContain("**`app`**");
     expect(plan).toContain("⚠️ This pull request's repo config no longer makes the project `db` (dir `db`, workspace `default`) a project");
     expect(plan).not.toContain("`web`");
+  });
+
+  it("apply on merge says it again: the project using it applied, the absorbed one's resources still in its state", async () => {
+    const { repo, state } = await newRepo("gone-as-module-merge", (s) => ({
+      ".sluice.yaml": "version: 1\napply_on: merge\n",
+      "app/main.tf": statefulProject("app", s("app"), 2),
+    }));
+    await seedState(statefulProject("app", state("app"), 2));
+    const pr = await plannedPr(repo, {
+      "root/main.tf": statefulProject("root", state("root"), 0, 'module "app" {\n  source = "../app"\n}\n'),
+    });
+    expect(planComment(repo, pr.number)).toContain("⚠️ This pull request makes the project `app`");
+    h.sim.setPermission(repo, "carol", "write");
+    await nextSecond();
+    await h.sim.approve(repo, pr.number, "carol");
+    await h.sim.mergePullRequest(repo, pr.number, { user: "bob" });
+    await completed(h, repo, pr.headSha, "sluice/apply");
+    await h.sim.waitFor(
+      () => bot(h, repo, pr.number).some((c) => c.body.includes("a part of another project: nothing of it was applied")),
+      {
+        message: "the merge said nothing of the absorbed project",
+      },
+    );
+    expect(await stateResources(state("root"))).toEqual(["terraform_data.app_0", "terraform_data.app_1"]);
+    expect(await stateResources(state("app"))).toEqual(["terraform_data.app_0", "terraform_data.app_1"]);
   });
 });
