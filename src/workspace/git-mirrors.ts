@@ -19,7 +19,7 @@ export const PACKS_BEFORE_ROLL_UP = 32;
 export class GitMirrors {
   /** The origin URL this process last wrote into each mirror's config. */
   private readonly originUrls = new Map<string, string>();
-  /** How many times each mirror was thrown away and cloned anew by this process. */
+  /** How many times each mirror was made anew by this process (a repair's reclone, or its dir found gone). */
   private readonly reclones = new Map<string, number>();
 
   private readonly packsBeforeRollUp: number;
@@ -71,6 +71,8 @@ export class GitMirrors {
       () => false,
     );
     if (!exists) {
+      // What a prefetch found there is gone with it (removed by hand, say, to free the disk).
+      this.reclones.set(mirror, this.generation(mirror) + 1);
       await mkdir(mirror, { recursive: true });
       await this.git(mirror, ["init", "--bare", "--quiet"]);
     }

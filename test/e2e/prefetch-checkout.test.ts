@@ -83,6 +83,20 @@ it("a mirror cloned anew after the prefetch (another job's repair) does not stan
   }
 });
 
+it("a mirror made anew after the prefetch (its dir removed: an operator freeing the disk) does not stand for the checkout either", async () => {
+  const { workspace, req } = await setUp("removed");
+  await workspace.prefetch(req);
+  await rm(workspace.mirrorDir(req.repo), { recursive: true, force: true });
+  const before = sim.calls.length;
+  const checkout = await workspace.checkout(req);
+  try {
+    expect(gitCallsSince(before).map((c) => c.method)).toEqual(["GET", "POST"]);
+    expect(readFileSync(join(checkout.dir, "net/main.tf"), "utf8")).toBe("# net, changed\n");
+  } finally {
+    checkout.release();
+  }
+});
+
 it("a prefetch of a commit the server does not have fails as the checkout would, and the checkout still says so", async () => {
   const { workspace, req } = await setUp("gone");
   const gone = { ...req, headSha: "0123456789abcdef0123456789abcdef01234567" };
