@@ -35,6 +35,8 @@ export interface DriftApply {
   actor: string;
   /** Other projects' outputs, for tools that render again at apply (Helm); the gate checked them. */
   inputs?: RunInputs;
+  /** The plan is a destroy plan the gate let through: the live record measures later teardowns from after it. */
+  teardown: boolean;
 }
 
 export type DriftApplyOutcome = { ok: true; output: string } | { ok: false; message: string; output: string };
@@ -68,7 +70,7 @@ export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> 
         planId: a.planId,
         // A drift issue's saved plan is used once; a reconcile applies a plan it never saved.
         markPlanUsed: a.planId > 0,
-        live: { commitSha: a.commitSha, source: a.source, number: a.number, actor: a.actor, planHash: a.planHash },
+        live: { commitSha: a.commitSha, source: a.source, number: a.number, actor: a.actor, planHash: a.planHash, teardown: a.teardown },
       },
     });
     return ran.ok ? { ok: true, output: ran.output } : { ok: false, message: ran.message, output: ran.output };

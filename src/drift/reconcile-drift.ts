@@ -171,6 +171,7 @@ async function applyReconcile(
     planId: 0,
     number: 0,
     actor: "sluice",
+    teardown: drifted.summary.destroyPlan === true,
   });
   await deps.store.recordAudit({
     actor: "sluice",

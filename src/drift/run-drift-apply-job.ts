@@ -222,6 +222,7 @@ async function applyUnderRunLock(
       planId: plan.id,
       number,
       actor: spec.actor,
+      teardown: summary.destroyPlan === true,
     });
   } finally {
     if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);

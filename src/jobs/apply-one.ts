@@ -101,6 +101,8 @@ export async function applyOne(
         number: plan.pr,
         actor: job.spec.actor,
         planHash: plan.planHash,
+        // A teardown the rules let through: later plans' teardowns are measured from after it.
+        teardown: plan.summary.destroyPlan === true,
       },
     },
   });

@@ -1,11 +1,12 @@
 import { type LiveRow, records } from "./record-rows.js";
+import { keepStateCount, trustedStateCount } from "./live-state-counts.js";
 import { repositoryNow } from "./repository-moves.js";
 import { type StoreDriver, now } from "./store-driver.js";
 import type { Store } from "./store.js";
 
 export type LiveApplies = Pick<
   Store,
-  "recordLiveApplyStart" | "recordLiveApplyEnd" | "recordLiveApplyDeployment" | "liveApplies" | "appliedRepos"
+  "recordLiveApplyStart" | "recordLiveApplyEnd" | "recordLiveApplyDeployment" | "liveApplies" | "appliedRepos" | "trustedStateCount"
 >;
 
 /**
@@ -20,21 +21,39 @@ export function liveApplyRecords(driver: StoreDriver): LiveApplies {
         // Under the repository's name now (a job begun before a rename): drift reads it there.
         const repo = yield* repositoryNow(t, a.repo);
         return yield* t.get<{ id: number }>(
-          `INSERT INTO live_applies (repo, project, dir, workspace, commit_sha, source, number, actor, approvers, plan_hash, outcome, owner, started_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?) RETURNING id`,
-          [repo, a.project, a.dir, a.workspace, a.commitSha, a.source, a.number, a.actor, a.approvers, a.planHash, driver.owner, now()],
+          `INSERT INTO live_applies (repo, project, dir, workspace, commit_sha, source, number, actor, approvers, plan_hash, outcome, owner, started_at, teardown)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?, ?) RETURNING id`,
+          [
+            repo,
+            a.project,
+            a.dir,
+            a.workspace,
+            a.commitSha,
+            a.source,
+            a.number,
+            a.actor,
+            a.approvers,
+            a.planHash,
+            driver.owner,
+            now(),
+            a.teardown ?? false,
+          ],
         );
       });
       return row?.id as number;
     },
-    async recordLiveApplyEnd(id, outcome, deploymentId) {
-      await db.run("UPDATE live_applies SET outcome = ?, finished_at = ?, deployment_id = COALESCE(?, deployment_id) WHERE id = ?", [
-        outcome,
-        now(),
-        deploymentId ?? null,
-        id,
-      ]);
+    async recordLiveApplyEnd(id, outcome, deploymentId, readBack) {
+      await db.tx(function* (t) {
+        yield* t.run("UPDATE live_applies SET outcome = ?, finished_at = ?, deployment_id = COALESCE(?, deployment_id) WHERE id = ?", [
+          outcome,
+          now(),
+          deploymentId ?? null,
+          id,
+        ]);
+        if (outcome === "succeeded" && readBack) yield* keepStateCount(t, id, readBack);
+      });
     },
+    trustedStateCount: (repo, dir, workspace) => trustedStateCount(driver, repo, dir, workspace),
     async recordLiveApplyDeployment(id, deploymentId) {
       await db.run("UPDATE live_applies SET deployment_id = ? WHERE id = ?", [deploymentId, id]);
     },

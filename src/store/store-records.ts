@@ -124,4 +124,7 @@ export interface LiveApply {
   finishedAt?: string;
 }
 
-export type NewLiveApply = Omit<LiveApply, "id" | "outcome" | "startedAt" | "finishedAt" | "deploymentId">;
+export type NewLiveApply = Omit<LiveApply, "id" | "outcome" | "startedAt" | "finishedAt" | "deploymentId"> & {
+  /** The plan applied is a destroy plan the rules let through: a later plan's teardown is measured from after it. */
+  teardown?: boolean;
+};

@@ -1,5 +1,6 @@
 import type { JobDeps } from "../job-context/job-deps.js";
 import type { RepoRef } from "../model/repo.js";
+import type { StateReadBackCount } from "../model/state-count.js";
 import type { NewLiveApply } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { errorMessage } from "../util/errors.js";
@@ -7,9 +8,10 @@ import { errorMessage } from "../util/errors.js";
 /**
  * Wraps one apply so it lands in the live record and on GitHub as a Deployment (environment = the
  * project name) with in_progress → success | failure. The record is written before the tool runs;
- * GitHub trouble is logged, never a reason not to apply or to lose the record.
+ * GitHub trouble is logged, never a reason not to apply or to lose the record. A Terraform apply's
+ * read-back count is kept with it.
  */
-export async function recordLiveApply<T extends { ok: boolean }>(
+export async function recordLiveApply<T extends { ok: boolean; readBack?: StateReadBackCount }>(
   deps: Pick<JobDeps, "store" | "log">,
   vcs: VcsClient,
   repo: RepoRef,
@@ -41,7 +43,9 @@ export async function recordLiveApply<T extends { ok: boolean }>(
         .catch(warn("could not set the deployment status"));
     throw e;
   }
-  await deps.store.recordLiveApplyEnd(id, result.ok ? "succeeded" : "failed", deployment);
+  // What the read-back found in the state is the project's trusted count: later plans are measured against it.
+  const counted = result.readBack && { addresses: result.readBack.addresses, grown: result.readBack.grown };
+  await deps.store.recordLiveApplyEnd(id, result.ok ? "succeeded" : "failed", deployment, counted);
   if (deployment !== undefined) {
     await vcs
       .setDeploymentStatus(repo, deployment, result.ok ? "success" : "failure", result.ok ? `applied (${by})` : `apply failed (${by})`)

@@ -86,6 +86,7 @@ export async function destroyScheduledWorkspace(
       actor: "sluice",
       approvers: [],
       planHash: plan.planHash,
+      teardown: true,
     });
     await deps.store.recordLiveApplyEnd(id, "succeeded");
     return { ok: true, counts: planCounts(plan.summary) };

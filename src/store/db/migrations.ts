@@ -20,6 +20,7 @@ import { apiTokenIssuers } from "./migration-18-api-token-issuers.js";
 import { ssoLogoutTokensTable } from "./migration-19-sso-logout-tokens.js";
 import { apiTokenIssuerUrls } from "./migration-20-api-token-issuer-urls.js";
 import { ssoOtherRevoked } from "./migration-21-sso-other-revoked.js";
+import { liveStateCount } from "./migration-22-live-state-count.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -56,4 +57,5 @@ export const MIGRATIONS: readonly Migration[] = [
     up: apiTokenIssuerUrls,
   },
   { version: 21, name: "console_sessions: when Sluice last revoked another session's token of the same SSO user", up: ssoOtherRevoked },
+  { version: 22, name: "live_applies: the state count each apply read back, and whether it applied a teardown", up: liveStateCount },
 ];
