@@ -1,0 +1,135 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
+import { bot, completed, nextSecond, type Repo, say, seedState } from "./trust-holes-support.js";
+
+// What a teardown is measured against is capped by the live record's trusted count (what the
+// project's last apply read back through the backend), not only the prior state the plan's own
+// run wrote. Real terraform, real local backends.
+
+let h: Harness;
+let n = 0;
+
+beforeAll(async () => {
+  h = await startHarness({
+    serverConfig: ["apply_requirements: [approved]", 'allow_custom_workflows: ["acme/*"]', "destroy:", "  approvals: 1", ""].join("\n"),
+  });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+async function newRepo(name: string, files: (state: (p: string) => string) => Record<string, string>) {
+  n++;
+  const state = (p: string) => join(h.stateDir, `${name}-${p}-${n}.tfstate`);
+  const repo = await h.sim.createRepo({ owner: "acme", name, files: files(state) });
+  for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(repo, u, "write");
+  return { repo, state };
+}
+
+/** The line of `project` in the last bot comment that shows a plan of it. */
+function planOf(repo: Repo, pr: number, project: string): string {
+  const head = `**\`${project}\`**`;
+  const body = bot(h, repo, pr)
+    .filter((c) => c.body.includes(head))
+    .at(-1)?.body;
+  return body?.split("\n").find((line) => line.startsWith(head)) ?? "";
+}
+
+async function approvedApply(repo: Repo, pr: number, project?: string, expect?: string) {
+  await nextSecond();
+  await h.sim.approve(repo, pr, "carol");
+  return say(h, repo, pr, "bob", project ? `/apply -p ${project}` : "/apply", expect);
+}
+
+// A plan step's hook that writes ten made-up resources into the plan file's prior state (its
+// `tfstate` entry, serial and lineage kept), as a provider or a Terragrunt hook of the PR's can.
+const INFLATE = [
+  "set -e",
+  'plan="$(cd "$(dirname "$PLANFILE")" && pwd)/$(basename "$PLANFILE")"',
+  'here="$(pwd)"',
+  'cd "$(mktemp -d)"',
+  'unzip -q "$plan" tfstate',
+  "line=$(grep -n '\"resources\": \\[' tfstate | head -n 1 | cut -d: -f1)",
+  'head -n "$line" tfstate > inflated',
+  'cat "$here/fake.json" >> inflated',
+  'tail -n +"$((line + 1))" tfstate >> inflated',
+  "mv inflated tfstate",
+  'zip -q "$plan" tfstate',
+  "",
+].join("\n");
+const FAKE = `${JSON.stringify({
+  mode: "managed",
+  type: "terraform_data",
+  name: "fake",
+  provider: 'provider["terraform.io/builtin/terraform"]',
+  instances: Array.from({ length: 10 }, (_, i) => ({
+    index_key: i,
+    schema_version: 0,
+    attributes: { id: `f${i}`, input: null, output: null, triggers_replace: null },
+    sensitive_attributes: [],
+  })),
+})},\n`;
+const HOOKED = [
+  "version: 1",
+  "projects:",
+  "  - { dir: web, workflow: hooked }",
+  "  - { dir: app, workflow: hooked }",
+  "workflows:",
+  "  hooked:",
+  "    plan:",
+  "      steps: [init, plan, { run: [sh, hook.sh] }]",
+  "",
+].join("\n");
+const output = 'output "v" {\n  value = 1\n}\n';
+
+describe("a teardown measured against the live record's trusted count", { timeout: 300_000 }, () => {
+  it("a plan file whose prior state claims ten made-up resources does not dilute its deletes: three of four is a teardown; two of four is not", async () => {
+    const { repo, state } = await newRepo("trusted-prior", (s) => ({
+      ".sluice.yaml": HOOKED,
+      "web/hook.sh": "true\n",
+      "app/hook.sh": "true\n",
+      "web/main.tf": statefulProject("web", s("web"), 4),
+      "app/main.tf": statefulProject("app", s("app"), 4),
+    }));
+    await seedState(statefulProject("web", state("web"), 4));
+    await seedState(statefulProject("app", state("app"), 4));
+    // An ordinary change first, applied: the read-back finds four resources in each state.
+    await h.sim.pushBranch(repo, {
+      branch: "change",
+      files: {
+        "web/main.tf": statefulProject("web", state("web"), 4, output),
+        "app/main.tf": statefulProject("app", state("app"), 4, output),
+      },
+    });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "bob" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
+
+    // Then the deletes, each plan file inflated by the hook the pull request rewrote.
+    const head = await h.sim.pushBranch(repo, {
+      branch: "change",
+      files: {
+        "web/hook.sh": INFLATE,
+        "web/fake.json": FAKE,
+        "app/hook.sh": INFLATE,
+        "app/fake.json": FAKE,
+        "web/main.tf": statefulProject("web", state("web"), 1, output),
+        "app/main.tf": statefulProject("app", state("app"), 2, output),
+      },
+    });
+    await completed(h, repo, head, "sluice/plan");
+    const web = planOf(repo, pr.number, "web");
+    expect(web).toContain("🧨 **DESTROY PLAN** (deletes 3 of the 4 resources this project's state holds");
+    const refused = await approvedApply(repo, pr.number, "web", "⛔ refused");
+    expect(refused).toContain("this plan deletes 3 of the 4 resources the project's state holds");
+    expect(refused).toContain("allow_destroy");
+    expect(await stateResources(state("web"))).toHaveLength(4);
+
+    // The control: app's two of four are half, an ordinary change, applied with the made-up ten
+    // (terraform writes the plan file's prior state): the hook did run.
+    expect(planOf(repo, pr.number, "app")).not.toContain("DESTROY PLAN");
+    expect(await say(h, repo, pr.number, "bob", "/apply -p app")).toMatch(/✅ applied/);
+    expect(await stateResources(state("app"))).toEqual(["terraform_data.app_0", "terraform_data.app_1", "terraform_data.fake"]);
+  });
+});
