@@ -14,3 +14,17 @@ export function trustedDeleted(deleted: Deleted, trusted: TrustedStateCount | un
   if (!trusted) return deleted;
   return { destroys: deleted.destroys, held: Math.max(Math.min(deleted.held, trusted.now), deleted.destroys) };
 }
+
+/**
+ * The plan's teardown measured against the most the project's state held after an apply since its
+ * last teardown (the live record, by repo, dir and workspace, whichever pull request applied): a
+ * project taken down a few resources at a time by several pull requests, or by one closed and
+ * opened again, is held once what it would keep is less than half of that. Undefined when it keeps
+ * at least half, or when no apply read the state back since.
+ */
+export function peakTeardownOf(deleted: Deleted, trusted: TrustedStateCount | undefined): PlanSummary["teardown"] | undefined {
+  if (!trusted || trusted.peak <= deleted.held) return undefined;
+  const kept = deleted.held - deleted.destroys;
+  const destroys = trusted.peak - kept;
+  return destroys * 2 > trusted.peak ? { destroys, held: trusted.peak, applied: trusted.peak - deleted.held, sincePeak: true } : undefined;
+}

@@ -7,7 +7,7 @@ import { codeAgentFacts } from "../authorization/code-agent.js";
 import { planContent } from "../gate/plan-content.js";
 import { planRuleNotes } from "../gate/plan-rule-notes.js";
 import { prTeardownOf } from "../gate/pr-teardown.js";
-import { trustedDeleted } from "../gate/trusted-teardown.js";
+import { peakTeardownOf, trustedDeleted } from "../gate/trusted-teardown.js";
 import { actorOf, type Job } from "../model/job.js";
 import type { PolicyCheck } from "../model/policy-check.js";
 import type { ProjectResult } from "../model/project-result.js";
@@ -216,9 +216,9 @@ async function removeOlderPlans(projectPlans: string, keep: string): Promise<voi
  * A teardown is recorded as a destroy plan on its summary, the comment, the check and the apply
  * gate all see it: a `-destroy` plan, or one that deletes most of what the project's state holds
  * (the runner read it from the plan: a PR deleting the project's code asks no flag), alone or with
- * what this pull request's earlier applies of the project deleted (the store's records of them).
- * What the state holds is never more than the live record's trusted count, read back after the
- * project's last apply.
+ * what this pull request's earlier applies of the project deleted (the store's records of them),
+ * or with what any apply since the project's last teardown took away. What the state holds is
+ * never more than the live record's trusted count, read back after the project's last apply.
  */
 async function markDestroy<T extends { summary: ProjectResultSummary }>(ctx: PlanContext, project: Project, outcome: T): Promise<T> {
   const { teardown, ...summary } = outcome.summary;
@@ -227,7 +227,10 @@ async function markDestroy<T extends { summary: ProjectResultSummary }>(ctx: Pla
   const trusted = await ctx.deps.store.trustedStateCount(repoFullName(ctx.job.target.repo), project.dir, project.workspace);
   const deleted = trustedDeleted(summary.deleted, trusted);
   const counted = { ...summary, deleted };
-  const whole = (deleted.destroys * 2 > deleted.held ? deleted : undefined) ?? (await withEarlierApplies(ctx, project, counted));
+  const whole =
+    (deleted.destroys * 2 > deleted.held ? deleted : undefined) ??
+    (await withEarlierApplies(ctx, project, counted)) ??
+    peakTeardownOf(deleted, trusted);
   return { ...outcome, summary: whole ? { ...counted, destroyPlan: true, teardown: whole } : counted };
 }
 

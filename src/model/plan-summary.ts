@@ -86,6 +86,12 @@ export interface PlanSummary {
      * earlier applies changed the count: what they created is taken off `held`.
      */
     applied?: number;
+    /**
+     * Measured against the most the project's state held after an apply since its last teardown
+     * (`held`, the live record's trusted count, whichever pull request applied): `applied` is
+     * what is gone of it before this plan.
+     */
+    sincePeak?: boolean;
   };
   /**
    * What the plan deletes of the managed resource instances its prior state holds (imports taken

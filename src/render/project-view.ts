@@ -1,4 +1,5 @@
 import type { ProjectResult } from "../model/project-result.js";
+import type { PlanSummary } from "../model/plan-summary.js";
 import { changeLines } from "./change-lines.js";
 import { escapeText } from "./escape-text.js";
 import { fence } from "./fence.js";
@@ -36,10 +37,12 @@ export interface ProjectView {
 export const DESTROY_BANNER = "🧨 **DESTROY PLAN** (`-destroy`: applying it deletes what this project manages):";
 
 /** What a plan's line starts with when what it deletes makes it a teardown, asked with `-destroy` or not. */
-const teardownBanner = (t: { destroys: number; held: number; applied?: number }) =>
-  t.applied !== undefined
-    ? `🧨 **DESTROY PLAN** (with this pull request's earlier applies, deletes ${t.destroys} of the ${t.held} resources this project's state held before them, ${t.applied} already deleted: a teardown, held as \`-destroy\` plans are):`
-    : `🧨 **DESTROY PLAN** (deletes ${t.destroys} of the ${t.held} resources this project's state holds: a teardown, held as \`-destroy\` plans are):`;
+const teardownBanner = (t: NonNullable<PlanSummary["teardown"]>) =>
+  t.sincePeak
+    ? `🧨 **DESTROY PLAN** (with this project's earlier applies, whichever pull request made them, deletes ${t.destroys} of the ${t.held} resources its state held at most since its last teardown, ${t.applied} already gone: a teardown, held as \`-destroy\` plans are):`
+    : t.applied !== undefined
+      ? `🧨 **DESTROY PLAN** (with this pull request's earlier applies, deletes ${t.destroys} of the ${t.held} resources this project's state held before them, ${t.applied} already deleted: a teardown, held as \`-destroy\` plans are):`
+      : `🧨 **DESTROY PLAN** (deletes ${t.destroys} of the ${t.held} resources this project's state holds: a teardown, held as \`-destroy\` plans are):`;
 
 export type CleanText = (text: string) => string;
 

@@ -1,3 +1,4 @@
+import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
@@ -5,7 +6,8 @@ import { bot, completed, nextSecond, type Repo, say, seedState } from "./trust-h
 
 // What a teardown is measured against is capped by the live record's trusted count (what the
 // project's last apply read back through the backend), not only the prior state the plan's own
-// run wrote. Real terraform, real local backends.
+// run wrote; and it adds up across pull requests, by the project's repo, dir and workspace.
+// Real terraform, real local backends.
 
 let h: Harness;
 let n = 0;
@@ -40,6 +42,15 @@ async function approvedApply(repo: Repo, pr: number, project?: string, expect?: 
   await nextSecond();
   await h.sim.approve(repo, pr, "carol");
   return say(h, repo, pr, "bob", project ? `/apply -p ${project}` : "/apply", expect);
+}
+
+function locksOf(repo: string) {
+  const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare("SELECT pr, dir FROM locks WHERE repo = ?").all(repo) as { pr: number; dir: string }[];
+  } finally {
+    db.close();
+  }
 }
 
 // A plan step's hook that writes ten made-up resources into the plan file's prior state (its
@@ -131,5 +142,47 @@ describe("a teardown measured against the live record's trusted count", { timeou
     expect(planOf(repo, pr.number, "app")).not.toContain("DESTROY PLAN");
     expect(await say(h, repo, pr.number, "bob", "/apply -p app")).toMatch(/✅ applied/);
     expect(await stateResources(state("app"))).toEqual(["terraform_data.app_0", "terraform_data.app_1", "terraform_data.fake"]);
+  });
+
+  it("deletes add up across pull requests: the third one-resource delete of a project that held three is a teardown; of one that held five it is not", async () => {
+    const { repo, state } = await newRepo("trusted-peak", (s) => ({
+      "web/main.tf": statefulProject("web", s("web"), 4),
+      "app/main.tf": statefulProject("app", s("app"), 6),
+    }));
+    await seedState(statefulProject("web", state("web"), 4));
+    await seedState(statefulProject("app", state("app"), 6));
+    // One pull request at a time, each deleting one resource of each project, applied and closed.
+    const step = async (i: number) => {
+      await h.sim.pushBranch(repo, {
+        branch: `step-${i}`,
+        from: "main",
+        files: { "web/main.tf": statefulProject("web", state("web"), 4 - i), "app/main.tf": statefulProject("app", state("app"), 6 - i) },
+      });
+      const pr = await h.sim.openPullRequest(repo, { head: `step-${i}`, author: "bob" });
+      await completed(h, repo, pr.headSha, "sluice/plan");
+      return pr;
+    };
+    for (const i of [1, 2]) {
+      const pr = await step(i);
+      expect(bot(h, repo, pr.number)[0]?.body ?? "").not.toContain("DESTROY PLAN");
+      expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
+      await h.sim.closePullRequest(repo, pr.number);
+      await h.sim.waitFor(() => locksOf("acme/trusted-peak").length === 0, { message: `#${pr.number} kept its locks`, timeoutMs: 30_000 });
+    }
+    expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1"]);
+
+    // One of the two web has left is half of it, but two of the three its state held after the first apply.
+    const pr = await step(3);
+    expect(planOf(repo, pr.number, "web")).toContain(
+      "🧨 **DESTROY PLAN** (with this project's earlier applies, whichever pull request made them, deletes 2 of the 3 resources its state held at most since its last teardown, 1 already gone",
+    );
+    const refused = await approvedApply(repo, pr.number, "web", "⛔ refused");
+    expect(refused).toContain("this plan and the project's earlier applies delete 2 of the 3 resources");
+    expect(refused).toContain("allow_destroy");
+    expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1"]);
+    // The control: app keeps three of the five it held: an ordinary change.
+    expect(planOf(repo, pr.number, "app")).not.toContain("DESTROY PLAN");
+    expect(await say(h, repo, pr.number, "bob", "/apply -p app")).toMatch(/✅ applied/);
+    expect(await stateResources(state("app"))).toHaveLength(3);
   });
 });
