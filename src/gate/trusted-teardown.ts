@@ -28,3 +28,19 @@ export function peakTeardownOf(deleted: Deleted, trusted: TrustedStateCount | un
   const destroys = trusted.peak - kept;
   return destroys * 2 > trusted.peak ? { destroys, held: trusted.peak, applied: trusted.peak - deleted.held, sincePeak: true } : undefined;
 }
+
+/**
+ * A plan's summary with its deletes measured against the trusted count (see trustedDeleted) and
+ * marked a teardown where it deletes most of that, or leaves less than half of the peak (see
+ * peakTeardownOf). For a plan no pull request's earlier applies add to (a drift check's).
+ */
+export function withTrustedCount<S extends Pick<PlanSummary, "deleted" | "teardown">>(
+  summary: S,
+  trusted: TrustedStateCount | undefined,
+): S {
+  if (!summary.deleted || !trusted) return summary;
+  const deleted = trustedDeleted(summary.deleted, trusted);
+  const teardown = deleted.destroys * 2 > deleted.held ? deleted : peakTeardownOf(deleted, trusted);
+  const { teardown: _asRead, ...rest } = summary;
+  return (teardown ? { ...rest, deleted, teardown } : { ...rest, deleted }) as S;
+}

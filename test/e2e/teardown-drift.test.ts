@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
-import { type Repo, say, seedState } from "./trust-holes-support.js";
+import { FAKE, hookedConfig, INFLATE } from "./inflated-plan-support.js";
+import { completed, type Repo, say, seedState, storeRows } from "./trust-holes-support.js";
 
 // A default branch whose code a merged, never-applied pull request emptied plans the project's
 // teardown in its drift check. On the drift roads that plan is held as a pull request's teardown
@@ -15,6 +16,7 @@ beforeAll(async () => {
   h = await startHarness({
     serverConfig: [
       "allowed_overrides: [drift]",
+      'allow_custom_workflows: ["acme/*"]',
       "drift:",
       // Never due by itself while the tests run: each check is asked for with `/drift`.
       '  schedule: "0 0 1 1 *"',
@@ -84,5 +86,57 @@ describe("a teardown on the drift roads", { timeout: 300_000 }, () => {
     const { report } = await emptiedAndChecked(repo, state);
     expect(report).toContain("not reconciled, ⛔ refused: this plan deletes 3 of the 3 resources the project's state holds");
     expect(await stateResources(state("web"))).toEqual(ALL);
+  });
+
+  it("a drift plan whose plan file claims ten made-up resources is measured against what the last apply read back: three of four deleted is a teardown; two of four is not", async () => {
+    const { repo, state } = await newRepo("drift-teardown-inflated", (s) => ({
+      ".sluice.yaml": hookedConfig(["web", "app"]),
+      "web/hook.sh": "true\n",
+      "app/hook.sh": "true\n",
+      "web/main.tf": statefulProject("web", s("web"), 4),
+      "app/main.tf": statefulProject("app", s("app"), 4),
+    }));
+    await seedState(statefulProject("web", state("web"), 4));
+    await seedState(statefulProject("app", state("app"), 4));
+    // A pull request's ordinary change applied first: the read-back finds four resources in each state.
+    const output = 'output "v" {\n  value = 1\n}\n';
+    await h.sim.pushBranch(repo, {
+      branch: "change",
+      files: {
+        "web/main.tf": statefulProject("web", state("web"), 4, output),
+        "app/main.tf": statefulProject("app", state("app"), 4, output),
+      },
+    });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "bob" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    await h.sim.approve(repo, pr.number, "alice");
+    expect(await say(h, repo, pr.number, "bob", "/apply")).toMatch(/✅ applied/);
+    await h.sim.closePullRequest(repo, pr.number);
+    const locks = () => storeRows(h.app.dataDir, "SELECT pr FROM locks WHERE repo = ?", "acme/drift-teardown-inflated");
+    await h.sim.waitFor(() => locks().length === 0, { message: "the applied pull request kept its locks", timeoutMs: 30_000 });
+
+    // Then a merge nobody applied: deletes, and a hook that inflates each plan file.
+    await h.sim.pushDefaultBranch(repo, {
+      "web/hook.sh": INFLATE,
+      "web/fake.json": FAKE,
+      "app/hook.sh": INFLATE,
+      "app/fake.json": FAKE,
+      "web/main.tf": statefulProject("web", state("web"), 1),
+      "app/main.tf": statefulProject("app", state("app"), 2),
+    });
+    const host = h.sim.openIssue(repo, { title: "drift host", author: "alice" });
+    await say(h, repo, host.number, "alice", "/drift", "**Drift check**");
+    const issueOf = (project: string) => h.sim.issues(repo).find((i) => i.title === `Drift: project ${project}` && i.state === "open");
+    const shown = (project: string) => {
+      const issue = issueOf(project);
+      return [issue?.body ?? "", ...h.sim.comments(repo, issue?.number ?? 0).map((c) => c.body)].join("\n");
+    };
+    expect(shown("web")).toContain("🧨 **DESTROY PLAN** (deletes 3 of the 4 resources this project's state holds");
+    const refused = await say(h, repo, issueOf("web")?.number ?? 0, "alice", "/apply", "⛔ refused");
+    expect(refused).toContain("this plan deletes 3 of the 4 resources the project's state holds");
+    expect(await stateResources(state("web"))).toHaveLength(4);
+    // The control: app's two of four, its plan file inflated the same way, are half: no teardown.
+    expect(shown("app")).toContain("$ sh hook.sh");
+    expect(shown("app")).not.toContain("DESTROY PLAN");
   });
 });

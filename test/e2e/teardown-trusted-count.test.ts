@@ -1,8 +1,8 @@
-import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
-import { bot, completed, nextSecond, type Repo, say, seedState } from "./trust-holes-support.js";
+import { FAKE, hookedConfig, INFLATE } from "./inflated-plan-support.js";
+import { bot, completed, nextSecond, type Repo, say, seedState, storeRows } from "./trust-holes-support.js";
 
 // What a teardown is measured against is capped by the live record's trusted count (what the
 // project's last apply read back through the backend), not only the prior state the plan's own
@@ -44,60 +44,12 @@ async function approvedApply(repo: Repo, pr: number, project?: string, expect?: 
   return say(h, repo, pr, "bob", project ? `/apply -p ${project}` : "/apply", expect);
 }
 
-function locksOf(repo: string) {
-  const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare("SELECT pr, dir FROM locks WHERE repo = ?").all(repo) as { pr: number; dir: string }[];
-  } finally {
-    db.close();
-  }
-}
-
-// A plan step's hook that writes ten made-up resources into the plan file's prior state (its
-// `tfstate` entry, serial and lineage kept), as a provider or a Terragrunt hook of the PR's can.
-const INFLATE = [
-  "set -e",
-  'plan="$(cd "$(dirname "$PLANFILE")" && pwd)/$(basename "$PLANFILE")"',
-  'here="$(pwd)"',
-  'cd "$(mktemp -d)"',
-  'unzip -q "$plan" tfstate',
-  "line=$(grep -n '\"resources\": \\[' tfstate | head -n 1 | cut -d: -f1)",
-  'head -n "$line" tfstate > inflated',
-  'cat "$here/fake.json" >> inflated',
-  'tail -n +"$((line + 1))" tfstate >> inflated',
-  "mv inflated tfstate",
-  'zip -q "$plan" tfstate',
-  "",
-].join("\n");
-const FAKE = `${JSON.stringify({
-  mode: "managed",
-  type: "terraform_data",
-  name: "fake",
-  provider: 'provider["terraform.io/builtin/terraform"]',
-  instances: Array.from({ length: 10 }, (_, i) => ({
-    index_key: i,
-    schema_version: 0,
-    attributes: { id: `f${i}`, input: null, output: null, triggers_replace: null },
-    sensitive_attributes: [],
-  })),
-})},\n`;
-const HOOKED = [
-  "version: 1",
-  "projects:",
-  "  - { dir: web, workflow: hooked }",
-  "  - { dir: app, workflow: hooked }",
-  "workflows:",
-  "  hooked:",
-  "    plan:",
-  "      steps: [init, plan, { run: [sh, hook.sh] }]",
-  "",
-].join("\n");
 const output = 'output "v" {\n  value = 1\n}\n';
 
 describe("a teardown measured against the live record's trusted count", { timeout: 300_000 }, () => {
   it("a plan file whose prior state claims ten made-up resources does not dilute its deletes: three of four is a teardown; two of four is not", async () => {
     const { repo, state } = await newRepo("trusted-prior", (s) => ({
-      ".sluice.yaml": HOOKED,
+      ".sluice.yaml": hookedConfig(["web", "app"]),
       "web/hook.sh": "true\n",
       "app/hook.sh": "true\n",
       "web/main.tf": statefulProject("web", s("web"), 4),
@@ -167,7 +119,10 @@ describe("a teardown measured against the live record's trusted count", { timeou
       expect(bot(h, repo, pr.number)[0]?.body ?? "").not.toContain("DESTROY PLAN");
       expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
       await h.sim.closePullRequest(repo, pr.number);
-      await h.sim.waitFor(() => locksOf("acme/trusted-peak").length === 0, { message: `#${pr.number} kept its locks`, timeoutMs: 30_000 });
+      await h.sim.waitFor(() => storeRows(h.app.dataDir, "SELECT pr FROM locks WHERE repo = ?", "acme/trusted-peak").length === 0, {
+        message: `#${pr.number} kept its locks`,
+        timeoutMs: 30_000,
+      });
     }
     expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1"]);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { peakTeardownOf, trustedDeleted } from "../../src/gate/trusted-teardown.js";
+import { peakTeardownOf, trustedDeleted, withTrustedCount } from "../../src/gate/trusted-teardown.js";
 
 describe("a teardown measured against the live record's trusted count", () => {
   it("caps what the plan file claims the state holds, never below what the plan deletes", () => {
@@ -18,5 +18,16 @@ describe("a teardown measured against the live record's trusted count", () => {
     expect(peakTeardownOf({ destroys: 1, held: 4 }, { now: 4, peak: 5 })).toBeUndefined();
     expect(peakTeardownOf({ destroys: 1, held: 2 }, { now: 2, peak: 2 })).toBeUndefined();
     expect(peakTeardownOf({ destroys: 1, held: 2 }, undefined)).toBeUndefined();
+  });
+
+  it("marks a drift plan's summary by the trusted count, and leaves one without a count as the runner read it", () => {
+    const inflated = { deleted: { destroys: 3, held: 14 } };
+    expect(withTrustedCount(inflated, { now: 4, peak: 4 })).toEqual({
+      deleted: { destroys: 3, held: 4 },
+      teardown: { destroys: 3, held: 4 },
+    });
+    expect(withTrustedCount(inflated, undefined)).toEqual(inflated);
+    // Control: two of four is half, no teardown.
+    expect(withTrustedCount({ deleted: { destroys: 2, held: 14 } }, { now: 4, peak: 4 })).toEqual({ deleted: { destroys: 2, held: 4 } });
   });
 });
