@@ -1,4 +1,3 @@
-import type { StateReadBackCount } from "../src/model/state-count.js";
 import type { PolicyCheck } from "../src/model/policy-check.js";
 import type { PlanSummary } from "../src/model/plan-summary.js";
 import type { Project, RunnerKind } from "../src/model/project.js";
@@ -110,10 +109,10 @@ export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues
       ok: true;
       /**
        * Terraform: the state read back through the backend after the apply (serials before and
-       * after), the managed resource instances it held (`addresses`) and how many of them the
-       * plan added (`grown`): the live record keeps them as the project's trusted count.
+       * after), and the managed resource instances it held (`addresses`): the live record keeps
+       * them as the project's trusted count.
        */
-      readBack?: { serialBefore: number; serialAfter: number; checked: number } & StateReadBackCount;
+      readBack?: { serialBefore: number; serialAfter: number; checked: number; addresses: number };
     }
   | {
       ok: false;

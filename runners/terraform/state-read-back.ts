@@ -120,14 +120,8 @@ export async function appliedAfterReadBack(a: {
     output: a.output,
     durationMs: a.durationMs(),
     sensitiveValues: a.sensitiveValues,
-    readBack: { serialBefore, serialAfter, checked, addresses: after.addresses.size, grown: grownBy(a.plan) },
+    readBack: { serialBefore, serialAfter, checked, addresses: after.addresses.size },
   };
-}
-
-/** How many resource instances a plan adds to its state at most: its creates and imports (a replace or a move adds none). */
-export function grownBy(plan: ReadBackPlan): number {
-  const added = plan.resources.filter((r) => r.action === "create" || r.importing).length;
-  return added + (plan.imports ?? []).length;
 }
 
 const present = (list: (string | undefined)[]) => list.filter((a): a is string => a !== undefined);

@@ -9,6 +9,7 @@ import type { Project } from "../model/project.js";
 import type { RepoRef } from "../model/repo.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { GatePass } from "../gate/decide.js";
+import type { PlanStateChanges } from "../model/state-count.js";
 
 export interface DriftApply {
   /** The gate's decision for this project on this road. */
@@ -37,6 +38,8 @@ export interface DriftApply {
   inputs?: RunInputs;
   /** The plan is a destroy plan the gate let through: the live record measures later teardowns from after it. */
   teardown: boolean;
+  /** What the plan changes in its state's count, kept in the live record. */
+  stateChanges: PlanStateChanges;
 }
 
 export type DriftApplyOutcome = { ok: true; output: string } | { ok: false; message: string; output: string };
@@ -70,7 +73,15 @@ export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> 
         planId: a.planId,
         // A drift issue's saved plan is used once; a reconcile applies a plan it never saved.
         markPlanUsed: a.planId > 0,
-        live: { commitSha: a.commitSha, source: a.source, number: a.number, actor: a.actor, planHash: a.planHash, teardown: a.teardown },
+        live: {
+          commitSha: a.commitSha,
+          source: a.source,
+          number: a.number,
+          actor: a.actor,
+          planHash: a.planHash,
+          teardown: a.teardown,
+          stateChanges: a.stateChanges,
+        },
       },
     });
     return ran.ok ? { ok: true, output: ran.output } : { ok: false, message: ran.message, output: ran.output };

@@ -1,4 +1,5 @@
 import { agentsByAccount, jobPeople } from "../policy/named-people.js";
+import { stateChangesOf } from "../gate/trusted-teardown.js";
 import { actorIdField, actorOf } from "../model/job.js";
 import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -172,6 +173,7 @@ async function applyReconcile(
     number: 0,
     actor: "sluice",
     teardown: drifted.summary.destroyPlan === true,
+    stateChanges: stateChangesOf(drifted.summary),
   });
   await deps.store.recordAudit({
     actor: "sluice",

@@ -173,7 +173,7 @@ export function renderDriftIssue(
   const t = r.summary.teardown;
   if (r.summary.destroyPlan && t)
     sections.push(
-      `🧨 **DESTROY PLAN**: it deletes ${t.destroys} of the ${t.held} resources this project's state ${t.sincePeak ? `held at most since its last teardown (${t.applied} gone in earlier applies)` : "holds"}. Applying it is held as a pull request's teardown is (\`allow_destroy\`, the \`destroy\` permission and rule).`,
+      `🧨 **DESTROY PLAN**: it deletes ${t.destroys} of the ${t.held} resources this project's state ${t.sincePeak ? `held at most since its last teardown (${t.applied} deleted by earlier applies)` : "holds"}. Applying it is held as a pull request's teardown is (\`allow_destroy\`, the \`destroy\` permission and rule).`,
       "",
     );
   if (r.reconcile && !r.reconcile.done) {

@@ -1,4 +1,5 @@
 import { agentsByAccount, jobPeople } from "../policy/named-people.js";
+import { stateChangesOf } from "../gate/trusted-teardown.js";
 import { join } from "node:path";
 import { askedBeforePlan } from "../authorization/asked-before-plan.js";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
@@ -223,6 +224,7 @@ async function applyUnderRunLock(
       number,
       actor: spec.actor,
       teardown: summary.destroyPlan === true,
+      stateChanges: stateChangesOf(summary),
     });
   } finally {
     if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);

@@ -4,7 +4,7 @@ import type { PlanSummary } from "../model/plan-summary.js";
 export function destroyWhat(teardown: PlanSummary["teardown"]): string {
   if (!teardown) return "this is a destroy plan (`-destroy`): it would tear down everything the project manages";
   if (teardown.sincePeak)
-    return `this plan and the project's earlier applies delete ${teardown.destroys} of the ${teardown.held} resources its state held at most since its last teardown (${teardown.applied} already gone), a teardown as a \`-destroy\` plan is`;
+    return `this plan and the project's earlier applies delete ${teardown.destroys} of the ${teardown.held} resources its state held at most since its last teardown (${teardown.applied} already deleted), a teardown as a \`-destroy\` plan is`;
   if (teardown.applied !== undefined)
     return `this plan and this pull request's earlier applies delete ${teardown.destroys} of the ${teardown.held} resources the project's state held before them (${teardown.applied} already deleted), a teardown as a \`-destroy\` plan is`;
   return `this plan deletes ${teardown.destroys} of the ${teardown.held} resources the project's state holds, a teardown as a \`-destroy\` plan is`;

@@ -1,5 +1,6 @@
 import type { PlanSummary } from "../model/plan-summary.js";
-import type { TrustedStateCount } from "../model/state-count.js";
+import { deletesIn } from "../../runners/terraform/teardown.js";
+import type { PlanStateChanges, TrustedStateCount } from "../model/state-count.js";
 
 type Deleted = NonNullable<PlanSummary["deleted"]>;
 
@@ -19,14 +20,20 @@ export function trustedDeleted(deleted: Deleted, trusted: TrustedStateCount | un
  * The plan's teardown measured against the most the project's state held after an apply since its
  * last teardown (the live record, by repo, dir and workspace, whichever pull request applied): a
  * project taken down a few resources at a time by several pull requests, or by one closed and
- * opened again, is held once what it would keep is less than half of that. Undefined when it keeps
- * at least half, or when no apply read the state back since.
+ * opened again, is held once what the applies since that peak deleted and this plan deletes are
+ * more than half of it. What was forgotten or moved out of the state meanwhile is no delete.
+ * Undefined when they are not, or when no apply read the state back since.
  */
 export function peakTeardownOf(deleted: Deleted, trusted: TrustedStateCount | undefined): PlanSummary["teardown"] | undefined {
-  if (!trusted || trusted.peak <= deleted.held) return undefined;
-  const kept = deleted.held - deleted.destroys;
-  const destroys = trusted.peak - kept;
-  return destroys * 2 > trusted.peak ? { destroys, held: trusted.peak, applied: trusted.peak - deleted.held, sincePeak: true } : undefined;
+  if (!trusted || trusted.deletedSincePeak === 0) return undefined;
+  const destroys = trusted.deletedSincePeak + deleted.destroys;
+  return destroys * 2 > trusted.peak ? { destroys, held: trusted.peak, applied: trusted.deletedSincePeak, sincePeak: true } : undefined;
+}
+
+/** What a plan applied changes in its state's count, from its summary (see PlanStateChanges). */
+export function stateChangesOf(summary: Pick<PlanSummary, "resources"> & Pick<Partial<PlanSummary>, "imports">): PlanStateChanges {
+  const grows = summary.resources.filter((r) => r.action === "create" || r.importing).length + (summary.imports ?? []).length;
+  return { grows, deletes: deletesIn(summary.resources) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { stateChangesOf } from "../gate/trusted-teardown.js";
 import type { Project } from "../model/project.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { GatePass } from "../gate/decide.js";
@@ -103,6 +104,7 @@ export async function applyOne(
         planHash: plan.planHash,
         // A teardown the rules let through: later plans' teardowns are measured from after it.
         teardown: plan.summary.destroyPlan === true,
+        stateChanges: stateChangesOf(plan.summary),
       },
     },
   });

@@ -39,7 +39,7 @@ export const DESTROY_BANNER = "🧨 **DESTROY PLAN** (`-destroy`: applying it de
 /** What a plan's line starts with when what it deletes makes it a teardown, asked with `-destroy` or not. */
 const teardownBanner = (t: NonNullable<PlanSummary["teardown"]>) =>
   t.sincePeak
-    ? `🧨 **DESTROY PLAN** (with this project's earlier applies, whichever pull request made them, deletes ${t.destroys} of the ${t.held} resources its state held at most since its last teardown, ${t.applied} already gone: a teardown, held as \`-destroy\` plans are):`
+    ? `🧨 **DESTROY PLAN** (with this project's earlier applies, whichever pull request made them, deletes ${t.destroys} of the ${t.held} resources its state held at most since its last teardown, ${t.applied} already deleted: a teardown, held as \`-destroy\` plans are):`
     : t.applied !== undefined
       ? `🧨 **DESTROY PLAN** (with this pull request's earlier applies, deletes ${t.destroys} of the ${t.held} resources this project's state held before them, ${t.applied} already deleted: a teardown, held as \`-destroy\` plans are):`
       : `🧨 **DESTROY PLAN** (deletes ${t.destroys} of the ${t.held} resources this project's state holds: a teardown, held as \`-destroy\` plans are):`;

@@ -21,8 +21,8 @@ export function liveApplyRecords(driver: StoreDriver): LiveApplies {
         // Under the repository's name now (a job begun before a rename): drift reads it there.
         const repo = yield* repositoryNow(t, a.repo);
         return yield* t.get<{ id: number }>(
-          `INSERT INTO live_applies (repo, project, dir, workspace, commit_sha, source, number, actor, approvers, plan_hash, outcome, owner, started_at, teardown)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?, ?) RETURNING id`,
+          `INSERT INTO live_applies (repo, project, dir, workspace, commit_sha, source, number, actor, approvers, plan_hash, outcome, owner, started_at, teardown, state_grown, state_deletes)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?, ?, ?, ?) RETURNING id`,
           [
             repo,
             a.project,
@@ -37,12 +37,14 @@ export function liveApplyRecords(driver: StoreDriver): LiveApplies {
             driver.owner,
             now(),
             a.teardown ?? false,
+            a.stateChanges?.grows ?? null,
+            a.stateChanges?.deletes ?? null,
           ],
         );
       });
       return row?.id as number;
     },
-    async recordLiveApplyEnd(id, outcome, deploymentId, readBack) {
+    async recordLiveApplyEnd(id, outcome, deploymentId, stateAddresses) {
       await db.tx(function* (t) {
         yield* t.run("UPDATE live_applies SET outcome = ?, finished_at = ?, deployment_id = COALESCE(?, deployment_id) WHERE id = ?", [
           outcome,
@@ -50,7 +52,7 @@ export function liveApplyRecords(driver: StoreDriver): LiveApplies {
           deploymentId ?? null,
           id,
         ]);
-        if (outcome === "succeeded" && readBack) yield* keepStateCount(t, id, readBack);
+        if (outcome === "succeeded" && stateAddresses !== undefined) yield* keepStateCount(t, id, stateAddresses);
       });
     },
     trustedStateCount: (repo, dir, workspace) => trustedStateCount(driver, repo, dir, workspace),

@@ -1,22 +1,31 @@
-import type { StateReadBackCount, TrustedStateCount } from "../model/state-count.js";
+import type { TrustedStateCount } from "../model/state-count.js";
 import type { Tx, TxBody } from "./db/db.js";
 import type { StoreDriver } from "./store-driver.js";
 
-/** A succeeded apply of the same project (repo, dir, workspace as `a`) that kept a count. */
-const COUNTED = `b.repo = a.repo AND b.dir = a.dir AND b.workspace = a.workspace AND b.outcome = 'succeeded' AND b.state_addresses IS NOT NULL`;
+const SAME_PROJECT = "b.repo = a.repo AND b.dir = a.dir AND b.workspace = a.workspace";
 
 /**
  * Keeps a succeeded apply's read-back count as the project's trusted count: what the state held,
- * but never more than the count before plus what the plan added. The state terraform writes
- * starts from the plan file's prior state, which the run wrote: resources it made up there
+ * but never more than the count before plus what every apply since (this one, and any that failed
+ * or was cut short in between: it may have created what it planned) could add. The state terraform
+ * writes starts from the plan file's prior state, which the run wrote: resources it made up there
  * are read back too, and must not raise what later plans are measured against.
  */
-export function* keepStateCount(t: Tx, id: number, readBack: StateReadBackCount): TxBody<void> {
-  const before = yield* t.get<{ n: number }>(
-    `SELECT b.state_addresses AS n FROM live_applies a JOIN live_applies b ON ${COUNTED} AND b.id < a.id WHERE a.id = ? ORDER BY b.id DESC LIMIT 1`,
+export function* keepStateCount(t: Tx, id: number, addresses: number): TxBody<void> {
+  const before = yield* t.get<{ id: number; n: number }>(
+    `SELECT b.id AS id, b.state_addresses AS n FROM live_applies a JOIN live_applies b ON ${SAME_PROJECT}
+     WHERE a.id = ? AND b.id < a.id AND b.outcome = 'succeeded' AND b.state_addresses IS NOT NULL ORDER BY b.id DESC LIMIT 1`,
     [id],
   );
-  const count = before === undefined ? readBack.addresses : Math.min(readBack.addresses, Number(before.n) + readBack.grown);
+  let count = addresses;
+  if (before !== undefined) {
+    const grown = yield* t.get<{ n: number | null }>(
+      `SELECT SUM(COALESCE(b.state_grown, 0)) AS n FROM live_applies a JOIN live_applies b ON ${SAME_PROJECT}
+       WHERE a.id = ? AND b.id > ? AND b.id <= a.id`,
+      [id, before.id],
+    );
+    count = Math.min(addresses, Number(before.n) + Number(grown?.n ?? 0));
+  }
   yield* t.run("UPDATE live_applies SET state_addresses = ? WHERE id = ?", [count, id]);
 }
 
@@ -27,14 +36,30 @@ export async function trustedStateCount(
   dir: string,
   workspace: string,
 ): Promise<TrustedStateCount | undefined> {
-  const where = "repo = ? AND dir = ? AND workspace = ? AND outcome = 'succeeded'";
-  const row = await driver.db.get<{ now: number | null; peak: number | null }>(
-    `SELECT
-       (SELECT state_addresses FROM live_applies WHERE ${where} AND state_addresses IS NOT NULL ORDER BY id DESC LIMIT 1) AS now,
-       (SELECT MAX(state_addresses) FROM live_applies WHERE ${where} AND id >= COALESCE(
-          (SELECT MAX(id) FROM live_applies WHERE ${where} AND teardown = ?), 0)) AS peak`,
-    [repo, dir, workspace, repo, dir, workspace, repo, dir, workspace, true],
-  );
-  if (row?.now == null || row.peak == null) return undefined;
-  return { now: Number(row.now), peak: Number(row.peak) };
+  const here = "repo = ? AND dir = ? AND workspace = ? AND outcome = 'succeeded'";
+  const at = [repo, dir, workspace];
+  return driver.db.tx(function* (t) {
+    const now = yield* t.get<{ n: number }>(
+      `SELECT state_addresses AS n FROM live_applies WHERE ${here} AND state_addresses IS NOT NULL ORDER BY id DESC LIMIT 1`,
+      at,
+    );
+    // Since the last teardown the rules let through (its own count included: what it left).
+    const since = yield* t.get<{ id: number | null }>(`SELECT MAX(id) AS id FROM live_applies WHERE ${here} AND teardown = ?`, [
+      ...at,
+      true,
+    ]);
+    const from = Number(since?.id ?? 0);
+    // The latest apply that found the most: deletes before it are made up for by what it holds.
+    const peak = yield* t.get<{ id: number; n: number }>(
+      `SELECT id, state_addresses AS n FROM live_applies WHERE ${here} AND id >= ? AND state_addresses IS NOT NULL
+       ORDER BY state_addresses DESC, id DESC LIMIT 1`,
+      [...at, from],
+    );
+    if (now === undefined || peak === undefined) return undefined;
+    const deleted = yield* t.get<{ n: number | null }>(
+      `SELECT SUM(COALESCE(state_deletes, 0)) AS n FROM live_applies WHERE ${here} AND id > ?`,
+      [...at, peak.id],
+    );
+    return { now: Number(now.n), peak: Number(peak.n), deletedSincePeak: Number(deleted?.n ?? 0) };
+  });
 }

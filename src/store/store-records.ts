@@ -1,4 +1,5 @@
 import type { PlanSummary } from "../model/plan-summary.js";
+import type { PlanStateChanges } from "../model/state-count.js";
 
 export type StoredSummary = Omit<PlanSummary, "sensitiveValues">;
 
@@ -127,4 +128,6 @@ export interface LiveApply {
 export type NewLiveApply = Omit<LiveApply, "id" | "outcome" | "startedAt" | "finishedAt" | "deploymentId"> & {
   /** The plan applied is a destroy plan the rules let through: a later plan's teardown is measured from after it. */
   teardown?: boolean;
+  /** What the plan applied changes in its state's count (a Terraform plan's). */
+  stateChanges?: PlanStateChanges;
 };

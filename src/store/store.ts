@@ -14,7 +14,7 @@ import type { ApiTokenStore } from "./api-token-store.js";
 import type { StateHoldStore } from "../model/state-hold.js";
 import type { HeadPushStore } from "../model/head-push.js";
 import type { RepoMoveStore } from "../model/repo-move.js";
-import type { StateReadBackCount, TrustedStateCount } from "../model/state-count.js";
+import type { TrustedStateCount } from "../model/state-count.js";
 import type { ApplyRecord, LiveApply, LockRecord, NewLiveApply, NewPlan, PlanFile, PlanRecord, ProjectKey } from "./store-records.js";
 
 export type {
@@ -203,10 +203,10 @@ export interface Store
   /** Records an apply in the live record before the tool starts. */
   recordLiveApplyStart(a: NewLiveApply): Promise<number>;
   /**
-   * `readBack`: what a succeeded apply's read-back found in the state, kept as the project's trusted
-   * count (never more than the count before plus what the plan created: see TrustedStateCount).
+   * `stateAddresses`: what a succeeded apply's read-back found in the state, kept as the project's
+   * trusted count (never more than the count before plus what the applies since added: see TrustedStateCount).
    */
-  recordLiveApplyEnd(id: number, outcome: "succeeded" | "failed", deploymentId?: number, readBack?: StateReadBackCount): Promise<void>;
+  recordLiveApplyEnd(id: number, outcome: "succeeded" | "failed", deploymentId?: number, stateAddresses?: number): Promise<void>;
   /** The trusted counts of a project's state (repo, dir, workspace), or undefined when no apply read it back. */
   trustedStateCount(repo: string, dir: string, workspace: string): Promise<TrustedStateCount | undefined>;
   /** The GitHub Deployment of a live apply, kept as soon as it exists: an apply a crash interrupts still completes it. */

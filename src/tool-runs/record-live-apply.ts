@@ -1,6 +1,5 @@
 import type { JobDeps } from "../job-context/job-deps.js";
 import type { RepoRef } from "../model/repo.js";
-import type { StateReadBackCount } from "../model/state-count.js";
 import type { NewLiveApply } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { errorMessage } from "../util/errors.js";
@@ -11,7 +10,7 @@ import { errorMessage } from "../util/errors.js";
  * GitHub trouble is logged, never a reason not to apply or to lose the record. A Terraform apply's
  * read-back count is kept with it.
  */
-export async function recordLiveApply<T extends { ok: boolean; readBack?: StateReadBackCount }>(
+export async function recordLiveApply<T extends { ok: boolean; readBack?: { addresses: number } }>(
   deps: Pick<JobDeps, "store" | "log">,
   vcs: VcsClient,
   repo: RepoRef,
@@ -44,8 +43,7 @@ export async function recordLiveApply<T extends { ok: boolean; readBack?: StateR
     throw e;
   }
   // What the read-back found in the state is the project's trusted count: later plans are measured against it.
-  const counted = result.readBack && { addresses: result.readBack.addresses, grown: result.readBack.grown };
-  await deps.store.recordLiveApplyEnd(id, result.ok ? "succeeded" : "failed", deployment, counted);
+  await deps.store.recordLiveApplyEnd(id, result.ok ? "succeeded" : "failed", deployment, result.readBack?.addresses);
   if (deployment !== undefined) {
     await vcs
       .setDeploymentStatus(repo, deployment, result.ok ? "success" : "failure", result.ok ? `applied (${by})` : `apply failed (${by})`)

@@ -129,7 +129,7 @@ describe("a teardown measured against the live record's trusted count", { timeou
     // One of the two web has left is half of it, but two of the three its state held after the first apply.
     const pr = await step(3);
     expect(planOf(repo, pr.number, "web")).toContain(
-      "🧨 **DESTROY PLAN** (with this project's earlier applies, whichever pull request made them, deletes 2 of the 3 resources its state held at most since its last teardown, 1 already gone",
+      "🧨 **DESTROY PLAN** (with this project's earlier applies, whichever pull request made them, deletes 2 of the 3 resources its state held at most since its last teardown, 1 already deleted",
     );
     const refused = await approvedApply(repo, pr.number, "web", "⛔ refused");
     expect(refused).toContain("this plan and the project's earlier applies delete 2 of the 3 resources");
@@ -139,5 +139,31 @@ describe("a teardown measured against the live record's trusted count", { timeou
     expect(planOf(repo, pr.number, "app")).not.toContain("DESTROY PLAN");
     expect(await say(h, repo, pr.number, "bob", "/apply -p app")).toMatch(/✅ applied/);
     expect(await stateResources(state("app"))).toHaveLength(3);
+  });
+
+  it("what a removed block forgets is no delete: the state left at half its peak that way, one delete of the two left is no teardown", async () => {
+    const { repo, state } = await newRepo("trusted-forget", (s) => ({ "web/main.tf": statefulProject("web", s("web"), 4) }));
+    await seedState(statefulProject("web", state("web"), 4));
+    const forget = (names: string[]) =>
+      names.map((r) => `removed {\n  from = terraform_data.${r}\n  lifecycle {\n    destroy = false\n  }\n}\n`).join("\n");
+    const push = async (files: Record<string, string>) => {
+      const head = await h.sim.pushBranch(repo, { branch: "change", files });
+      await completed(h, repo, head, "sluice/plan");
+    };
+    await h.sim.pushBranch(repo, { branch: "change", files: { "web/main.tf": statefulProject("web", state("web"), 4, output) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "bob" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
+    // Two of the four forgotten (they stay up, out of the state), applied.
+    await push({ "web/main.tf": statefulProject("web", state("web"), 2, `${output}${forget(["web_2", "web_3"])}`) });
+    expect(planOf(repo, pr.number, "web")).not.toContain("DESTROY PLAN");
+    expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
+    expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1"]);
+
+    // One of the two left is half of it: an ordinary change.
+    await push({ "web/main.tf": statefulProject("web", state("web"), 1, output) });
+    expect(planOf(repo, pr.number, "web")).not.toContain("DESTROY PLAN");
+    expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
+    expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0"]);
   });
 });

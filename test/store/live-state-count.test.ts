@@ -8,8 +8,9 @@ import type { Store } from "../../src/store/store.js";
 import { postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
 
 // The trusted count of a project's state, kept with each apply in the live record (migration 22):
-// what the read-back found, never more than the count before plus what the plan added; its peak
-// since the project's last teardown. On SQLite and PostgreSQL alike.
+// what the read-back found, never more than the count before plus what the applies since added;
+// its peak since the project's last teardown, and what was deleted after it. On SQLite and
+// PostgreSQL alike.
 
 const available = postgresAvailability();
 // In CI a missing PostgreSQL is a failure, not a skip (see .ci/run).
@@ -32,64 +33,79 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+interface Applied {
+  /** What the read-back found; undefined: none (a failed apply, a scheduled destroy). */
+  found?: number;
+  grows?: number;
+  deletes?: number;
+  workspace?: string;
+  teardown?: boolean;
+}
+
 function applies(store: Store, repo: string) {
-  return async (
-    outcome: "succeeded" | "failed",
-    readBack?: { addresses: number; grown: number },
-    at: { dir?: string; workspace?: string; teardown?: boolean } = {},
-  ) => {
+  return async (outcome: "succeeded" | "failed", a: Applied = {}) => {
     const id = await store.recordLiveApplyStart({
       repo,
       project: "web",
-      dir: at.dir ?? "web",
-      workspace: at.workspace ?? "default",
+      dir: "web",
+      workspace: a.workspace ?? "default",
       commitSha: "c1",
       source: "pr",
       number: 1,
       actor: "bob",
       approvers: [],
       planHash: "p",
-      teardown: at.teardown ?? false,
+      teardown: a.teardown ?? false,
+      stateChanges: { grows: a.grows ?? 0, deletes: a.deletes ?? 0 },
     });
-    await store.recordLiveApplyEnd(id, outcome, undefined, readBack);
+    await store.recordLiveApplyEnd(id, outcome, undefined, a.found);
   };
 }
 
 const contract = (name: "sqlite" | "postgres") => () => {
-  it("keeps what the read-back found, never more than the count before plus what the plan added (attack: made-up resources the applied plan file carried)", async () => {
+  it("keeps what the read-back found, never more than the count before plus what the applies since added (attack: made-up resources the applied plan file carried)", async () => {
     const store = stores[name] as Store;
     const apply = applies(store, "acme/count");
-    expect(await store.trustedStateCount("acme/count", "web", "default")).toBeUndefined();
+    const count = (workspace = "default") => store.trustedStateCount("acme/count", "web", workspace);
+    expect(await count()).toBeUndefined();
     // The first count is the read-back's own.
-    await apply("succeeded", { addresses: 4, grown: 0 });
-    expect(await store.trustedStateCount("acme/count", "web", "default")).toEqual({ now: 4, peak: 4 });
+    await apply("succeeded", { found: 4 });
+    expect(await count()).toEqual({ now: 4, peak: 4, deletedSincePeak: 0 });
     // Ten made-up resources read back beside one the plan created: 4 + 1.
-    await apply("succeeded", { addresses: 15, grown: 1 });
-    expect(await store.trustedStateCount("acme/count", "web", "default")).toEqual({ now: 5, peak: 5 });
-    // Control: deletes lower it; a failed apply keeps no count.
-    await apply("succeeded", { addresses: 3, grown: 0 });
-    await apply("failed", { addresses: 9, grown: 9 });
-    expect(await store.trustedStateCount("acme/count", "web", "default")).toEqual({ now: 3, peak: 5 });
-    // Another dir or workspace is another project.
-    await apply("succeeded", { addresses: 7, grown: 0 }, { workspace: "staging" });
-    expect(await store.trustedStateCount("acme/count", "web", "staging")).toEqual({ now: 7, peak: 7 });
+    await apply("succeeded", { found: 15, grows: 1 });
+    expect(await count()).toEqual({ now: 5, peak: 5, deletedSincePeak: 0 });
+    // A failed apply keeps no count, but what it may have created counts in the next bound: 5 + 2 + 1.
+    await apply("failed", { grows: 2 });
+    await apply("succeeded", { found: 9, grows: 1 });
+    expect(await count()).toEqual({ now: 8, peak: 8, deletedSincePeak: 0 });
+    // Control: deletes lower it.
+    await apply("succeeded", { found: 6, deletes: 2 });
+    expect(await count()).toEqual({ now: 6, peak: 8, deletedSincePeak: 2 });
+    // Another workspace is another project.
+    await apply("succeeded", { found: 7, workspace: "staging" });
+    expect(await count("staging")).toEqual({ now: 7, peak: 7, deletedSincePeak: 0 });
     expect(await store.trustedStateCount("acme/count", "app", "default")).toBeUndefined();
-    expect(await store.trustedStateCount("acme/count", "web", "default")).toEqual({ now: 3, peak: 5 });
+    expect(await count()).toEqual({ now: 6, peak: 8, deletedSincePeak: 2 });
   });
 
-  it("measures the peak from the project's last teardown the rules let through", async () => {
+  it("adds up the deletes since the peak, measured from the project's last teardown the rules let through", async () => {
     const store = stores[name] as Store;
     const apply = applies(store, "acme/peak");
-    await apply("succeeded", { addresses: 10, grown: 0 });
-    await apply("succeeded", { addresses: 8, grown: 0 });
-    expect(await store.trustedStateCount("acme/peak", "web", "default")).toEqual({ now: 8, peak: 10 });
-    await apply("succeeded", { addresses: 2, grown: 0 }, { teardown: true });
-    expect(await store.trustedStateCount("acme/peak", "web", "default")).toEqual({ now: 2, peak: 2 });
-    await apply("succeeded", { addresses: 3, grown: 1 });
-    expect(await store.trustedStateCount("acme/peak", "web", "default")).toEqual({ now: 3, peak: 3 });
+    const count = () => store.trustedStateCount("acme/peak", "web", "default");
+    await apply("succeeded", { found: 10 });
+    await apply("succeeded", { found: 8, deletes: 2 });
+    // Forgotten (moved out of the state) is no delete; a failed apply's deletes are not added up here.
+    await apply("succeeded", { found: 5 });
+    await apply("failed", { deletes: 3 });
+    expect(await count()).toEqual({ now: 5, peak: 10, deletedSincePeak: 2 });
+    // Back at the peak: what was deleted before it is made up for.
+    await apply("succeeded", { found: 10, grows: 5 });
+    expect(await count()).toEqual({ now: 10, peak: 10, deletedSincePeak: 0 });
+    await apply("succeeded", { found: 2, deletes: 8, teardown: true });
+    expect(await count()).toEqual({ now: 2, peak: 2, deletedSincePeak: 0 });
     // A teardown that kept no count (a scheduled destroy) leaves none to measure against.
-    await apply("succeeded", undefined, { teardown: true });
-    expect(await store.trustedStateCount("acme/peak", "web", "default")).toBeUndefined();
+    await apply("succeeded", { teardown: true });
+    expect(await count()).toBeUndefined();
   });
 };
 
