@@ -7,7 +7,8 @@ const SAME_PROJECT = "b.repo = a.repo AND b.dir = a.dir AND b.workspace = a.work
 /**
  * Keeps a succeeded apply's read-back count as the project's trusted count: what the state held,
  * but never more than the count before plus what every apply since (this one, and any that failed
- * or was cut short in between: it may have created what it planned) could add. The state terraform
+ * or was cut short in between: it may have created what it planned) could add, less what this one
+ * deleted (the read-back found it gone). The state terraform
  * writes starts from the plan file's prior state, which the run wrote: resources it made up there
  * are read back too, and must not raise what later plans are measured against.
  */
@@ -19,12 +20,13 @@ export function* keepStateCount(t: Tx, id: number, addresses: number): TxBody<vo
   );
   let count = addresses;
   if (before !== undefined) {
-    const grown = yield* t.get<{ n: number | null }>(
-      `SELECT SUM(COALESCE(b.state_grown, 0)) AS n FROM live_applies a JOIN live_applies b ON ${SAME_PROJECT}
-       WHERE a.id = ? AND b.id > ? AND b.id <= a.id`,
+    const since = yield* t.get<{ grown: number | null; deleted: number | null }>(
+      `SELECT SUM(COALESCE(b.state_grown, 0)) AS grown, MAX(COALESCE(a.state_deletes, 0)) AS deleted
+       FROM live_applies a JOIN live_applies b ON ${SAME_PROJECT} WHERE a.id = ? AND b.id > ? AND b.id <= a.id`,
       [id, before.id],
     );
-    count = Math.min(addresses, Number(before.n) + Number(grown?.n ?? 0));
+    const bound = Number(before.n) + Number(since?.grown ?? 0) - Number(since?.deleted ?? 0);
+    count = Math.max(0, Math.min(addresses, bound));
   }
   yield* t.run("UPDATE live_applies SET state_addresses = ? WHERE id = ?", [count, id]);
 }

@@ -81,11 +81,14 @@ const contract = (name: "sqlite" | "postgres") => () => {
     // Control: deletes lower it.
     await apply("succeeded", { found: 6, deletes: 2 });
     expect(await count()).toEqual({ now: 6, peak: 8, deletedSincePeak: 2 });
+    // Made-up resources read back beside two deletes: 6 - 2.
+    await apply("succeeded", { found: 14, deletes: 2 });
+    expect(await count()).toEqual({ now: 4, peak: 8, deletedSincePeak: 4 });
     // Another workspace is another project.
     await apply("succeeded", { found: 7, workspace: "staging" });
     expect(await count("staging")).toEqual({ now: 7, peak: 7, deletedSincePeak: 0 });
     expect(await store.trustedStateCount("acme/count", "app", "default")).toBeUndefined();
-    expect(await count()).toEqual({ now: 6, peak: 8, deletedSincePeak: 2 });
+    expect(await count()).toEqual({ now: 4, peak: 8, deletedSincePeak: 4 });
   });
 
   it("adds up the deletes since the peak, measured from the project's last teardown the rules let through", async () => {
