@@ -21,13 +21,17 @@ export function trustedDeleted(deleted: Deleted, trusted: TrustedStateCount | un
  * last teardown (the live record, by repo, dir and workspace, whichever pull request applied): a
  * project taken down a few resources at a time by several pull requests, or by one closed and
  * opened again, is held once what the applies since that peak deleted and this plan deletes are
- * more than half of it. What was forgotten or moved out of the state meanwhile is no delete.
- * Undefined when they are not, or when no apply read the state back since.
+ * more than half of it. What they deleted counts no further than the state fell since the peak:
+ * what was forgotten or moved out of the state is no delete, and a delete made up for by a create
+ * (a resource replaced by another, one apply or two) takes nothing away. Undefined when they are
+ * not, or when no apply read the state back since.
  */
 export function peakTeardownOf(deleted: Deleted, trusted: TrustedStateCount | undefined): PlanSummary["teardown"] | undefined {
-  if (!trusted || trusted.deletedSincePeak === 0) return undefined;
-  const destroys = trusted.deletedSincePeak + deleted.destroys;
-  return destroys * 2 > trusted.peak ? { destroys, held: trusted.peak, applied: trusted.deletedSincePeak, sincePeak: true } : undefined;
+  if (!trusted) return undefined;
+  const applied = Math.max(0, Math.min(trusted.deletedSincePeak, trusted.peak - deleted.held));
+  if (applied === 0) return undefined;
+  const destroys = applied + deleted.destroys;
+  return destroys * 2 > trusted.peak ? { destroys, held: trusted.peak, applied, sincePeak: true } : undefined;
 }
 
 /** What a plan applied changes in its state's count, from its summary (see PlanStateChanges). */
@@ -38,8 +42,8 @@ export function stateChangesOf(summary: Pick<PlanSummary, "resources"> & Pick<Pa
 
 /**
  * A plan's summary with its deletes measured against the trusted count (see trustedDeleted) and
- * marked a teardown where it deletes most of that, or leaves less than half of the peak (see
- * peakTeardownOf). For a plan no pull request's earlier applies add to (a drift check's).
+ * marked a teardown where it deletes most of that, or most of the peak with the deletes applied
+ * since it (see peakTeardownOf). For a plan no pull request's earlier applies add to (a drift check's).
  */
 export function withTrustedCount<S extends Pick<PlanSummary, "deleted" | "teardown">>(
   summary: S,

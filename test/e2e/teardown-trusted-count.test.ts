@@ -44,6 +44,24 @@ async function approvedApply(repo: Repo, pr: number, project?: string, expect?: 
   return say(h, repo, pr, "bob", project ? `/apply -p ${project}` : "/apply", expect);
 }
 
+/** A pull request of `files` on a branch from main, planned. */
+async function pullRequest(repo: Repo, branch: string, files: Record<string, string>) {
+  await h.sim.pushBranch(repo, { branch, from: "main", files });
+  const pr = await h.sim.openPullRequest(repo, { head: branch, author: "bob" });
+  await completed(h, repo, pr.headSha, "sluice/plan");
+  return pr;
+}
+
+/** Closes a pull request and waits until its locks are released. */
+async function closed(repo: Repo, pr: number) {
+  await h.sim.closePullRequest(repo, pr);
+  const name = `${repo.owner}/${repo.name}`;
+  await h.sim.waitFor(() => storeRows(h.app.dataDir, "SELECT pr FROM locks WHERE repo = ?", name).length === 0, {
+    message: `#${pr} kept its locks`,
+    timeoutMs: 30_000,
+  });
+}
+
 const output = 'output "v" {\n  value = 1\n}\n';
 
 describe("a teardown measured against the live record's trusted count", { timeout: 300_000 }, () => {
@@ -104,25 +122,16 @@ describe("a teardown measured against the live record's trusted count", { timeou
     await seedState(statefulProject("web", state("web"), 4));
     await seedState(statefulProject("app", state("app"), 6));
     // One pull request at a time, each deleting one resource of each project, applied and closed.
-    const step = async (i: number) => {
-      await h.sim.pushBranch(repo, {
-        branch: `step-${i}`,
-        from: "main",
-        files: { "web/main.tf": statefulProject("web", state("web"), 4 - i), "app/main.tf": statefulProject("app", state("app"), 6 - i) },
+    const step = (i: number) =>
+      pullRequest(repo, `step-${i}`, {
+        "web/main.tf": statefulProject("web", state("web"), 4 - i),
+        "app/main.tf": statefulProject("app", state("app"), 6 - i),
       });
-      const pr = await h.sim.openPullRequest(repo, { head: `step-${i}`, author: "bob" });
-      await completed(h, repo, pr.headSha, "sluice/plan");
-      return pr;
-    };
     for (const i of [1, 2]) {
       const pr = await step(i);
       expect(bot(h, repo, pr.number)[0]?.body ?? "").not.toContain("DESTROY PLAN");
       expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
-      await h.sim.closePullRequest(repo, pr.number);
-      await h.sim.waitFor(() => storeRows(h.app.dataDir, "SELECT pr FROM locks WHERE repo = ?", "acme/trusted-peak").length === 0, {
-        message: `#${pr.number} kept its locks`,
-        timeoutMs: 30_000,
-      });
+      await closed(repo, pr.number);
     }
     expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1"]);
 
@@ -165,5 +174,25 @@ describe("a teardown measured against the live record's trusted count", { timeou
     expect(planOf(repo, pr.number, "web")).not.toContain("DESTROY PLAN");
     expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
     expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0"]);
+  });
+
+  it("deletes made up for by creates below the peak take nothing away: after one delete and a replace, one delete of the three left of four is no teardown", async () => {
+    const { repo, state } = await newRepo("trusted-churn", (s) => ({ "web/main.tf": statefulProject("web", s("web"), 4) }));
+    await seedState(statefulProject("web", state("web"), 4));
+    const web = (n: number, extra = "") => ({ "web/main.tf": statefulProject("web", state("web"), n, `${output}${extra}`) });
+    const x = 'resource "terraform_data" "x" {\n  input = "x"\n}\n';
+    // Four held (an ordinary change applied), then web_3 deleted, then web_2 replaced by x: three left.
+    for (const [i, files] of [web(4), web(3), web(2, x)].entries()) {
+      const pr = await pullRequest(repo, `churn-${i}`, files);
+      expect(planOf(repo, pr.number, "web")).not.toContain("DESTROY PLAN");
+      expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
+      await closed(repo, pr.number);
+    }
+    expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1", "terraform_data.x"]);
+    // Two deletes since the peak of four, but the state fell by one: one more is two of four, half.
+    const pr = await pullRequest(repo, "churn-3", web(1, x));
+    expect(planOf(repo, pr.number, "web")).not.toContain("DESTROY PLAN");
+    expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
+    expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.x"]);
   });
 });

@@ -22,6 +22,15 @@ describe("a teardown measured against the live record's trusted count", () => {
     // Controls: half is no teardown; what left the state without a delete (forgotten) adds nothing; no count, none.
     expect(peakTeardownOf({ destroys: 1, held: 4 }, { now: 4, peak: 4, deletedSincePeak: 1 })).toBeUndefined();
     expect(peakTeardownOf({ destroys: 1, held: 2 }, { now: 2, peak: 10, deletedSincePeak: 0 })).toBeUndefined();
+    // Resources replaced one by one below the peak (a delete and a create each) take nothing away:
+    // two deleted, then four replaced, the state at 8 of 10.
+    expect(peakTeardownOf({ destroys: 1, held: 8 }, { now: 8, peak: 10, deletedSincePeak: 6 })).toBeUndefined();
+    expect(peakTeardownOf({ destroys: 4, held: 8 }, { now: 8, peak: 10, deletedSincePeak: 6 })).toEqual({
+      destroys: 6,
+      held: 10,
+      applied: 2,
+      sincePeak: true,
+    });
     expect(peakTeardownOf({ destroys: 1, held: 2 }, undefined)).toBeUndefined();
   });
 
