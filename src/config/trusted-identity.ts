@@ -80,6 +80,21 @@ export function recordName(
   return `${project.name} (new: dir ${project.dir}${project.workspace === "default" ? "" : `, workspace ${project.workspace}`})`;
 }
 
+/**
+ * The name a project's trusted state count is kept apart by (src/store/live-state-counts.ts): its
+ * recorded name where several base projects share its dir and workspace (each its own backend, told
+ * apart by name as identityOf tells them), else none: its dir and workspace are the project,
+ * whatever a pull request names it.
+ */
+export function stateCountName(
+  base: readonly BaseProject[],
+  project: Pick<Project, "dir" | "workspace">,
+  recorded: string,
+): string | undefined {
+  const here = base.filter((p) => p.dir === project.dir && p.workspace === project.workspace);
+  return here.length > 1 ? recorded : undefined;
+}
+
 /** How comments, `config explain` and the audit name an identity. */
 export function describeIdentity(id: TrustedIdentity): string {
   if (id.kind === "known") return `${id.repo}:${id.name}`;

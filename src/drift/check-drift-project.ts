@@ -15,6 +15,7 @@ import { DRIFT_SLOT, planDefaultHead } from "./plan-default-head.js";
 import type { DefaultHead } from "./read-default-head.js";
 import { sourceDirsOf } from "./source-dirs-of.js";
 import { markedTeardown } from "./drift-destroy-fact.js";
+import { stateCountName } from "../config/trusted-identity.js";
 import { withTrustedCount } from "../gate/trusted-teardown.js";
 import type { LiveApply } from "../store/store-records.js";
 
@@ -63,7 +64,8 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   // A teardown (the runner read it from the plan: a default branch whose code a merged, never-applied
   // pull request emptied) is a destroy plan on the drift roads too: its issue and the gate say so.
   // Measured as a pull request's is, against no more than the live record's trusted count.
-  const trusted = outcome.summary.deleted ? await deps.store.trustedStateCount(name, project.dir, project.workspace) : undefined;
+  const countedAs = stateCountName(settings.baseProjects, project, settings.recordNameOf(project));
+  const trusted = outcome.summary.deleted ? await deps.store.trustedStateCount(name, project.dir, project.workspace, countedAs) : undefined;
   const summary = markedTeardown(withTrustedCount(outcome.summary, trusted));
   const inCluster = summary.hasChanges ? undefined : liveDrift(summary);
   if (inCluster && "unread" in inCluster)

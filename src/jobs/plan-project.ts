@@ -7,6 +7,7 @@ import { codeAgentFacts } from "../authorization/code-agent.js";
 import { planContent } from "../gate/plan-content.js";
 import { planRuleNotes } from "../gate/plan-rule-notes.js";
 import { prTeardownOf } from "../gate/pr-teardown.js";
+import { stateCountName } from "../config/trusted-identity.js";
 import { peakTeardownOf, trustedDeleted } from "../gate/trusted-teardown.js";
 import { actorOf, type Job } from "../model/job.js";
 import type { PolicyCheck } from "../model/policy-check.js";
@@ -224,7 +225,9 @@ async function markDestroy<T extends { summary: ProjectResultSummary }>(ctx: Pla
   const { teardown, ...summary } = outcome.summary;
   if (ctx.extraArgs.includes("-destroy")) return { ...outcome, summary: { ...summary, destroyPlan: true } };
   if (!summary.deleted) return teardown ? { ...outcome, summary: { ...summary, destroyPlan: true, teardown } } : outcome;
-  const trusted = await ctx.deps.store.trustedStateCount(repoFullName(ctx.job.target.repo), project.dir, project.workspace);
+  const { settings } = ctx.run;
+  const countedAs = stateCountName(settings.baseProjects, project, settings.recordNameOf(project));
+  const trusted = await ctx.deps.store.trustedStateCount(repoFullName(ctx.job.target.repo), project.dir, project.workspace, countedAs);
   const deleted = trustedDeleted(summary.deleted, trusted);
   const counted = { ...summary, deleted };
   const whole =

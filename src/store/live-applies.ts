@@ -44,7 +44,7 @@ export function liveApplyRecords(driver: StoreDriver): LiveApplies {
       });
       return row?.id as number;
     },
-    async recordLiveApplyEnd(id, outcome, deploymentId, stateAddresses) {
+    async recordLiveApplyEnd(id, outcome, deploymentId, stateAddresses, named) {
       await db.tx(function* (t) {
         yield* t.run("UPDATE live_applies SET outcome = ?, finished_at = ?, deployment_id = COALESCE(?, deployment_id) WHERE id = ?", [
           outcome,
@@ -52,10 +52,10 @@ export function liveApplyRecords(driver: StoreDriver): LiveApplies {
           deploymentId ?? null,
           id,
         ]);
-        if (outcome === "succeeded" && stateAddresses !== undefined) yield* keepStateCount(t, id, stateAddresses);
+        if (outcome === "succeeded" && stateAddresses !== undefined) yield* keepStateCount(t, id, stateAddresses, named);
       });
     },
-    trustedStateCount: (repo, dir, workspace) => trustedStateCount(driver, repo, dir, workspace),
+    trustedStateCount: (repo, dir, workspace, named) => trustedStateCount(driver, repo, dir, workspace, named),
     async recordLiveApplyDeployment(id, deploymentId) {
       await db.run("UPDATE live_applies SET deployment_id = ? WHERE id = ?", [deploymentId, id]);
     },

@@ -205,10 +205,21 @@ export interface Store
   /**
    * `stateAddresses`: what a succeeded apply's read-back found in the state, kept as the project's
    * trusted count (never more than the count before plus what the applies since added: see TrustedStateCount).
+   * `named`: the apply's recorded name, where several base projects share its dir and workspace
+   * (stateCountName): their counts are kept apart by it.
    */
-  recordLiveApplyEnd(id: number, outcome: "succeeded" | "failed", deploymentId?: number, stateAddresses?: number): Promise<void>;
-  /** The trusted counts of a project's state (repo, dir, workspace), or undefined when no apply read it back. */
-  trustedStateCount(repo: string, dir: string, workspace: string): Promise<TrustedStateCount | undefined>;
+  recordLiveApplyEnd(
+    id: number,
+    outcome: "succeeded" | "failed",
+    deploymentId?: number,
+    stateAddresses?: number,
+    named?: string,
+  ): Promise<void>;
+  /**
+   * The trusted counts of a project's state (repo, dir, workspace; and `named`, its recorded name,
+   * where several base projects share them), or undefined when no apply read it back.
+   */
+  trustedStateCount(repo: string, dir: string, workspace: string, named?: string): Promise<TrustedStateCount | undefined>;
   /** The GitHub Deployment of a live apply, kept as soon as it exists: an apply a crash interrupts still completes it. */
   recordLiveApplyDeployment(id: number, deploymentId: number): Promise<void>;
   /** The live record of a repo (one project, or all), newest first. */

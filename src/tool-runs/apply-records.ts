@@ -1,4 +1,5 @@
 import type { ApplyOutcome } from "../../runners/runner.js";
+import { stateCountName } from "../config/trusted-identity.js";
 import type { Project } from "../model/project.js";
 import type { RepoRef } from "../model/repo.js";
 import type { ApplyRecord, ProjectRunnerContext } from "./project-runner.js";
@@ -33,7 +34,8 @@ export async function recorded(
   });
   if (rec.markPlanUsed) await deps.store.markPlanApplied(rec.planId);
   const live = { ...rec.live, approvers: [...approvers], repo: repoName, project: name, dir: project.dir, workspace: project.workspace };
-  const outcome = await recordLiveApply(deps, vcs, repo, live, run).catch(async (e: unknown) => {
+  const countedAs = stateCountName(ctx.settings.baseProjects, project, name);
+  const outcome = await recordLiveApply(deps, vcs, repo, live, run, countedAs).catch(async (e: unknown) => {
     await deps.store.recordApplyEnd(applyId, "failed");
     throw e;
   });

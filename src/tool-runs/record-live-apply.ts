@@ -16,6 +16,8 @@ export async function recordLiveApply<T extends { ok: boolean; readBack?: { addr
   repo: RepoRef,
   rec: NewLiveApply,
   apply: () => Promise<T>,
+  /** The name its state's count is kept apart by, where several base projects share its dir and workspace (stateCountName). */
+  countedAs?: string,
 ): Promise<T> {
   const id = await deps.store.recordLiveApplyStart(rec);
   const warn = (what: string) => (e: unknown) => {
@@ -43,7 +45,7 @@ export async function recordLiveApply<T extends { ok: boolean; readBack?: { addr
     throw e;
   }
   // What the read-back found in the state is the project's trusted count: later plans are measured against it.
-  await deps.store.recordLiveApplyEnd(id, result.ok ? "succeeded" : "failed", deployment, result.readBack?.addresses);
+  await deps.store.recordLiveApplyEnd(id, result.ok ? "succeeded" : "failed", deployment, result.readBack?.addresses, countedAs);
   if (deployment !== undefined) {
     await vcs
       .setDeploymentStatus(repo, deployment, result.ok ? "success" : "failure", result.ok ? `applied (${by})` : `apply failed (${by})`)

@@ -143,4 +143,42 @@ describe("issue #13: two named projects on one dir and workspace", () => {
     // Nothing PR 2 or 3 did touched a's applied state.
     expect(await stateResources(aState)).toEqual(["terraform_data.item"]);
   });
+
+  it("each one's teardown is measured against its own state's trusted count, not the other's (attack: the other state's count caps nothing)", async () => {
+    const name = "named-counts";
+    for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(`acme/${name}`, u, "write");
+    const config = `version: 3
+projects:
+  - { name: prod, dir: ., workflow: prod }
+  - { name: staging, dir: ., workflow: staging }
+workflows:
+${workflow("prod")}${workflow("staging")}`;
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name,
+      files: { "atlantis.yaml": config, "main.tf": MAIN_TF, "prod.tfvars": "n = 0\n", "staging.tfvars": "n = 0\n" },
+    });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "prod.tfvars": "n = 4\n", "staging.tfvars": "n = 1\n" } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    // prod's read-back finds four, then staging's (the last apply on `.`/default) one.
+    expect(await say(h, repo, pr.number, "bob", "/apply -p prod")).toMatch(/✅ applied/);
+    expect(await say(h, repo, pr.number, "bob", "/apply -p staging")).toMatch(/✅ applied/);
+    expect(await stateResources(join(stateDir, "prod.tfstate"))).toEqual(["terraform_data.item"]);
+
+    // One of prod's four deleted is an ordinary change (it was measured as 1 of staging's 1).
+    const planOf = (project: string) =>
+      bot(h, repo, pr.number)
+        .filter((c) => c.body.includes(`**\`${project}\`**`))
+        .at(-1)?.body ?? "";
+    const one = await h.sim.pushBranch(repo, { branch: "grow", files: { "prod.tfvars": "n = 3\n" } });
+    await completed(h, repo, one, "sluice/plan");
+    expect(planOf("prod")).toMatch(/1 to destroy/);
+    expect(planOf("prod")).not.toContain("DESTROY PLAN");
+
+    // Control: three of prod's four is a teardown.
+    const three = await h.sim.pushBranch(repo, { branch: "grow", files: { "prod.tfvars": "n = 1\n" } });
+    await completed(h, repo, three, "sluice/plan");
+    expect(planOf("prod")).toContain("🧨 **DESTROY PLAN** (deletes 3 of the 4 resources this project's state holds");
+  });
 });

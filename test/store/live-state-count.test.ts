@@ -40,13 +40,17 @@ interface Applied {
   deletes?: number;
   workspace?: string;
   teardown?: boolean;
+  /** The recorded name (the trusted identity's). */
+  project?: string;
+  /** Several base projects share the dir and workspace: told apart by the name. */
+  shared?: boolean;
 }
 
 function applies(store: Store, repo: string) {
   return async (outcome: "succeeded" | "failed", a: Applied = {}) => {
     const id = await store.recordLiveApplyStart({
       repo,
-      project: "web",
+      project: a.project ?? "web",
       dir: "web",
       workspace: a.workspace ?? "default",
       commitSha: "c1",
@@ -58,7 +62,7 @@ function applies(store: Store, repo: string) {
       teardown: a.teardown ?? false,
       stateChanges: { grows: a.grows ?? 0, deletes: a.deletes ?? 0 },
     });
-    await store.recordLiveApplyEnd(id, outcome, undefined, a.found);
+    await store.recordLiveApplyEnd(id, outcome, undefined, a.found, a.shared ? a.project : undefined);
   };
 }
 
@@ -109,6 +113,29 @@ const contract = (name: "sqlite" | "postgres") => () => {
     // A teardown that kept no count (a scheduled destroy) leaves none to measure against.
     await apply("succeeded", { teardown: true });
     expect(await count()).toBeUndefined();
+  });
+
+  it("keeps the counts of projects sharing a dir and workspace (each its own backend) apart by their names (attack: the other state's count caps nothing)", async () => {
+    const store = stores[name] as Store;
+    const apply = applies(store, "acme/shared");
+    const count = (project?: string) => store.trustedStateCount("acme/shared", "web", "default", project);
+    // web-prod holds 4, web-staging 100: the staging apply after prod's must not make prod's count 100.
+    await apply("succeeded", { found: 4, project: "web-prod", shared: true });
+    await apply("succeeded", { found: 100, project: "web-staging", shared: true });
+    expect(await count("web-prod")).toEqual({ now: 4, peak: 4, deletedSincePeak: 0 });
+    expect(await count("web-staging")).toEqual({ now: 100, peak: 100, deletedSincePeak: 0 });
+    // Made-up resources read back in prod are bounded by prod's own count, not by staging's 100.
+    await apply("succeeded", { found: 14, grows: 1, project: "web-prod", shared: true });
+    expect(await count("web-prod")).toEqual({ now: 5, peak: 5, deletedSincePeak: 0 });
+    // Nor does staging's peak and deletes make an ordinary prod change look like a teardown.
+    await apply("succeeded", { found: 90, deletes: 10, project: "web-staging", shared: true });
+    expect(await count("web-prod")).toEqual({ now: 5, peak: 5, deletedSincePeak: 0 });
+    expect(await count("web-staging")).toEqual({ now: 90, peak: 100, deletedSincePeak: 10 });
+    // Control: a dir and workspace of one project is counted by them, whatever its recorded name.
+    const one = applies(store, "acme/renamed");
+    await one("succeeded", { found: 4, project: "old" });
+    await one("succeeded", { found: 14, grows: 1, project: "new" });
+    expect(await store.trustedStateCount("acme/renamed", "web", "default")).toEqual({ now: 5, peak: 5, deletedSincePeak: 0 });
   });
 };
 

@@ -6,7 +6,7 @@ import { explainSettings, formatExplanation } from "../../src/config/explain-set
 import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
 import { repoSettings } from "../../src/config/repo-settings.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
-import { baseProjectsOf, identityOf, ruleCovers } from "../../src/config/trusted-identity.js";
+import { baseProjectsOf, identityOf, ruleCovers, stateCountName } from "../../src/config/trusted-identity.js";
 import { subjectOf } from "../../src/credentials/oidc-issuer.js";
 import { parseComment } from "../../src/command/parse-comment.js";
 import { windowState } from "../../src/gate/apply-windows.js";
@@ -197,5 +197,25 @@ describe("config explain", () => {
     const staging = text.slice(text.indexOf("  staging: acme/infra:staging"), text.indexOf("  envs-prod:"));
     expect(staging).toContain("credentials `acme/infra:staging`");
     expect(staging).not.toContain("permissions");
+  });
+});
+
+describe("the name a project's trusted state count is kept apart by", () => {
+  const base = [
+    { name: "web-prod", dir: "web", workspace: "default" },
+    { name: "web-staging", dir: "web", workspace: "default" },
+    { name: "app", dir: "app", workspace: "default" },
+  ];
+  it("is the recorded name where several base projects share the dir and workspace (each its own backend)", () => {
+    const settings = repoSettings(parseServerConfig(""), "acme/infra", undefined, {}, base);
+    const prod = { name: "web-prod", dir: "web", workspace: "default" };
+    expect(stateCountName(base, prod, settings.recordNameOf(prod))).toBe("web-prod");
+    // A pull request's name chooses which of them it is, as the trusted identity does: never a new key.
+    const renamed = { name: "mine", dir: "web", workspace: "default" };
+    expect(settings.identityOf(renamed).kind).toBe("ambiguous");
+  });
+  it("is none where one project is at the dir and workspace, whatever a pull request names it (control)", () => {
+    expect(stateCountName(base, { dir: "app", workspace: "default" }, "renamed")).toBeUndefined();
+    expect(stateCountName(base, { dir: "app", workspace: "staging" }, "app")).toBeUndefined();
   });
 });
