@@ -226,21 +226,27 @@ async function markDestroy<T extends { summary: ProjectResultSummary }>(ctx: Pla
   if (ctx.extraArgs.includes("-destroy")) return { ...outcome, summary: { ...summary, destroyPlan: true } };
   if (!summary.deleted) return teardown ? { ...outcome, summary: { ...summary, destroyPlan: true, teardown } } : outcome;
   const { settings } = ctx.run;
+  // Projects sharing a dir and workspace (each its own backend) are told apart by name.
   const countedAs = stateCountName(settings.baseProjects, project, settings.recordNameOf(project));
   const trusted = await ctx.deps.store.trustedStateCount(repoFullName(ctx.job.target.repo), project.dir, project.workspace, countedAs);
   const deleted = trustedDeleted(summary.deleted, trusted);
   const counted = { ...summary, deleted };
   const whole =
     (deleted.destroys * 2 > deleted.held ? deleted : undefined) ??
-    (await withEarlierApplies(ctx, project, counted)) ??
+    (await withEarlierApplies(ctx, project, counted, countedAs)) ??
     peakTeardownOf(deleted, trusted);
   return { ...outcome, summary: whole ? { ...counted, destroyPlan: true, teardown: whole } : counted };
 }
 
 /** The plan's deletes with those this pull request already applied to the project (its dir and workspace). */
-async function withEarlierApplies(ctx: PlanContext, project: Project, summary: Pick<ProjectResultSummary, "deleted" | "resources">) {
+async function withEarlierApplies(
+  ctx: PlanContext,
+  project: Project,
+  summary: Pick<ProjectResultSummary, "deleted" | "resources">,
+  countedAs: string | undefined,
+) {
   const repo = repoFullName(ctx.job.target.repo);
-  const applied = await ctx.deps.store.appliedSummariesOfPr(repo, ctx.pr.number, project.dir, project.workspace);
+  const applied = await ctx.deps.store.appliedSummariesOfPr(repo, ctx.pr.number, project.dir, project.workspace, countedAs);
   return prTeardownOf(summary.deleted, applied, summary.resources);
 }
 

@@ -109,12 +109,14 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
       );
       return row !== undefined;
     },
-    async appliedSummariesOfPr(repo, pr, dir, workspace) {
+    async appliedSummariesOfPr(repo, pr, dir, workspace, named) {
       // A failed or interrupted apply may have deleted some of what it planned before it stopped.
+      // Where several base projects share the dir and workspace, only this one's (by its recorded name).
       const rows = await db.all<{ summary: string; status: string }>(
         `SELECT p.summary AS summary, a.status AS status FROM applies a JOIN plans p ON p.id = a.plan_id
-         WHERE a.repo = ? AND a.pr = ? AND a.status IN ('succeeded', 'failed', 'interrupted') AND p.dir = ? AND p.workspace = ? ORDER BY a.id`,
-        [repo, pr, dir, workspace],
+         WHERE a.repo = ? AND a.pr = ? AND a.status IN ('succeeded', 'failed', 'interrupted') AND p.dir = ? AND p.workspace = ?
+         AND (CAST(? AS TEXT) IS NULL OR a.project = ?) ORDER BY a.id`,
+        [repo, pr, dir, workspace, named ?? null, named ?? null],
       );
       return rows.map((r) => ({ summary: json<PlanRecord["summary"]>(r.summary), succeeded: r.status === "succeeded" }));
     },

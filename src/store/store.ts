@@ -190,12 +190,15 @@ export interface Store
    * The summaries of the plans `pr` applied at this dir + workspace, oldest first, those that
    * succeeded and those that failed or were interrupted (which may have done part of their plan):
    * what the pull request already did to the project, which its next teardown is measured with.
+   * `named`: the project's recorded name, where several base projects share the dir and workspace
+   * (stateCountName): only its own applies.
    */
   appliedSummariesOfPr(
     repo: string,
     pr: number,
     dir: string,
     workspace: string,
+    named?: string,
   ): Promise<{ summary: PlanRecord["summary"]; succeeded: boolean }[]>;
   /** Who holds the lock of a project, if anyone. */
   lockOn(repo: string, dir: string, workspace: string): Promise<LockRecord | undefined>;

@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
-import { bot, completed, planRows, say } from "./trust-holes-support.js";
+import { bot, completed, planRows, say, storeRows } from "./trust-holes-support.js";
 
 // Issue #13: Atlantis' "custom backend config" pattern. Projects a and b share `.`/default; each
 // workflow inits its own backend (-backend-config=path=…) and plans its own var file. Their
@@ -180,5 +180,49 @@ ${workflow("prod")}${workflow("staging")}`;
     const three = await h.sim.pushBranch(repo, { branch: "grow", files: { "prod.tfvars": "n = 1\n" } });
     await completed(h, repo, three, "sluice/plan");
     expect(planOf("prod")).toContain("🧨 **DESTROY PLAN** (deletes 3 of the 4 resources this project's state holds");
+  });
+
+  it("one's teardown adds up its own earlier applies of the pull request, not the other's (a false teardown)", async () => {
+    const name = "named-pr-sum";
+    for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(`acme/${name}`, u, "write");
+    const config = `version: 3
+projects:
+  - { name: live, dir: ., workflow: live }
+  - { name: test, dir: ., workflow: test }
+workflows:
+${workflow("live")}${workflow("test")}`;
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name,
+      files: { "atlantis.yaml": config, "main.tf": MAIN_TF, "live.tfvars": "n = 0\n", "test.tfvars": "n = 0\n" },
+    });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "live.tfvars": "n = 4\n", "test.tfvars": "n = 4\n" } });
+    const grow = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(h, repo, grow.headSha, "sluice/plan");
+    expect(await say(h, repo, grow.number, "bob", "/apply")).toMatch(/✅ applied/);
+    await h.sim.closePullRequest(repo, grow.number);
+    await h.sim.waitFor(() => storeRows(h.app.dataDir, "SELECT pr FROM locks WHERE repo = ?", `acme/${name}`).length === 0, {
+      message: `#${grow.number} kept its locks`,
+      timeoutMs: 30_000,
+    });
+
+    // Another pull request deletes two of test's four (half: ordinary), applied, then two of live's four.
+    await h.sim.pushBranch(repo, { branch: "shrink", from: "grow", files: { "test.tfvars": "n = 2\n" } });
+    const pr = await h.sim.openPullRequest(repo, { head: "shrink", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    expect(await say(h, repo, pr.number, "bob", "/apply -p test")).toMatch(/✅ applied/);
+    const planOf = (project: string) =>
+      bot(h, repo, pr.number)
+        .filter((c) => c.body.includes(`**\`${project}\`**`))
+        .at(-1)?.body ?? "";
+    const half = await h.sim.pushBranch(repo, { branch: "shrink", files: { "live.tfvars": "n = 2\n" } });
+    await completed(h, repo, half, "sluice/plan");
+    expect(planOf("live")).toMatch(/2 to destroy/);
+    expect(planOf("live")).not.toContain("DESTROY PLAN");
+
+    // Control: three of live's four is a teardown.
+    const three = await h.sim.pushBranch(repo, { branch: "shrink", files: { "live.tfvars": "n = 1\n" } });
+    await completed(h, repo, three, "sluice/plan");
+    expect(planOf("live")).toContain("🧨 **DESTROY PLAN** (deletes 3 of the 4 resources this project's state holds");
   });
 });

@@ -1922,6 +1922,9 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       { summary: p.summary, succeeded: false },
     ]);
     expect(await s.appliedSummariesOfPr("acme/infra", 4, "app", "default")).toEqual([]);
+    // Where several base projects share the dir and workspace: only the one named's.
+    expect(await s.appliedSummariesOfPr("acme/infra", 4, "net", "default", "net")).toHaveLength(2);
+    expect(await s.appliedSummariesOfPr("acme/infra", 4, "net", "default", "net-staging")).toEqual([]);
 
     // A crash mid-apply: after a restart the live record says interrupted, like the apply record.
     const crashed = await s.recordApplyStart({ jobId: 2, repo: "acme/infra", pr: 5, project: "net", planId: 0 });
