@@ -182,11 +182,17 @@ function* liveRowsUnder(t: Tx, repo: string): TxBody<string[]> {
 /** The name is the repository's now: a repository that held it before (deleted, renamed away) no longer does. */
 function* recordName(t: Tx, repoId: number, fullName: string, movedAt?: string): TxBody<void> {
   yield* t.run("DELETE FROM repositories WHERE full_name = ? AND id <> ?", [fullName, repoId]);
-  yield* t.run(
-    `INSERT INTO repositories (id, full_name, moved_at) VALUES (?, ?, ?)
-     ON CONFLICT (id) DO UPDATE SET full_name = excluded.full_name, moved_at = COALESCE(excluded.moved_at, repositories.moved_at)`,
-    [repoId, fullName, movedAt ?? null],
-  );
+  // Every unique key an arbiter: on PostgreSQL a conflict on a key not named (the name another
+  // transaction, not yet committed, gave the same or another id) is an error, not an update, and the
+  // delivery would be answered 500. Losing that race leaves the name to the other: the next
+  // delivery of this id notes it again.
+  const added = yield* t.run("INSERT INTO repositories (id, full_name, moved_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [
+    repoId,
+    fullName,
+    movedAt ?? null,
+  ]);
+  if (added.changes > 0) return;
+  yield* t.run("UPDATE repositories SET full_name = ?, moved_at = COALESCE(?, moved_at) WHERE id = ?", [fullName, movedAt ?? null, repoId]);
 }
 
 /** The `repository` delivery is handled: a redelivery of it moves nothing again. */
