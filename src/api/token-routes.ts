@@ -15,6 +15,8 @@ const tokenView = z.object({
   createdBySso: z.object({ provider: z.string(), issuer: z.string(), subject: z.string() }).optional(),
   /** Issued by an SSO user before Sluice recorded their provider's issuer (store migration 20): refused. */
   issuerUnknown: z.literal(true).optional(),
+  /** Issued between store migrations 18 and 20: the provider's name and `sub` it recorded, no issuer. */
+  legacySso: z.object({ provider: z.string(), subject: z.string() }).optional(),
   createdAt: z.string(),
   expiresAt: z.string(),
   revokedAt: z.string().optional(),

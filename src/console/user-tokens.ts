@@ -8,6 +8,10 @@ import type { ApiTokenRecord, TokenIssuer } from "../store/api-token-store.js";
 export function issuedBy(t: ApiTokenRecord, issuer: TokenIssuer): boolean {
   if (t.createdBySso)
     return issuer.sso !== undefined && t.createdBySso.issuer === issuer.sso.issuer && t.createdBySso.subject === issuer.sso.subject;
+  // As the store revokes them (revokeApiTokensIssuedBy): by the `sub` recorded, never by a name
+  // another account may share.
+  if (t.legacySso)
+    return issuer.sso !== undefined && t.legacySso.provider === issuer.sso.provider && t.legacySso.subject === issuer.sso.subject;
   return t.createdBy === issuer.actor;
 }
 

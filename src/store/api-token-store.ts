@@ -23,6 +23,11 @@ export interface ApiTokenRecord {
    * another issuer since, and its `sub` then names someone else.
    */
   issuerUnknown?: true;
+  /**
+   * Issued by an SSO user between store migrations 18 and 20: the provider's name and `sub` it
+   * recorded, without the issuer (what its user's tokens are told apart by, not their name).
+   */
+  legacySso?: { provider: string; subject: string };
   createdAt: string;
   expiresAt: string;
   revokedAt?: string;

@@ -29,6 +29,9 @@ const toRecord = (r: Row): ApiTokenRecord => ({
     : {}),
   // An SSO user's name (`sso:<provider>:<user>`) with no issuer: issued before migration 20.
   ...(r.sso_issuer === null && r.created_by.startsWith("sso:") ? { issuerUnknown: true as const } : {}),
+  ...(r.sso_issuer === null && r.sso_provider !== null && r.sso_subject !== null
+    ? { legacySso: { provider: r.sso_provider, subject: r.sso_subject } }
+    : {}),
   createdAt: r.created_at,
   expiresAt: r.expires_at,
   ...(r.revoked_at ? { revokedAt: r.revoked_at } : {}),

@@ -8,6 +8,7 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { createOidcIssuer } from "../../src/credentials/oidc-issuer.js";
+import { issuedBy } from "../../src/console/user-tokens.js";
 import { advisoryKey } from "../../src/store/advisory-key.js";
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres-store.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
@@ -1345,6 +1346,10 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect((await a.usableApiToken("t5"))?.id).toBe(otherIssuer.id);
     expect((await a.usableApiToken("t7"))?.id).toBe(github.id);
     expect((await a.apiTokens()).find((t) => t.id === evesThen.id)?.revokedAt).toBeUndefined();
+    // Whose the console takes them to be (its tokens pages, the chains revoked with them): the same.
+    const hers = (await b.apiTokens()).filter((t) => issuedBy(t, ada)).map((t) => t.id);
+    expect(hers.sort((x, y) => x - y)).toEqual(revoked);
+    expect((await b.apiTokens()).find((t) => t.id === evesThen.id)?.legacySso).toEqual({ provider: "corp", subject: "u-eve" });
   });
 
   it("keeps who pushed each head of a pull request, once per login, the same on every replica", async () => {
