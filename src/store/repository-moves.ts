@@ -181,6 +181,11 @@ function* liveRowsUnder(t: Tx, repo: string): TxBody<string[]> {
 
 /** The name is the repository's now: a repository that held it before (deleted, renamed away) no longer does. */
 function* recordName(t: Tx, repoId: number, fullName: string, movedAt?: string): TxBody<void> {
+  // Notes of one name take turns (PostgreSQL, READ COMMITTED): the later one's delete then sees the
+  // earlier one's row and the name is the later one's, as if they had come one after the other.
+  // Without it, a repository known under another name (a rename) updated to a name another
+  // transaction was giving to another id failed on the name's unique key: the move answered 500.
+  yield* t.serialize("lock", repositoryNameTurn(fullName));
   yield* t.run("DELETE FROM repositories WHERE full_name = ? AND id <> ?", [fullName, repoId]);
   // Every unique key an arbiter: on PostgreSQL a conflict on a key not named (the name another
   // transaction, not yet committed, gave the same or another id) is an error, not an update, and the
@@ -222,6 +227,9 @@ function* moveWithJson(
   }
   return rows.length;
 }
+
+/** The advisory key notes of a repository's name take turns on (recordName). */
+export const repositoryNameTurn = (name: string) => `repository-name:${name}`;
 
 /** The advisory key lock takes of a repository name and moves away from it take turns on. */
 export const repositoryTurn = (name: string) => `repository:${name}`;
