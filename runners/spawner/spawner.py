@@ -238,7 +238,11 @@ def on_message(header, payload):
         return
     if kind == "measure":
         # On a thread: the walk must not hold back the tools' output relayed here meanwhile.
-        threading.Thread(target=measure, args=(header.get("id"), header.get("dirs") or []), daemon=True).start()
+        try:
+            threading.Thread(target=measure, args=(header.get("id"), header.get("dirs") or []), daemon=True).start()
+        except RuntimeError as e:
+            # No thread to be had: answered at once (the app measures with `du`), never left waiting.
+            send({"type": "measured", "id": header.get("id"), "unknown": f"no thread for the walk: {e}"})
         return
     tool = tools.get(header.get("id"))
     if tool is None:
