@@ -280,6 +280,8 @@ describe("an agent's push to a person's pull request", { timeout: 300_000 }, () 
     } finally {
       h.sim.setWebhookTarget(h.app.url);
     }
+    // GitHub's times are whole seconds: an `/apply` in the push's second reads as written before it.
+    await nextSecond();
     return { repo, state, pr, replanned: await say(h, repo, pr.number, "bob", "/plan") };
   }
 
