@@ -100,14 +100,21 @@ export async function closeParsePool(): Promise<void> {
   const closing = workers.splice(0);
   const closed = new Error("the Terragrunt parse pool was closed while parsing");
   for (const b of [...closing.flatMap((w) => w.batches), ...queue.splice(0)]) b.failed(closed);
-  // An idle worker is unref'd: its end is awaited on a ref'd handle, or a caller awaiting the close
-  // (a process stopping, a test) could see its event loop empty first and exit mid-await.
-  await Promise.all(
-    closing.map((w) => {
-      w.worker.ref();
-      return w.worker.terminate();
-    }),
-  );
+  // The close is awaited on a ref'd timer, or a caller awaiting it (a process stopping, a test)
+  // could see its event loop empty first and exit mid-await: an idle worker is unref'd, and a
+  // worker terminated while still loading its grammar does not hold the loop even once ref'd
+  // (seen on a job thread: 3 in 40 runs exited with code 13, "unsettled top-level await").
+  const holdLoop = setInterval(() => {}, 1_000);
+  try {
+    await Promise.all(
+      closing.map((w) => {
+        w.worker.ref();
+        return w.worker.terminate();
+      }),
+    );
+  } finally {
+    clearInterval(holdLoop);
+  }
 }
 
 function give(w: PoolWorker): void {
