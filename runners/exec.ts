@@ -165,9 +165,8 @@ const BYTES_PER_FILE = 4096;
  * them (which no walk finds), and the files in its sandbox's /tmp and /dev/shm.
  */
 async function diskUse(dirs: readonly string[], pid: number | undefined, sandboxed: boolean): Promise<number> {
-  const walked = await dirsOnDisk(dirs);
-  // A dir the walk could not read holds an unknown amount: no measure to trust.
-  if (!walked) return Number.POSITIVE_INFINITY;
+  const inDirs = await dirsDiskUse(dirs);
+  if (inDirs === Number.POSITIVE_INFINITY) return inDirs;
   let held = 0;
   if (pid) {
     try {
@@ -180,10 +179,20 @@ async function diskUse(dirs: readonly string[], pid: number | undefined, sandbox
       // No /proc: the dirs are still counted.
     }
   }
+  return inDirs + held;
+}
+
+/**
+ * What `dirs` hold on disk as the disk limit counts it (see diskUse), without a process where the
+ * spawner can walk them; infinite when a dir could not be read (no measure to trust).
+ */
+export async function dirsDiskUse(dirs: readonly string[]): Promise<number> {
+  const walked = await dirsOnDisk(dirs);
+  if (!walked) return Number.POSITIVE_INFINITY;
   // Each file and dir takes at least a block's worth: an empty file holds no block but one of the
   // file system's inodes, of which it has a fixed number (millions of them would fill the disk the
   // store and every worktree live on while du counted nothing).
-  return Math.max(walked.bytes, walked.inodes * BYTES_PER_FILE) + held;
+  return Math.max(walked.bytes, walked.inodes * BYTES_PER_FILE);
 }
 
 /** How long the spawner's walk may take before `du` measures instead. */

@@ -54,7 +54,7 @@ export class GitWorkspace implements Workspace {
     this.git = createRunGit(this.objectOptions);
     this.mirrors = new GitMirrors(dataDir, this.git, { warn });
     this.listings = new TreeListings(this.objectOptions);
-    this.worktrees = new Worktrees(dataDir, this.git, this.repoLocks, this.listings, timeoutMs, discardOverBytes);
+    this.worktrees = new Worktrees(dataDir, this.git, this.repoLocks, this.listings, discardOverBytes);
   }
 
   mirrorDir(repo: RepoRef): string {

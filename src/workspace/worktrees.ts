@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, rename } from "node:fs/promises";
 import { join } from "node:path";
-import { exec } from "../../runners/exec.js";
+import { dirsDiskUse } from "../../runners/exec.js";
 import type { KeyedMutex } from "../util/keyed-mutex.js";
 import { conePaths } from "./cone-paths.js";
 import { removeTree } from "./remove-tree.js";
@@ -25,7 +25,6 @@ export class Worktrees {
     /** The workspace's per-repository locks: every write to a repo's mirror or worktrees takes one. */
     private readonly locks: KeyedMutex,
     private readonly listings: TreeListings,
-    private readonly timeoutMs: number,
     /**
      * A worktree holding more than this when its last job lets go of it (a run filled it past
      * `limits.disk` and was stopped) is discarded at once instead of at the PR's next checkout.
@@ -62,9 +61,10 @@ export class Worktrees {
     const done = this.locks
       .run(key, async () => {
         if (this.inUse.has(dir)) return;
-        const r = await exec("du", ["-s", "-B1", "-x", "--", dir], { cwd: "/", timeoutMs: this.timeoutMs });
-        const used = Number(/^(\d+)/.exec(r.stdout)?.[1] ?? 0);
-        if (used > limit) await this.discard(dir);
+        // Every job's end asks, under the repo's lock: walked in the spawner (no `du` per job), and
+        // counted as the run's limit counts it. One that cannot be read is discarded now, as the
+        // next checkout would.
+        if ((await dirsDiskUse([dir])) > limit) await this.discard(dir);
       })
       .catch(() => undefined);
     this.freeing.add(done);
