@@ -213,7 +213,8 @@ export async function readPaths(
  * too) or tfvars file other than on the `source` line of a module the tree read found in that dir (`moduleSources`,
  * dir -> local sources; whose dirs the worktree gets): `file("../x")`, `"${path.module}/.."`,
  * `dirname(path.module)`, a backend path, a file provisioner's `source`; `merge(list...)` is no
- * path. One `git ls-tree` and one `git grep` over the packed objects, limited to the dirs.
+ * path. One `git ls-tree` (none with the commit's `listing`) and two `git grep`s over the packed
+ * objects, limited to the dirs.
  */
 export async function sparseHazards(
   mirror: string,
@@ -223,6 +224,8 @@ export async function sparseHazards(
   opts: GitObjectOptions,
   /** Those of `dirs` written without their subdirs: only their own files are looked at. */
   shallow: readonly string[] = [],
+  /** The commit's whole listing, when one is at hand: its links are looked at instead of listing the dirs again. */
+  listing?: TreeListing,
 ): Promise<string | undefined> {
   const filesOnly = new Set(shallow);
   const below = dirs.filter((d) => d !== ".");
@@ -249,9 +252,9 @@ export async function sparseHazards(
   // Four reads of the commit that do not depend on each other: side by side, judged in order.
   // Exit 1 of a grep: nothing matched.
   const reads = Promise.all([
-    below.length ? git(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha, "--", ...literal], opts) : "",
+    listing ? "" : below.length ? git(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha, "--", ...literal], opts) : "",
     // The root's own files only (its dirs are not written unless named).
-    dirs.includes(".") ? git(mirror, ["ls-tree", "-z", "--full-tree", sha], opts) : "",
+    listing ? "" : dirs.includes(".") ? git(mirror, ["ls-tree", "-z", "--full-tree", sha], opts) : "",
     git(mirror, ["grep", "-z", "-a", "-E", PARENT_PATH, sha, "--", ...specs], opts, undefined, [0, 1]),
     git(mirror, ["grep", "-z", "-a", "-E", TEMPLATE_READ, sha, "--", ...every], opts, undefined, [0, 1]),
   ]);
@@ -262,8 +265,8 @@ export async function sparseHazards(
   });
   if (read === undefined) return "the dirs hold more files, or more parent paths, than Sluice checks one by one";
   const [deepEntries, rootEntries, parentReads, templateReads] = read;
-  const listed = splitZ(deepEntries);
-  for (const entry of [...(filesOnly.size ? listed.filter(written) : listed), ...splitZ(rootEntries)]) {
+  const linked = listing ? linksOf(listing, below, dirs.includes(".")) : { deep: splitZ(deepEntries), root: splitZ(rootEntries) };
+  for (const entry of [...(filesOnly.size ? linked.deep.filter(written) : linked.deep), ...linked.root]) {
     const [meta = "", path = ""] = entry.split("\t", 2);
     const mode = meta.split(" ")[0];
     if (mode === "120000") return `\`${path}\` is a symlink`;
@@ -285,6 +288,25 @@ export async function sparseHazards(
     return `\`${file.slice(sha.length + 1)}\` may read a file outside its dir (\`${text.trim().slice(0, 80)}\`)`;
   }
   return undefined;
+}
+
+/**
+ * The symlinks and submodules of a whole listing as `ls-tree` lists them (mode, a tab, the path;
+ * in its order): those at or under one of `below`, and with `root`, those of the root's own.
+ */
+function linksOf(listing: TreeListing, below: readonly string[], root: boolean): { deep: string[]; root: string[] } {
+  const links = new Set(listing.symlinks ?? []);
+  const deep: string[] = [];
+  const top: string[] = [];
+  listing.files.forEach((path, i) => {
+    // A listing's id is empty for a submodule (a commit, not a blob).
+    const mode = links.has(path) ? "120000" : listing.ids[i] === "" ? "160000" : undefined;
+    if (mode === undefined) return;
+    const entry = `${mode} -\t${path}`;
+    if (below.some((d) => path === d || path.startsWith(`${d}/`))) deep.push(entry);
+    if (root && !path.includes("/")) top.push(entry);
+  });
+  return { deep, root: top };
 }
 
 function splitZ(out: string): string[] {

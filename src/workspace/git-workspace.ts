@@ -277,7 +277,11 @@ export class GitWorkspace implements Workspace {
     moduleSources: ReadonlyMap<string, readonly string[]>,
     shallow?: readonly string[],
   ): Promise<string | undefined> {
-    return sparseHazards(this.mirrorDir(repo), sha, dirs, moduleSources, this.objectOptions, shallow);
+    const mirror = this.mirrorDir(repo);
+    // The checkout listed its head a moment ago: kept, it saves a listing of the dirs; a listing
+    // since let go is not read whole again for this (a monorepo's is far larger than its dirs').
+    const listing = await this.listings.kept(mirror, sha)?.catch(() => undefined);
+    return sparseHazards(mirror, sha, dirs, moduleSources, this.objectOptions, shallow, listing);
   }
 
   /** The symlinks of a commit and their link texts (never what they point to). */

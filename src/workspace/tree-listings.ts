@@ -15,6 +15,11 @@ export class TreeListings {
    * under way is shared: a checkout lists its head for the job while its sparse worktree is being
    * written from the same listing, and each used to run its own `git ls-tree` of the whole tree.
    */
+  /** The listing of `sha` when one is kept or being read, without reading one (undefined otherwise). */
+  kept(mirror: string, sha: string): Promise<TreeListing> | undefined {
+    return this.listings.get(`${mirror}\0${sha}`);
+  }
+
   get(mirror: string, sha: string): Promise<TreeListing> {
     const key = `${mirror}\0${sha}`;
     const kept = this.listings.get(key);

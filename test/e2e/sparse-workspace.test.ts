@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RepoRef } from "../../src/model/repo.js";
+import { listTree, sparseHazards } from "../../src/workspace/git-objects.js";
 import { GitWorkspace } from "../../src/workspace/git-workspace.js";
 
 // The git adapter's side of sparse checkouts: files read from git objects in one batch, and
@@ -26,6 +27,7 @@ let src: string;
 let ws: GitWorkspace;
 let first: string;
 let second: string;
+let third: string;
 
 function write(files: Record<string, string>) {
   for (const [path, text] of Object.entries(files)) {
@@ -95,6 +97,15 @@ beforeAll(() => {
   mkdirSync(join(src, ":x"));
   symlinkSync("../README.md", join(src, ":x", "link.tf"));
   second = write({ "c/deep/x.txt": "y\n" });
+  // A symlink among the root's own files and a submodule in a dir (a gitlink: no .gitmodules needed).
+  symlinkSync("README.md", join(src, "top-link.tf"));
+  mkdirSync(join(src, "s"));
+  writeFileSync(join(src, "s", "main.tf"), "# beside a submodule\n");
+  git(src, ["add", "-A"]);
+  // After the add: `add -A` would take the gitlink, which has no dir on disk, for deleted.
+  git(src, ["update-index", "--add", "--cacheinfo", `160000,${first},s/sub/mod`]);
+  git(src, ["commit", "-q", "-m", "c"]);
+  third = git(src, ["rev-parse", "HEAD"]);
   ws = new GitWorkspace(join(root, "data"));
   mkdirSync(dirname(ws.mirrorDir(repo)), { recursive: true });
   execFileSync("git", ["clone", "-q", "--bare", src, ws.mirrorDir(repo)], { env });
@@ -255,6 +266,45 @@ describe("sparseHazards", () => {
     expect(await ws.sparseHazards(repo, second, ["a", "n"], sources)).toBe("`n/examples/link.tf` is a symlink");
     // Its own files still count: `b` shallow keeps its symlink.
     expect(await ws.sparseHazards(repo, second, ["b"], sources, ["b"])).toBe("`b/link.tf` is a symlink");
+  });
+
+  it("from the commit's whole listing, the answers of listing the dirs: symlinks, submodules, the root's own files, shallow dirs", async () => {
+    const mirror = ws.mirrorDir(repo);
+    const opts = { timeoutMs: 60_000, redact: (t: string) => t };
+    const cases: [string, string[], string[]?][] = [
+      [first, ["a", "m", "e", "j", "."]],
+      [second, ["b"]],
+      [second, ["a", "n"], ["n"]],
+      [second, ["a", "n"]],
+      [second, ["b"], ["b"]],
+      [second, [":x"]],
+      [third, ["."]],
+      [third, ["a", "."]],
+      [third, ["s"]],
+      [third, ["s"], ["s"]],
+      [third, ["s/sub"]],
+    ];
+    const answers: (string | undefined)[] = [];
+    for (const [sha, dirs, shallow] of cases) {
+      const listed = await sparseHazards(mirror, sha, dirs, sources, opts, shallow);
+      const fromListing = await sparseHazards(mirror, sha, dirs, sources, opts, shallow, await listTree(mirror, sha, opts));
+      expect(fromListing, `${dirs.join(",")} shallow ${shallow?.join(",")}`).toBe(listed);
+      answers.push(listed);
+    }
+    // Controls: the cases find what each kind of entry is, so the two agree on more than nothing.
+    expect(answers).toEqual([
+      undefined,
+      "`b/link.tf` is a symlink",
+      undefined,
+      "`n/examples/link.tf` is a symlink",
+      "`b/link.tf` is a symlink",
+      "`:x/link.tf` is a symlink",
+      "`top-link.tf` is a symlink",
+      "`top-link.tf` is a symlink",
+      "`s/sub/mod` is a submodule",
+      undefined,
+      "`s/sub/mod` is a submodule",
+    ]);
   });
 
   it("a dir whose name looks like pathspec magic is looked at as named", async () => {
