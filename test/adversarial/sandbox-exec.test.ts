@@ -201,6 +201,8 @@ for (const pty of [false, true]) {
             [
               "import os, sys, time",
               "fds = []",
+              // Over the limits, a measure may stop it before it holds them all: it got to run.
+              "print('started', flush=True)",
               `for i in range(${n}):`,
               `    fd = os.memfd_create("held") if "${kind}" == "memfd" else os.open("held-${mode}-%d" % i, os.O_CREAT | os.O_RDWR)`,
               `    "${kind}" == "memfd" or os.unlink("held-${mode}-%d" % i)`,
@@ -215,17 +217,18 @@ for (const pty of [false, true]) {
           { cwd: dirs.checkout, pty },
         );
       const disk = await hold("disk");
-      expect(disk.stdout).toContain("holding");
+      expect(disk.stdout).toContain("started");
       expect(disk.limit?.name).toBe("disk");
       expect(disk.stdout).not.toContain("survived");
       const memory = await hold("memfd", 200);
-      expect(memory.stdout).toContain("holding");
+      expect(memory.stdout).toContain("started");
       expect(memory.limit?.name).toBe("memory");
       expect(memory.stdout).not.toContain("survived");
       // Control: a few held within the limits are fine.
       for (const kind of ["disk", "memfd"] as const) {
         const few = await hold(kind, 4);
         expect(few.limit).toBeUndefined();
+        expect(few.stdout).toContain("holding");
         expect(few.stdout).toContain("survived");
       }
     });
