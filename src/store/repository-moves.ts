@@ -185,7 +185,7 @@ function* recordName(t: Tx, repoId: number, fullName: string, movedAt?: string):
   // earlier one's row and the name is the later one's, as if they had come one after the other.
   // Without it, a repository known under another name (a rename) updated to a name another
   // transaction was giving to another id failed on the name's unique key: the move answered 500.
-  yield* t.serialize("lock", repositoryNameTurn(fullName));
+  yield* takeNameTurns(t, repoId, fullName);
   yield* t.run("DELETE FROM repositories WHERE full_name = ? AND id <> ?", [fullName, repoId]);
   // Every unique key an arbiter: on PostgreSQL a conflict on a key not named (the name another
   // transaction, not yet committed, gave the same or another id) is an error, not an update, and the
@@ -198,6 +198,32 @@ function* recordName(t: Tx, repoId: number, fullName: string, movedAt?: string):
   ]);
   if (added.changes > 0) return;
   yield* t.run("UPDATE repositories SET full_name = ?, moved_at = COALESCE(?, moved_at) WHERE id = ?", [fullName, movedAt ?? null, repoId]);
+}
+
+/**
+ * The turns of both names a note writes: the one it gives (whose holder's row it deletes) and the
+ * one the repository has now (its row, renamed). Every note takes them in one order, all before it
+ * writes: two repositories taking each other's name at once, each with its own name's turn only,
+ * each deleted the row the other was about to rename, and PostgreSQL ended one as a deadlock (run
+ * again after deadlock_timeout; answered 500 had it crossed at each attempt). Whoever renames or
+ * deletes a row holds its name's turn, so once the current name's turn is held, the current name
+ * stays; read again until it did not change.
+ */
+function* takeNameTurns(t: Tx, repoId: number, fullName: string): TxBody<void> {
+  const held = new Set<string>();
+  const wanted = new Set([fullName]);
+  for (;;) {
+    const current = (yield* t.get<{ full_name: string }>("SELECT full_name FROM repositories WHERE id = ?", [repoId]))?.full_name;
+    if (current !== undefined) wanted.add(current);
+    // Out of order only when the repository was renamed between the read and its turn: rare, and
+    // a third transaction crossing exactly then is what could still deadlock.
+    const next = [...wanted].filter((name) => !held.has(name)).sort();
+    if (next.length === 0) return;
+    for (const name of next) {
+      yield* t.serialize("lock", repositoryNameTurn(name));
+      held.add(name);
+    }
+  }
 }
 
 /** The `repository` delivery is handled: a redelivery of it moves nothing again. */
