@@ -7,7 +7,8 @@ import { inlineCode } from "../render/inline.js";
 import { refuseAll } from "./apply-publisher.js";
 import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
 import type { Checkout } from "../workspace/workspace.js";
-import type { BaseProject } from "../model/trusted-identity.js";
+import type { RepoSettings } from "../config/repo-settings.js";
+import { stateCountName } from "../config/trusted-identity.js";
 import { goneAtMergeNote } from "../projects/gone-projects.js";
 import { goneOfCheckout } from "../repo-reading/gone-of-checkout.js";
 
@@ -23,16 +24,22 @@ export async function mergedWithoutPlans(
   pr: PullRequestInfo,
   head: Checkout,
   config: RepoConfig,
-  /** The base branch's projects before the merge (the settings'). */
-  baseProjects: readonly BaseProject[],
+  /** Who the projects are: the base branch's projects before the merge, and their recorded names. */
+  settings: Pick<RepoSettings, "baseProjects" | "recordNameOf">,
 ): Promise<void> {
+  const { baseProjects } = settings;
   const { job, deps } = ctx;
   const repo = repoFullName(job.target.repo);
   const resolved = await resolveCheckoutProjects(deps, job.target.repo, head, config);
   const { affected } = resolved;
   const notLive = [];
   // Applied from the merged head itself: an apply of an earlier commit left the later changes out.
-  for (const p of affected) if (!(await deps.store.appliedByPr(repo, pr.number, p.dir, p.workspace, pr.headSha))) notLive.push(p);
+  // Of base projects sharing a dir and workspace (each its own backend), by its own recorded name:
+  // its sibling's apply left it unapplied.
+  for (const p of affected) {
+    const named = stateCountName(baseProjects, p, settings.recordNameOf(p));
+    if (!(await deps.store.appliedByPr(repo, pr.number, p.dir, p.workspace, pr.headSha, named))) notLive.push(p);
+  }
   // A project whose dir it deleted had nothing to plan: its resources are still up, unmanaged.
   const gone = goneAtMergeNote(await goneOfCheckout(deps, job.target.repo, baseProjects, resolved, head, pr.baseRef));
   if (notLive.length === 0 && !gone) {

@@ -109,7 +109,7 @@ async function applyWith(
   const settings = await pullRequestSettings(deps, vcs, job, pr, trusted, configs.trusted);
   if (merge && settings.applyOn !== "merge") return reportUnappliedAtMerge(jobCtx, pr, configs.head.ok ? configs.head.config : undefined);
   if (merge && configs.head.ok && (await deps.store.pendingPlans(repoName(job), pr.number)).length === 0)
-    return mergedWithoutPlans(jobCtx, pr, head, configs.head.config, settings.baseProjects);
+    return mergedWithoutPlans(jobCtx, pr, head, configs.head.config, settings);
 
   if (spec.commentId) await vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
   const shown = publisherFor(jobCtx, pr, merge !== undefined);

@@ -100,12 +100,13 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
       });
       return rows.map(records.toApply).sort((a, b) => a.id - b.id);
     },
-    async appliedByPr(repo, pr, dir, workspace, headSha) {
+    async appliedByPr(repo, pr, dir, workspace, headSha, named) {
       const ofHead = headSha === undefined ? "" : " AND p.head_sha = ?";
       const row = await db.get(
         `SELECT 1 AS applied FROM applies a JOIN plans p ON p.id = a.plan_id
-         WHERE a.repo = ? AND a.pr = ? AND a.status = 'succeeded' AND p.dir = ? AND p.workspace = ?${ofHead} LIMIT 1`,
-        [repo, pr, dir, workspace, ...(headSha === undefined ? [] : [headSha])],
+         WHERE a.repo = ? AND a.pr = ? AND a.status = 'succeeded' AND p.dir = ? AND p.workspace = ?${ofHead}
+         AND (CAST(? AS TEXT) IS NULL OR a.project = ?) LIMIT 1`,
+        [repo, pr, dir, workspace, ...(headSha === undefined ? [] : [headSha]), named ?? null, named ?? null],
       );
       return row !== undefined;
     },

@@ -183,9 +183,10 @@ export interface Store
   /**
    * Whether `pr` applied a plan of this dir + workspace that succeeded (applied, maybe not merged
    * yet); with `headSha`, a plan of that head commit (an apply of an earlier one left later
-   * changes unapplied).
+   * changes unapplied). `named`: the project's recorded name, where several base projects share
+   * the dir and workspace (stateCountName): only its own applies.
    */
-  appliedByPr(repo: string, pr: number, dir: string, workspace: string, headSha?: string): Promise<boolean>;
+  appliedByPr(repo: string, pr: number, dir: string, workspace: string, headSha?: string, named?: string): Promise<boolean>;
   /**
    * The summaries of the plans `pr` applied at this dir + workspace, oldest first, those that
    * succeeded and those that failed or were interrupted (which may have done part of their plan):

@@ -1916,6 +1916,9 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // Of the head asked for only: an apply of an earlier commit is not one of the head merged.
     expect(await s.appliedByPr("acme/infra", 4, "net", "default", p.headSha)).toBe(true);
     expect(await s.appliedByPr("acme/infra", 4, "net", "default", "e".repeat(40))).toBe(false);
+    // Named (a sibling shares the dir and workspace): that project's own applies only.
+    expect(await s.appliedByPr("acme/infra", 4, "net", "default", p.headSha, "net")).toBe(true);
+    expect(await s.appliedByPr("acme/infra", 4, "net", "default", p.headSha, "net-staging")).toBe(false);
     // What the PR applied there, for its next teardown: the applies' summaries, of that dir only;
     // a failed one (it may have deleted part of its plan) too, said so; one refused untouched not.
     const failed = await s.recordApplyStart({ jobId: 3, repo: "acme/infra", pr: 4, project: "net", planId: p.id });

@@ -1,0 +1,90 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, stateResources } from "../support/harness.js";
+import { untilIdle } from "../support/until-idle.js";
+import { bot, completed, say } from "./trust-holes-support.js";
+
+// Apply on merge with no plan waiting, of two base-branch projects sharing a dir and workspace
+// (each its own backend, told apart by name): the one the pull request applied before the merge
+// says nothing of the other. Asked by dir and workspace, the other (its plan failed) was taken
+// for applied and left out of the merge's "not applied" note: its merged change unsaid, not live.
+
+let h: Harness;
+let stateDir: string;
+beforeAll(async () => {
+  h = await startHarness({ serverConfig: 'apply_on: merge\nallow_custom_workflows: ["acme/*"]\n' });
+  // Inside the harness's sandbox path: tool runs may write their state only there.
+  stateDir = await mkdtemp(join(h.stateDir, "sluice-merged-named-"));
+});
+afterAll(async () => {
+  await h?.stop();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+const MAIN_TF = `terraform {
+  backend "local" {}
+}
+
+variable "n" {
+  type = number
+}
+
+resource "terraform_data" "item" {
+  count = var.n
+  input = "item-\${count.index}"
+}
+`;
+
+const workflow = (repo: string, name: string) => `  ${name}:
+    plan:
+      steps:
+        - init:
+            extra_args: ["-backend-config=path=${join(stateDir, `${repo}-${name}.tfstate`)}"]
+        - plan:
+            extra_args: ["-var-file=${name}.tfvars"]
+`;
+
+const config = (repo: string) => `version: 3
+projects:
+  - { name: prod, dir: ., workflow: prod }
+  - { name: staging, dir: ., workflow: staging }
+workflows:
+${workflow(repo, "prod")}${workflow(repo, "staging")}`;
+
+/** A PR changing both projects' var files, each planned, then `/apply`ed as `applies` say, then merged. */
+async function mergedAfter(name: string, staging: string, applies: string[]) {
+  for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
+  const repo = await h.sim.createRepo({
+    owner: "acme",
+    name,
+    files: { "atlantis.yaml": config(name), "main.tf": MAIN_TF, "prod.tfvars": "n = 0\n", "staging.tfvars": "n = 0\n" },
+  });
+  await h.sim.pushBranch(repo, { branch: "change", files: { "prod.tfvars": "n = 1\n", "staging.tfvars": staging } });
+  const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+  await completed(h, repo, pr.headSha, "sluice/plan");
+  await h.sim.approve(repo, pr.number, "bob");
+  const applied = [];
+  for (const command of applies) applied.push(await say(h, repo, pr.number, "bob", command));
+  await h.sim.mergePullRequest(repo, pr.number, { user: "bob" });
+  await untilIdle(h.app.dataDir, 90_000, repo);
+  const said = bot(h, repo, pr.number).map((c) => c.body);
+  return { said, applied, prodState: join(stateDir, `${name}-prod.tfstate`) };
+}
+
+describe("apply on merge with no plan waiting, of named projects on one dir and workspace", () => {
+  it("prod applied before the merge, staging's plan failed: staging is said to be not live", async () => {
+    const r = await mergedAfter("merged-named-sibling", 'n = "many"\n', ["/apply -p prod"]);
+    expect(r.applied[0]).toMatch(/✅ applied/);
+    expect(await stateResources(r.prodState)).toEqual(["terraform_data.item"]);
+    const note = r.said.find((b) => b.includes("Nothing was applied at merge")) ?? "";
+    expect(note, r.said.join("\n---\n")).toContain("no plan of this pull request was waiting to be applied for `staging`");
+    expect(note).not.toContain("`prod`");
+  }, 300_000);
+
+  it("control: both applied before the merge: nothing is said to be missing", async () => {
+    const r = await mergedAfter("merged-named-both", "n = 2\n", ["/apply -p prod", "/apply -p staging"]);
+    expect(r.applied.map((b) => /✅ applied/.test(b))).toEqual([true, true]);
+    expect(r.said.filter((b) => b.includes("Nothing was applied"))).toEqual([]);
+  }, 300_000);
+});
