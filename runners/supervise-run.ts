@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import type { ExecRun, RunEnded } from "./exec-run.js";
-import { watchDisk } from "./sandbox/disk-watch.js";
+import { type DiskHit, watchDisk } from "./sandbox/disk-watch.js";
 import { holdDiskDirs } from "./sandbox/shared-disk-dirs.js";
 import { watchLimits } from "./sandbox/limit-watch.js";
 import { readTree } from "./sandbox/process-tree.js";
-import { type LimitHit, limitHit, rlimitHit } from "./sandbox/sandbox-limits.js";
+import { diskUnmeasured, type LimitHit, limitHit, rlimitHit } from "./sandbox/sandbox-limits.js";
 
 export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (!pid) return;
@@ -112,26 +112,34 @@ export async function superviseRun(run: ExecRun, pid: number | undefined, ended:
   const measureDisk = () => run.measureDisk(pid);
   const diskDirs = disk ? (run.sandbox?.diskDirs ?? []) : [];
   const held = holdDiskDirs(diskDirs);
-  const stopDisk =
-    pid && diskDirs.length
-      ? watchDisk(disk ?? 0, measureDisk, () => {
-          limit ??= limitHit("disk", run.sandbox?.limits ?? {}, held.shared());
-          overLimit();
-        })
-      : () => undefined;
+  const diskHit = (hit: DiskHit) =>
+    hit.kind === "over"
+      ? limitHit("disk", run.sandbox?.limits ?? {}, held.shared())
+      : diskUnmeasured(run.sandbox?.limits ?? {}, hit.failures, hit.error);
+  const diskWatch =
+    disk && diskDirs.length
+      ? watchDisk(
+          disk,
+          measureDisk,
+          (hit) => {
+            limit ??= diskHit(hit);
+            overLimit();
+          },
+          pid !== undefined,
+        )
+      : undefined;
   let end: RunEnded;
   try {
     end = await ended;
     watch?.stop();
-    stopDisk();
+    diskWatch?.stop();
     clearTimeout(timer);
     if (killTimer) clearTimeout(killTimer);
     if (stopping) killGroup(pid, "SIGKILL");
     limit ??= run.sandbox ? rlimitHit(run.sandbox.limits, end) : undefined;
     // A run that wrote past the quota between two measures and ended is over it all the same.
-    if (!limit && disk && diskDirs.length && (await measureDisk().catch(() => 0)) > disk) {
-      limit = limitHit("disk", run.sandbox?.limits ?? {}, held.shared());
-    }
+    const last = limit ? undefined : await diskWatch?.last();
+    if (last) limit = diskHit(last);
   } finally {
     held.release();
   }

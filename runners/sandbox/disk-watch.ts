@@ -1,31 +1,78 @@
+import { errorMessage } from "../../src/util/errors.js";
+
 /** How often a run's disk use is measured (a walk of its dirs: dearer than the memory watch). */
 export const DISK_WATCH_INTERVAL_MS = 1000;
 
 /**
- * Measures what a run holds on disk every second (never two measures at once) and calls `onHit`
- * once when it is over `limitBytes`. `measure` failing counts as nothing measured. Returns a
- * stop function.
+ * Measures in a row that may fail before the run is stopped. A failure is unknown, not nothing:
+ * counted as 0 bytes, a run whose measure always failed was never stopped for its disk, however
+ * much it wrote. A failure or two is let by (a spawn refused for a moment on a busy host must not
+ * stop an apply half way); three in a row are three intervals in which the run's writes went unseen,
+ * as long as one slow measure (a big tree's `du`) already leaves them: more is no longer a moment.
  */
-export function watchDisk(limitBytes: number, measure: () => Promise<number>, onHit: () => void): () => void {
+export const MAX_UNMEASURED = 3;
+
+/** Why the disk watch stops a run: over its limit, or not measured MAX_UNMEASURED times in a row. */
+export type DiskHit = { kind: "over"; bytes: number } | { kind: "unmeasured"; failures: number; error: string };
+
+export interface DiskWatch {
+  stop(): void;
+  /** One more measure once the run ended, counted in the same row (the watch's in flight first). */
+  last(): Promise<DiskHit | undefined>;
+}
+
+/**
+ * Measures what a run holds on disk every second (never two measures at once; none when
+ * `watching` is false, only `last`) and calls `onHit` once when it is over `limitBytes`, or when
+ * MAX_UNMEASURED measures in a row failed. A failed measure keeps the last known figure.
+ */
+export function watchDisk(limitBytes: number, measure: () => Promise<number>, onHit: (hit: DiskHit) => void, watching = true): DiskWatch {
+  const gauge = diskGauge(limitBytes, measure);
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let inflight: Promise<DiskHit | undefined> = Promise.resolve(undefined);
   const tick = async () => {
     if (stopped) return;
-    const used = await measure().catch(() => 0);
+    inflight = gauge();
+    const hit = await inflight;
     if (stopped) return;
-    if (used > limitBytes) {
+    if (hit) {
       stopped = true;
-      onHit();
+      onHit(hit);
       return;
     }
     timer = setTimeout(tick, DISK_WATCH_INTERVAL_MS);
     timer.unref();
   };
-  timer = setTimeout(tick, DISK_WATCH_INTERVAL_MS);
-  timer.unref();
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
+  if (watching) {
+    timer = setTimeout(tick, DISK_WATCH_INTERVAL_MS);
+    timer.unref();
+  }
+  return {
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+    async last() {
+      await inflight;
+      return gauge();
+    },
+  };
+}
+
+/** One measure against the limit, with the failures in a row before it. */
+function diskGauge(limitBytes: number, measure: () => Promise<number>): () => Promise<DiskHit | undefined> {
+  let known = 0;
+  let failures = 0;
+  return async () => {
+    try {
+      known = await measure();
+      failures = 0;
+    } catch (e) {
+      failures++;
+      if (failures >= MAX_UNMEASURED) return { kind: "unmeasured", failures, error: errorMessage(e) };
+    }
+    return known > limitBytes ? { kind: "over", bytes: known } : undefined;
   };
 }
 

@@ -86,6 +86,14 @@ export function limitHit(name: LimitName, limits: SandboxLimits, sharedDisk = fa
   return { name, message: `the ${label} limit (${value}) was exceeded${shared}` };
 }
 
+/** A run whose disk use could not be measured `failures` times in a row: its limit could not be held. */
+export function diskUnmeasured(limits: SandboxLimits, failures: number, error: string): LimitHit {
+  return {
+    name: "disk",
+    message: `its disk use could not be measured ${failures} times in a row (${error}), so the disk limit (${formatSize(limits.diskBytes ?? 0)}) could not be held`,
+  };
+}
+
 /**
  * `prlimit` argv in front of the command. RLIMIT_NPROC counts the tasks of the sandbox's user
  * namespace, which also holds bwrap's own init: one more than the limit.
