@@ -36,10 +36,15 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   const repo = job.target.repo;
   const name = repoFullName(repo);
   // With apply-before-merge, a PR applied but not merged legitimately differs from the default branch.
-  const lock = await deps.store.lockOn(name, project.dir, project.workspace);
-  if (lock && (await deps.store.appliedByPr(name, lock.pr, project.dir, project.workspace))) {
-    return { project, status: "skipped", reason: `#${lock.pr} applied, not merged yet`, appliedBy: lock.pr };
+  // This project's lock and applies, not a sibling's on its dir and workspace (each its own backend):
+  // a PR that applied staging left prod's drift unreported.
+  const countedAs = stateCountName(settings.baseProjects, project, settings.recordNameOf(project));
+  const own = await deps.store.lockOn(name, project.dir, project.workspace, settings.lockScopeFor(project));
+  if (own && (await deps.store.appliedByPr(name, own.pr, project.dir, project.workspace, undefined, countedAs))) {
+    return { project, status: "skipped", reason: `#${own.pr} applied, not merged yet`, appliedBy: own.pr };
   }
+  // A reconcile's gate still sees any lock there, a sibling's too (as `/apply` on its issue does).
+  const lock = await deps.store.lockOn(name, project.dir, project.workspace);
   deps.log.info({ jobId: job.id, project: project.name }, "drift check: planning the default branch head");
   // The default branch's config is the trusted one: its mappings may pass sensitive outputs.
   const outcome = await planDefaultHead(
@@ -64,7 +69,6 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   // A teardown (the runner read it from the plan: a default branch whose code a merged, never-applied
   // pull request emptied) is a destroy plan on the drift roads too: its issue and the gate say so.
   // Measured as a pull request's is, against no more than the live record's trusted count.
-  const countedAs = stateCountName(settings.baseProjects, project, settings.recordNameOf(project));
   const trusted = outcome.summary.deleted ? await deps.store.trustedStateCount(name, project.dir, project.workspace, countedAs) : undefined;
   const summary = markedTeardown(withTrustedCount(outcome.summary, trusted));
   const inCluster = summary.hasChanges ? undefined : liveDrift(summary);

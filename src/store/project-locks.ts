@@ -100,13 +100,14 @@ export function projectLocks({ db }: StoreDriver): ProjectLocks {
         return { released: mine.map(records.toLock), waiters: [...waiters.values()] };
       });
     },
-    // Any lock on the dir and workspace (whole or one named project's) keeps drift from acting there.
-    async lockOn(repo, dir, workspace) {
-      const row = await db.get<LockRow>("SELECT * FROM locks WHERE repo = ? AND dir = ? AND workspace = ? ORDER BY created_at LIMIT 1", [
-        repo,
-        dir,
-        workspace,
-      ]);
+    // Without a scope, any lock on the dir and workspace (whole or one named project's): a drift
+    // apply or a preview refused there. With one, as scopesConflict: the whole dir's, or this scope's.
+    async lockOn(repo, dir, workspace, scope) {
+      const row = await db.get<LockRow>(
+        `SELECT * FROM locks WHERE repo = ? AND dir = ? AND workspace = ?
+         AND (CAST(? AS TEXT) IS NULL OR scope = '' OR ? = '' OR scope = ?) ORDER BY created_at LIMIT 1`,
+        [repo, dir, workspace, scope ?? null, scope ?? null, scope ?? null],
+      );
       return row ? records.toLock(row) : undefined;
     },
   };

@@ -201,8 +201,11 @@ export interface Store
     workspace: string,
     named?: string,
   ): Promise<{ summary: PlanRecord["summary"]; succeeded: boolean }[]>;
-  /** Who holds the lock of a project, if anyone. */
-  lockOn(repo: string, dir: string, workspace: string): Promise<LockRecord | undefined>;
+  /**
+   * Who holds the lock of a project, if anyone: the oldest at its dir + workspace, or with `scope`
+   * (lockScope) the oldest whose scope conflicts with it (a sibling named project's lock is not its).
+   */
+  lockOn(repo: string, dir: string, workspace: string, scope?: string): Promise<LockRecord | undefined>;
 
   /** Records an apply in the live record before the tool starts. */
   recordLiveApplyStart(a: NewLiveApply): Promise<number>;

@@ -1907,6 +1907,12 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await s.lockOn("acme/infra", "net", "default")).toBeUndefined();
     await s.takeLock(lock(4), target(4));
     expect(await s.lockOn("acme/infra", "net", "default")).toMatchObject({ pr: 4, project: "net" });
+    // By scope: a sibling named project's lock on the dir is not this one's; the whole dir's is every one's.
+    await s.takeLock(lock(6, "twins", "staging"), target(6));
+    expect(await s.lockOn("acme/infra", "twins", "default", "prod")).toBeUndefined();
+    expect(await s.lockOn("acme/infra", "twins", "default", "staging")).toMatchObject({ pr: 6, scope: "staging" });
+    expect(await s.lockOn("acme/infra", "twins", "default")).toMatchObject({ pr: 6 });
+    expect(await s.lockOn("acme/infra", "net", "default", "prod")).toMatchObject({ pr: 4, scope: "" });
     const p = await s.savePlan(plan({ pr: 4 }), FILE);
     expect(await s.appliedByPr("acme/infra", 4, "net", "default")).toBe(false);
     const a = await s.recordApplyStart({ jobId: 1, repo: "acme/infra", pr: 4, project: "net", planId: p.id });
