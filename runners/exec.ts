@@ -5,7 +5,7 @@ import { childEnv } from "./child-env.js";
 import { execPipe, walkDisk } from "./exec-pipe.js";
 import { execPty } from "./exec-pty.js";
 import type { ExecRun } from "./exec-run.js";
-import { duLeftOut, parseDuTotal } from "./sandbox/disk-watch.js";
+import { duMeasure } from "./sandbox/disk-watch.js";
 import { heldFilesPaced } from "./sandbox/held-files.js";
 import { sandboxTmpBytes } from "./sandbox/limit-watch.js";
 import { readTree } from "./sandbox/process-tree.js";
@@ -216,7 +216,5 @@ async function dirsOnDisk(dirs: readonly string[]): Promise<{ bytes: number; ino
     timeoutMs: 60_000,
     env: { LC_ALL: "C" },
   });
-  if (duLeftOut(r.stderr)) return undefined;
-  const [bytes = "", inodes = ""] = r.stdout.split("\n\n");
-  return { bytes: parseDuTotal(bytes), inodes: parseDuTotal(inodes) };
+  return duMeasure(r);
 }

@@ -95,3 +95,17 @@ export function parseDuTotal(out: string): number {
   }
   return total;
 }
+
+/**
+ * Bytes and inodes from the run of exec.ts's `du` script (bytes, an empty line, then inodes), or
+ * undefined when a dir in them was left out (a run made it unreadable). A script that did not
+ * finish (timed out, killed) printed nothing: it throws, a measure unknown (watchDisk), where its
+ * empty output was read as 0 bytes and a tree too big for `du` to walk in time was never over the limit.
+ */
+export function duMeasure(r: { stdout: string; stderr: string; timedOut: boolean; signal?: string; exitCode: number | null }) {
+  if (r.timedOut || r.signal || r.exitCode === null)
+    throw new Error(`du did not finish${r.timedOut ? " in time" : ` (${r.signal ?? "killed"})`}`);
+  if (duLeftOut(r.stderr)) return undefined;
+  const [bytes = "", inodes = ""] = r.stdout.split("\n\n");
+  return { bytes: parseDuTotal(bytes), inodes: parseDuTotal(inodes) };
+}

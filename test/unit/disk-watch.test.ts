@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { DISK_WATCH_INTERVAL_MS, type DiskHit, MAX_UNMEASURED, watchDisk } from "../../runners/sandbox/disk-watch.js";
+import { DISK_WATCH_INTERVAL_MS, type DiskHit, duMeasure, MAX_UNMEASURED, watchDisk } from "../../runners/sandbox/disk-watch.js";
 
 // A disk measure that fails is unknown, not nothing: counted as 0 bytes, a run whose disk could
 // not be measured was never stopped for its disk limit, however much it wrote.
@@ -60,5 +60,26 @@ describe("the disk watch", () => {
     const r = await watched([10, LIMIT + 1], 5);
     expect(r.hits).toEqual([{ kind: "over", bytes: LIMIT + 1 }]);
     expect(r.asked()).toBe(2);
+  });
+});
+
+describe("the du script's measure (a tree too big for the spawner's walk)", () => {
+  const done = { stderr: "", timedOut: false, exitCode: 0 };
+  it("a du stopped at its timeout, or killed, is no measure: it throws, never 0 bytes", () => {
+    expect(() => duMeasure({ ...done, stdout: "", timedOut: true, exitCode: null, signal: "SIGKILL" })).toThrow(
+      "du did not finish in time",
+    );
+    expect(() => duMeasure({ ...done, stdout: "", exitCode: null, signal: "SIGKILL" })).toThrow("du did not finish (SIGKILL)");
+  });
+
+  it("control: a du that finished is read, a vanished file (exit 1) too; an unreadable dir is left out", () => {
+    expect(duMeasure({ ...done, stdout: "8192\t/a\n4096\t/b\n\n2\t/a\n1\t/b\n" })).toEqual({ bytes: 12288, inodes: 3 });
+    expect(duMeasure({ ...done, stdout: "\n\n", exitCode: 1, stderr: "du: cannot access '/a/x': No such file or directory" })).toEqual({
+      bytes: 0,
+      inodes: 0,
+    });
+    expect(
+      duMeasure({ ...done, stdout: "4096\t/a\n\n1\t/a\n", exitCode: 1, stderr: "du: cannot read directory '/a/x': Permission denied" }),
+    ).toBe(undefined);
   });
 });
