@@ -62,9 +62,10 @@ export class Worktrees {
       .run(key, async () => {
         if (this.inUse.has(dir)) return;
         // Every job's end asks, under the repo's lock: walked in the spawner (no `du` per job), and
-        // counted as the run's limit counts it. One that cannot be read is discarded now, as the
-        // next checkout would.
-        if ((await dirsDiskUse([dir])) > limit) await this.discard(dir);
+        // counted as the run's limit counts it. One that cannot be read or measured is discarded
+        // now, as the next checkout would.
+        const used = await dirsDiskUse([dir]).catch(() => Number.POSITIVE_INFINITY);
+        if (used > limit) await this.discard(dir);
       })
       .catch(() => undefined);
     this.freeing.add(done);
