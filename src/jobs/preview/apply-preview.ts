@@ -49,7 +49,12 @@ export async function applyPreview(
   // A scheduled destroy's head is the default branch's, read now, inside the run lock: a commit that
   // removed its `idle_ttl` / `destroy_at` while it waited for the lock makes this plan stale.
   const live = pull ? pull.headSha : road === "scheduled-destroy" ? (await vcs.defaultBranch(repo)).sha : checkout.headSha;
-  const lock = await deps.store.lockOn(name, project.dir, project.workspace);
+  // Another pull request's lock there: this project's own first, then any at its dir and workspace
+  // (the oldest may be this pull request's own lock on a sibling named project).
+  const lockedBy = [
+    await deps.store.lockOn(name, project.dir, project.workspace, settings.lockScopeFor(project)),
+    await deps.store.lockOn(name, project.dir, project.workspace),
+  ].find((l) => l !== undefined && l.pr !== preview.pr)?.pr;
   const hashNow = await hashFile(plan.planFile).catch(() => "");
   // By account too: an agent that renamed is still one.
   const agents = await agentsByAccount(jobPeople(deps, vcs), deps.config.agents);
@@ -81,7 +86,7 @@ export async function applyPreview(
           : "The next push plans the preview again; `/preview recreate` does it now.",
       headOf: road === "scheduled-destroy" ? "default branch" : "pull request",
     },
-    lock: { road: "drift", heldByPr: lock && lock.pr !== preview.pr ? lock.pr : undefined },
+    lock: { road: "drift", heldByPr: lockedBy },
     policies: await planPolicyFact(deps, vcs, { repo: name, pr: preview.pr, planHash: plan.planHash, runner: project.runner }),
     planRules: await planRuleFacts(
       vcs,
