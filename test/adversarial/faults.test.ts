@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { readFile, rm } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject } from "../support/harness.js";
@@ -50,14 +50,17 @@ async function applyUntilStarted(repo: Repo, pr: number, marker: string) {
 describe("GitHub failing while the apply result is posted", () => {
   it("5xx, 403 with retry-after and a slow answer: the result is posted once GitHub answers; the apply ran once", async () => {
     const marker = join(stateDir, `applied-${n + 1}.log`);
-    // The sleep leaves a window after the marker appears to arm faults before the result is posted.
-    const { repo, pr } = await plannedPr(`echo applied >> ${marker} && sleep 1`);
+    // The apply waits for `go`, written once the faults are armed: a fixed sleep left a window a
+    // busy machine could miss (the result posted before the faults, none of them met).
+    const go = join(stateDir, `go-${n + 1}`);
+    const { repo, pr } = await plannedPr(`echo applied >> ${marker} && until [ -e ${go} ]; do sleep 0.05; done`);
     const before = await applyUntilStarted(repo, pr.number, marker);
     const comments = /\/issues\/comments\/\d+$/;
     h.sim.failNext({ method: "PATCH", pathPattern: comments, status: 502, times: 2 });
     h.sim.failNext({ method: "PATCH", pathPattern: comments, status: 403, headers: { "retry-after": "1" } });
     h.sim.failNext({ method: "PATCH", pathPattern: comments, delayMs: 1_500 });
     h.sim.failNext({ method: "PATCH", pathPattern: /\/check-runs\/\d+$/, status: 503, times: 2 });
+    await writeFile(go, "");
     const body = await nextReply(h, repo, pr.number, before);
     expect(body).toMatch(/✅ applied/);
     expect((await completedCheck(h, repo, pr.headSha, "sluice/apply")).conclusion).toBe("success");
