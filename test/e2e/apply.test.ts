@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nextSecond } from "./trust-holes-support.js";
@@ -265,13 +265,17 @@ describe("apply", () => {
 describe("GitHub down while the result is posted", () => {
   it("an apply that finished while GitHub was down is reported once GitHub answers, and ran once", async () => {
     const marker = join(stateDir, `down-${n + 1}.log`);
-    const extra = `\nresource "terraform_data" "slow" {\n  provisioner "local-exec" {\n    command = "sleep 2; echo applied >> ${marker}"\n  }\n}\n`;
+    // The apply waits for `go`, written once the faults are armed: a 2 s sleep left a window a busy
+    // machine could miss (the result posted first, the faults left for the next test).
+    const go = join(stateDir, `down-go-${n + 1}`);
+    const extra = `\nresource "terraform_data" "slow" {\n  provisioner "local-exec" {\n    command = "until [ -e ${go} ]; do sleep 0.05; done; echo applied >> ${marker}"\n  }\n}\n`;
     const { repo, pr } = await plannedPr({ extra });
     await h.sim.approve(repo, pr.number, "bob");
     await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
     await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/apply" && c.status === "in_progress"));
     // More failures than one call's retries: the first attempt to post the result gives up.
     h.sim.failNext({ method: "PATCH", pathPattern: /\/issues\/comments\/\d+$/, status: 502, times: 10 });
+    await writeFile(go, "");
     const check = await completed(repo, pr.headSha, "sluice/apply");
     expect(check.conclusion).toBe("success");
     expect(bot(repo, pr.number)[1]?.body).toMatch(/applied/i);
