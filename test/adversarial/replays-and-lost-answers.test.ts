@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, tfProject } from "../support/harness.js";
@@ -6,6 +6,7 @@ import { botComments, completedCheck, exists, nextReply, settle, storeCounts } f
 
 let h: Harness;
 let stateDir: string;
+const failedPatches = () => h.sim.calls.filter((c) => c.method === "PATCH" && c.status === 502).length;
 beforeAll(async () => {
   h = await startHarness({ serverConfig: "apply_requirements: []\n" });
   stateDir = h.stateDir;
@@ -59,7 +60,10 @@ it("GitHub down for longer than the retry budget when the apply result is posted
   h.sim.setPermission("acme/down", "bob", "write");
   const state = join(stateDir, "down.tfstate");
   const marker = join(stateDir, "down.log");
-  const extra = `\nresource "terraform_data" "hook" {\n  provisioner "local-exec" {\n    command = "echo applied >> ${marker} && sleep 1"\n  }\n}\n`;
+  // The apply waits for `go`, written once the faults are armed: a 1 s sleep left a window a busy
+  // machine could miss (the result posted before them, the test passing without GitHub down).
+  const go = join(stateDir, "down-go");
+  const extra = `\nresource "terraform_data" "hook" {\n  provisioner "local-exec" {\n    command = "echo applied >> ${marker} && until [ -e ${go} ]; do sleep 0.05; done"\n  }\n}\n`;
   const repo = await h.sim.createRepo({ owner: "acme", name: "down", files: { "net/main.tf": statefulProject("net", state, 0) } });
   await h.sim.pushBranch(repo, { branch: "c", files: { "net/main.tf": statefulProject("net", state, 1, extra) } });
   const pr = await h.sim.openPullRequest(repo, { head: "c", author: "bob" });
@@ -67,9 +71,13 @@ it("GitHub down for longer than the retry budget when the apply result is posted
   const before = botComments(h, repo, pr.number).length;
   await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
   await h.sim.waitFor(() => exists(marker));
+  const failedBefore = failedPatches();
   h.sim.failNext({ method: "PATCH", pathPattern: /\/issues\/comments\/\d+$/, status: 502, times: 12 });
+  await writeFile(go, "");
   await settle(h);
   expect(botComments(h, repo, pr.number)[before]?.body).toMatch(/applied/);
+  // GitHub was down when the result was posted: every failure armed was met.
+  expect(failedPatches() - failedBefore).toBe(12);
   expect((await readFile(marker, "utf8")).trim().split("\n")).toEqual(["applied"]);
 });
 
