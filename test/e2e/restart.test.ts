@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
@@ -61,12 +62,13 @@ describe("restarts", () => {
   });
 
   it("kill -9 during apply: after restart the PR says interrupted, the lock is held, nothing is retried", async () => {
-    const slow = `\nresource "terraform_data" "slow" {\n  provisioner "local-exec" {\n    command = "sleep 6"\n  }\n}\n`;
+    // The apply marks its start, then outlasts any wait: pulled once the mark is there, the plug
+    // falls mid-apply however busy the machine (a 1.5 s sleep then kill let a 6 s apply finish first).
+    const started = join(stateDir, "restart-kill-started");
+    const slow = `\nresource "terraform_data" "slow" {\n  provisioner "local-exec" {\n    command = "touch ${started}; sleep 60"\n  }\n}\n`;
     const { repo, pr } = await plannedPr("restart-kill", slow);
     await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
-    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/apply" && c.status === "in_progress"));
-    // Give terraform time to start applying, then pull the plug.
-    await new Promise((r) => setTimeout(r, 1500));
+    await h.sim.waitFor(() => existsSync(started), { message: "the apply never started", timeoutMs: 60_000 });
     await h.restart({ signal: "SIGKILL" });
     const check = await completed(repo, pr.headSha, "sluice/apply");
     expect(check.conclusion).toBe("failure");
