@@ -1,14 +1,15 @@
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
-import { bot, completed, nextSecond, type Repo, seedState } from "./trust-holes-support.js";
+import { newRepo, planComment, plannedPr } from "./teardown-support.js";
+import { bot, completed, nextSecond, seedState } from "./trust-holes-support.js";
 
 // Autodiscovery (no repo config) makes a project of every Terraform dir that no other one uses as
 // a module: a pull request can take a project away without deleting its files or touching a
 // config, and a module's files are no project's. With real terraform plans.
 
 let h: Harness;
-let n = 0;
+// Only bob can write: the last test gives carol her role when it needs an approver.
+const BOB = [["bob", "write"]] as const;
 
 beforeAll(async () => {
   h = await startHarness({ serverConfig: "allowed_overrides: [apply_on]\n" });
@@ -17,34 +18,17 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function newRepo(name: string, files: (state: (p: string) => string) => Record<string, string>) {
-  n++;
-  const state = (p: string) => join(h.stateDir, `${name}-${p}-${n}.tfstate`);
-  const repo = await h.sim.createRepo({ owner: "acme", name, files: files(state) });
-  h.sim.setPermission(repo, "bob", "write");
-  return { repo, state };
-}
-
-async function plannedPr(repo: Repo, files: Record<string, string | null>) {
-  await h.sim.pushBranch(repo, { branch: "change", files });
-  const pr = await h.sim.openPullRequest(repo, { head: "change", author: "bob" });
-  await completed(h, repo, pr.headSha, "sluice/plan");
-  return pr;
-}
-
-const planComment = (repo: Repo, pr: number) => bot(h, repo, pr)[0]?.body ?? "";
-
 describe("base projects an autodiscovering pull request takes away", { timeout: 300_000 }, () => {
   it("a project the pull request makes another's module is no longer planned on its own, and the comment says so", async () => {
-    const { repo, state } = await newRepo("gone-as-module", (s) => ({
+    const { repo, state } = await newRepo(h, "gone-as-module", BOB, (s) => ({
       "app/main.tf": statefulProject("app", s("app"), 2),
       "web/main.tf": statefulProject("web", s("web"), 1),
     }));
     // root now uses app as its module: app's own state, and its two resources, are left behind.
-    const pr = await plannedPr(repo, {
+    const pr = await plannedPr(h, repo, {
       "root/main.tf": statefulProject("root", state("root"), 0, 'module "app" {\n  source = "../app"\n}\n'),
     });
-    const plan = planComment(repo, pr.number);
+    const plan = planComment(h, repo, pr.number);
     expect(plan).toContain("**`root`**");
     expect(plan).not.toContain("**`app`**");
     expect(plan).toContain("⚠️ This pull request makes the project `app` (dir `app`, workspace `default`) a part of another project");
@@ -53,29 +37,29 @@ describe("base projects an autodiscovering pull request takes away", { timeout: 
   });
 
   it("control: a module whose file the pull request deletes is no project it takes away; a project's dir deleted still is", async () => {
-    const { repo, state } = await newRepo("gone-module-file", (s) => ({
+    const { repo, state } = await newRepo(h, "gone-module-file", BOB, (s) => ({
       "app/main.tf": statefulProject("app", s("app"), 1, 'module "net" {\n  source = "../modules/net"\n}\n'),
       "modules/net/main.tf": tfProject("net", 1),
       "modules/net/old.tf": tfProject("old", 1),
       "web/main.tf": statefulProject("web", s("web"), 1),
     }));
     expect(state("app")).toContain("gone-module-file");
-    const pr = await plannedPr(repo, { "modules/net/old.tf": null, "web/main.tf": null });
-    const plan = planComment(repo, pr.number);
+    const pr = await plannedPr(h, repo, { "modules/net/old.tf": null, "web/main.tf": null });
+    const plan = planComment(h, repo, pr.number);
     expect(plan).toContain("**`app`**");
     expect(plan).toContain("⚠️ This pull request deletes the project `web` (dir `web`, workspace `default`)");
     expect(plan).toContain("why: `modules/net/old.tf`, in module `modules/net`");
     expect(plan).not.toMatch(/projects? `modules\/net`/);
 
     // A change to the module's user alone: the module was one where the branch began too.
-    const user = await newRepo("gone-module-user", (s) => ({
+    const user = await newRepo(h, "gone-module-user", BOB, (s) => ({
       "app/main.tf": statefulProject("app", s("app"), 1, 'module "net" {\n  source = "../modules/net"\n}\n'),
       "modules/net/main.tf": tfProject("net", 1),
     }));
-    const changed = await plannedPr(user.repo, {
+    const changed = await plannedPr(h, user.repo, {
       "app/main.tf": statefulProject("app", user.state("app"), 2, 'module "net" {\n  source = "../modules/net"\n}\n'),
     });
-    const userPlan = planComment(user.repo, changed.number);
+    const userPlan = planComment(h, user.repo, changed.number);
     expect(userPlan).toContain("**`app`**");
     expect(userPlan).not.toContain("⚠️");
   });
@@ -83,7 +67,7 @@ describe("base projects an autodiscovering pull request takes away", { timeout: 
   it("a project the base listed after the branch, on a pull request that changes the repo config for something else, is none it takes away; one it unlists still is", async () => {
     const listed = (dirs: string[], extra = "") =>
       `version: 1\n${extra}projects:\n${dirs.map((d) => `  - { name: ${d}, dir: ${d} }\n`).join("")}`;
-    const { repo, state } = await newRepo("gone-listed-since", (s) => ({
+    const { repo, state } = await newRepo(h, "gone-listed-since", BOB, (s) => ({
       ".sluice.yaml": listed(["app", "db"]),
       "app/main.tf": statefulProject("app", s("app"), 1),
       "db/main.tf": statefulProject("db", s("db"), 1),
@@ -97,22 +81,22 @@ describe("base projects an autodiscovering pull request takes away", { timeout: 
     await h.sim.pushBranch(repo, { branch: "main", files: { ".sluice.yaml": listed(["app", "db", "web"]) } });
     const pr = await h.sim.openPullRequest(repo, { head: "change", author: "bob" });
     await completed(h, repo, pr.headSha, "sluice/plan");
-    const plan = planComment(repo, pr.number);
+    const plan = planComment(h, repo, pr.number);
     expect(plan).toContain("**`app`**");
     expect(plan).toContain("⚠️ This pull request's repo config no longer makes the project `db` (dir `db`, workspace `default`) a project");
     expect(plan).not.toContain("`web`");
   });
 
   it("apply on merge says it again: the project using it applied, the absorbed one's resources still in its state", async () => {
-    const { repo, state } = await newRepo("gone-as-module-merge", (s) => ({
+    const { repo, state } = await newRepo(h, "gone-as-module-merge", BOB, (s) => ({
       ".sluice.yaml": "version: 1\napply_on: merge\n",
       "app/main.tf": statefulProject("app", s("app"), 2),
     }));
     await seedState(statefulProject("app", state("app"), 2));
-    const pr = await plannedPr(repo, {
+    const pr = await plannedPr(h, repo, {
       "root/main.tf": statefulProject("root", state("root"), 0, 'module "app" {\n  source = "../app"\n}\n'),
     });
-    expect(planComment(repo, pr.number)).toContain("⚠️ This pull request makes the project `app`");
+    expect(planComment(h, repo, pr.number)).toContain("⚠️ This pull request makes the project `app`");
     h.sim.setPermission(repo, "carol", "write");
     await nextSecond();
     await h.sim.approve(repo, pr.number, "carol");

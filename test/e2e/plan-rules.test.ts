@@ -3,13 +3,20 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
+import { newRepo, planComment, plannedPr } from "./teardown-support.js";
 import { bot, completed, nextSecond, type Repo, say, seedState } from "./trust-holes-support.js";
 
 // Rules that read the plan, with real terraform plans: `protect` on every road, `auto_approve`,
 // a destroy plan's own rule, and agents that may plan but never apply or approve.
 
 let h: Harness;
-let n = 0;
+const PEOPLE = [
+  ["alice", "admin"],
+  ["bob", "write"],
+  ["carol", "write"],
+  ["ci-agent", "write"],
+  ["renovate[bot]", "write"],
+] as const;
 
 beforeAll(async () => {
   h = await startHarness({
@@ -37,34 +44,9 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function newRepo(name: string, files: (state: (p: string) => string) => Record<string, string>) {
-  n++;
-  const state = (p: string) => join(h.stateDir, `${name}-${p}-${n}.tfstate`);
-  const repo = await h.sim.createRepo({ owner: "acme", name, files: files(state) });
-  for (const [u, role] of [
-    ["alice", "admin"],
-    ["bob", "write"],
-    ["carol", "write"],
-    ["ci-agent", "write"],
-    ["renovate[bot]", "write"],
-  ] as const)
-    h.sim.setPermission(repo, u, role);
-  return { repo, state };
-}
-
 /** A database whose `triggers_replace` forces a replace when it changes. */
 const db = (stateFile: string, version: string) =>
   statefulProject("app", stateFile, 0, `resource "terraform_data" "db" {\n  triggers_replace = "${version}"\n}\n`);
-
-/** A pull request changing `files`, planned; `author` opens it. */
-async function plannedPr(repo: Repo, files: Record<string, string>, author = "bob", branch = "change") {
-  await h.sim.pushBranch(repo, { branch, files });
-  const pr = await h.sim.openPullRequest(repo, { head: branch, author });
-  await completed(h, repo, pr.headSha, "sluice/plan");
-  return pr;
-}
-
-const planComment = (repo: Repo, pr: number) => bot(h, repo, pr)[0]?.body ?? "";
 
 function audit(repo: Repo): { action: string; actor: string; detail: string }[] {
   const sqlite = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
@@ -83,10 +65,10 @@ const allowed = (repo: Repo) => audit(repo).filter((e) => e.action === "gate-all
 
 describe("protect", { timeout: 300_000 }, () => {
   it("a protected resource's replace is refused on the comment and button roads; an owner's override applies it, audited", async () => {
-    const { repo, state } = await newRepo("protect-pr", (s) => ({ "app/main.tf": db(s("app"), "v1") }));
+    const { repo, state } = await newRepo(h, "protect-pr", PEOPLE, (s) => ({ "app/main.tf": db(s("app"), "v1") }));
     await seedState(db(state("app"), "v1"));
-    const pr = await plannedPr(repo, { "app/main.tf": db(state("app"), "v2") });
-    expect(planComment(repo, pr.number)).toContain("🛡️ protected: replaces `terraform_data.db`; needs an owner's override");
+    const pr = await plannedPr(h, repo, { "app/main.tf": db(state("app"), "v2") });
+    expect(planComment(h, repo, pr.number)).toContain("🛡️ protected: replaces `terraform_data.db`; needs an owner's override");
     await nextSecond();
     await h.sim.approve(repo, pr.number, "carol");
 
@@ -113,12 +95,12 @@ describe("protect", { timeout: 300_000 }, () => {
   });
 
   it("a protected resource's replace is refused on apply on merge", async () => {
-    const { repo, state } = await newRepo("protect-merge", (s) => ({
+    const { repo, state } = await newRepo(h, "protect-merge", PEOPLE, (s) => ({
       ".sluice.yaml": "version: 1\napply_on: merge\n",
       "app/main.tf": db(s("app"), "v1"),
     }));
     await seedState(db(state("app"), "v1"));
-    const pr = await plannedPr(repo, { "app/main.tf": db(state("app"), "v2") });
+    const pr = await plannedPr(h, repo, { "app/main.tf": db(state("app"), "v2") });
     await nextSecond();
     await h.sim.approve(repo, pr.number, "carol");
     await h.sim.mergePullRequest(repo, pr.number, { user: "bob" });
@@ -129,7 +111,7 @@ describe("protect", { timeout: 300_000 }, () => {
   });
 
   it("reconcile does not replace a protected resource, nor does `/apply` on its drift issue", async () => {
-    const { repo, state } = await newRepo("protect-reconcile", (s) => ({
+    const { repo, state } = await newRepo(h, "protect-reconcile", PEOPLE, (s) => ({
       ".sluice.yaml": "version: 1\ndrift:\n  on_drift: apply\n  allow_destroy: true\n",
       "app/main.tf": db(s("app"), "v1"),
     }));
@@ -164,16 +146,16 @@ const AUTO = [
 
 describe("auto_approve", { timeout: 300_000 }, () => {
   it("a small change within the rule is applied without a review, and the audit names the rule; a bigger one waits", async () => {
-    const { repo, state } = await newRepo("auto-small", (s) => ({
+    const { repo, state } = await newRepo(h, "auto-small", PEOPLE, (s) => ({
       ".sluice.yaml": AUTO,
       "small/main.tf": statefulProject("small", s("small"), 0),
       "big/main.tf": statefulProject("big", s("big"), 0),
     }));
-    const pr = await plannedPr(repo, {
+    const pr = await plannedPr(h, repo, {
       "small/main.tf": statefulProject("small", state("small"), 1),
       "big/main.tf": statefulProject("big", state("big"), 3),
     });
-    const plan = planComment(repo, pr.number);
+    const plan = planComment(h, repo, pr.number);
     expect(plan).toContain("✅ auto-approved: nothing is destroyed or replaced (at most 2 changes, types `terraform_data`)");
     expect(plan).toContain("not auto-approved: 3 changes, more than `max_changes: 2`");
 
@@ -191,13 +173,13 @@ describe("auto_approve", { timeout: 300_000 }, () => {
   });
 
   it("an empty plan is auto-approved", async () => {
-    const { repo, state } = await newRepo("auto-empty", (s) => ({
+    const { repo, state } = await newRepo(h, "auto-empty", PEOPLE, (s) => ({
       ".sluice.yaml": AUTO,
       "quiet/main.tf": statefulProject("quiet", s("quiet"), 1),
     }));
     await seedState(statefulProject("quiet", state("quiet"), 1));
-    const pr = await plannedPr(repo, { "quiet/main.tf": `# a comment changes nothing\n${statefulProject("quiet", state("quiet"), 1)}` });
-    expect(planComment(repo, pr.number)).toContain("✅ auto-approved: the plan changes nothing");
+    const pr = await plannedPr(h, repo, { "quiet/main.tf": `# a comment changes nothing\n${statefulProject("quiet", state("quiet"), 1)}` });
+    expect(planComment(h, repo, pr.number)).toContain("✅ auto-approved: the plan changes nothing");
     const reply = await say(h, repo, pr.number, "bob", "/apply");
     expect(reply).not.toContain("⛔");
     expect(allowed(repo).at(-1)?.detail).toContain(
@@ -208,12 +190,12 @@ describe("auto_approve", { timeout: 300_000 }, () => {
 
 describe("agents", { timeout: 300_000 }, () => {
   it("an agent's pull request is marked; its /apply and an agent's approval are refused, a human's approval is accepted", async () => {
-    const { repo, state } = await newRepo("agent-pr", (s) => ({
+    const { repo, state } = await newRepo(h, "agent-pr", PEOPLE, (s) => ({
       ".sluice.yaml": AUTO,
       "small/main.tf": statefulProject("small", s("small"), 0),
     }));
-    const pr = await plannedPr(repo, { "small/main.tf": statefulProject("small", state("small"), 1) }, "renovate[bot]");
-    const plan = planComment(repo, pr.number);
+    const pr = await plannedPr(h, repo, { "small/main.tf": statefulProject("small", state("small"), 1) }, "renovate[bot]");
+    const plan = planComment(h, repo, pr.number);
     expect(plan).toContain("proposed by the agent");
     // auto_approve's rule holds for this plan, and is not offered: an agent's change needs a human.
     expect(plan).not.toContain("auto-approved");
@@ -243,11 +225,11 @@ describe("agents", { timeout: 300_000 }, () => {
 
 describe("an agent's push to a person's pull request", { timeout: 300_000 }, () => {
   it("a plan the author makes after it still needs a human's approval, whatever auto_approve says", async () => {
-    const { repo, state } = await newRepo("agent-push", (s) => ({
+    const { repo, state } = await newRepo(h, "agent-push", PEOPLE, (s) => ({
       ".sluice.yaml": AUTO,
       "small/main.tf": statefulProject("small", s("small"), 0),
     }));
-    const pr = await plannedPr(repo, { "small/main.tf": statefulProject("small", state("small"), 1) });
+    const pr = await plannedPr(h, repo, { "small/main.tf": statefulProject("small", state("small"), 1) });
     const pushed = await h.sim.pushBranch(repo, {
       branch: "change",
       files: { "small/main.tf": statefulProject("small", state("small"), 2) },
@@ -269,11 +251,11 @@ describe("an agent's push to a person's pull request", { timeout: 300_000 }, () 
 
   /** bob's pull request, then a push by `pusher` whose webhook never reaches Sluice, then bob's `/plan` of it. */
   async function unheardPush(name: string, pusher: string) {
-    const { repo, state } = await newRepo(name, (s) => ({
+    const { repo, state } = await newRepo(h, name, PEOPLE, (s) => ({
       ".sluice.yaml": AUTO,
       "small/main.tf": statefulProject("small", s("small"), 0),
     }));
-    const pr = await plannedPr(repo, { "small/main.tf": statefulProject("small", state("small"), 1) });
+    const pr = await plannedPr(h, repo, { "small/main.tf": statefulProject("small", state("small"), 1) });
     h.sim.setWebhookTarget("http://127.0.0.1:9");
     try {
       await h.sim.pushBranch(repo, { branch: "change", files: { "small/main.tf": statefulProject("small", state("small"), 2) }, pusher });
@@ -304,9 +286,9 @@ describe("an agent's push to a person's pull request", { timeout: 300_000 }, () 
 
 describe("destroy", { timeout: 300_000 }, () => {
   it("a destroy plan outside its own window is refused, approvals or not", async () => {
-    const { repo, state } = await newRepo("destroy-window", (s) => ({ "web/main.tf": statefulProject("web", s("web"), 1) }));
+    const { repo, state } = await newRepo(h, "destroy-window", PEOPLE, (s) => ({ "web/main.tf": statefulProject("web", s("web"), 1) }));
     await seedState(statefulProject("web", state("web"), 1));
-    const pr = await plannedPr(repo, { "web/main.tf": `# teardown\n${statefulProject("web", state("web"), 1)}` });
+    const pr = await plannedPr(h, repo, { "web/main.tf": `# teardown\n${statefulProject("web", state("web"), 1)}` });
     await say(h, repo, pr.number, "bob", "/plan -destroy -p web");
     expect(bot(h, repo, pr.number).at(-1)?.body).toContain("🧨 destroy rule: needs 1 approval, inside its window `not * * * * *`");
     await nextSecond();

@@ -1,8 +1,8 @@
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
 import { FAKE, hookedConfig, INFLATE } from "./inflated-plan-support.js";
-import { completed, type Repo, say, seedState, storeRows } from "./trust-holes-support.js";
+import { closed, newRepo } from "./teardown-support.js";
+import { completed, type Repo, say, seedState } from "./trust-holes-support.js";
 
 // A default branch whose code a merged, never-applied pull request emptied plans the project's
 // teardown in its drift check. On the drift roads that plan is held as a pull request's teardown
@@ -10,7 +10,10 @@ import { completed, type Repo, say, seedState, storeRows } from "./trust-holes-s
 // and besides drift's own `allow_destroy` for a reconcile.
 
 let h: Harness;
-let n = 0;
+const WRITERS = [
+  ["alice", "write"],
+  ["bob", "write"],
+] as const;
 
 beforeAll(async () => {
   h = await startHarness({
@@ -31,14 +34,6 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function newRepo(name: string, files: (state: (p: string) => string) => Record<string, string>) {
-  n++;
-  const state = (p: string) => join(h.stateDir, `${name}-${p}-${n}.tfstate`);
-  const repo = await h.sim.createRepo({ owner: "acme", name, files: files(state) });
-  for (const u of ["alice", "bob"]) h.sim.setPermission(repo, u, "write");
-  return { repo, state };
-}
-
 /** Three resources live, then the default branch's code emptied by a merge nobody applied; its drift checked. */
 async function emptiedAndChecked(repo: Repo, state: (p: string) => string): Promise<{ issue: number; report: string }> {
   await seedState(statefulProject("web", state("web"), 3));
@@ -54,7 +49,7 @@ const ALL = ["terraform_data.web_0", "terraform_data.web_1", "terraform_data.web
 
 describe("a teardown on the drift roads", { timeout: 300_000 }, () => {
   it("`/apply` on the drift issue is refused without the project's allow_destroy, saying why", async () => {
-    const { repo, state } = await newRepo("drift-teardown", (s) => ({ "web/main.tf": statefulProject("web", s("web"), 3) }));
+    const { repo, state } = await newRepo(h, "drift-teardown", WRITERS, (s) => ({ "web/main.tf": statefulProject("web", s("web"), 3) }));
     const { issue } = await emptiedAndChecked(repo, state);
     const shown = h.sim.comments(repo, issue).map((c) => c.body);
     expect(shown.join("\n")).toContain("🧨 **DESTROY PLAN** (deletes 3 of the 3 resources this project's state holds");
@@ -65,7 +60,7 @@ describe("a teardown on the drift roads", { timeout: 300_000 }, () => {
   });
 
   it("control: with the project's allow_destroy, only who holds the destroy permission applies it", async () => {
-    const { repo, state } = await newRepo("drift-teardown-allowed", (s) => ({
+    const { repo, state } = await newRepo(h, "drift-teardown-allowed", WRITERS, (s) => ({
       ".sluice.yaml": "version: 1\nprojects:\n  - dir: web\n    allow_destroy: true\n",
       "web/main.tf": statefulProject("web", s("web"), 3),
     }));
@@ -79,7 +74,7 @@ describe("a teardown on the drift roads", { timeout: 300_000 }, () => {
   });
 
   it("a reconcile with drift's allow_destroy does not tear the project down without the project's own", async () => {
-    const { repo, state } = await newRepo("drift-teardown-reconcile", (s) => ({
+    const { repo, state } = await newRepo(h, "drift-teardown-reconcile", WRITERS, (s) => ({
       ".sluice.yaml": "version: 1\ndrift:\n  on_drift: apply\n  allow_destroy: true\n",
       "web/main.tf": statefulProject("web", s("web"), 3),
     }));
@@ -89,7 +84,7 @@ describe("a teardown on the drift roads", { timeout: 300_000 }, () => {
   });
 
   it("a drift plan whose plan file claims ten made-up resources is measured against what the last apply read back: three of four deleted is a teardown; two of four is not", async () => {
-    const { repo, state } = await newRepo("drift-teardown-inflated", (s) => ({
+    const { repo, state } = await newRepo(h, "drift-teardown-inflated", WRITERS, (s) => ({
       ".sluice.yaml": hookedConfig(["web", "app"]),
       "web/hook.sh": "true\n",
       "app/hook.sh": "true\n",
@@ -111,9 +106,7 @@ describe("a teardown on the drift roads", { timeout: 300_000 }, () => {
     await completed(h, repo, pr.headSha, "sluice/plan");
     await h.sim.approve(repo, pr.number, "alice");
     expect(await say(h, repo, pr.number, "bob", "/apply")).toMatch(/✅ applied/);
-    await h.sim.closePullRequest(repo, pr.number);
-    const locks = () => storeRows(h.app.dataDir, "SELECT pr FROM locks WHERE repo = ?", "acme/drift-teardown-inflated");
-    await h.sim.waitFor(() => locks().length === 0, { message: "the applied pull request kept its locks", timeoutMs: 30_000 });
+    await closed(h, repo, pr.number);
 
     // Then a merge nobody applied: deletes, and a hook that inflates each plan file.
     await h.sim.pushDefaultBranch(repo, {

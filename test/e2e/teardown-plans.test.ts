@@ -1,14 +1,13 @@
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
-import { bot, completed, nextSecond, type Repo, say, seedState } from "./trust-holes-support.js";
+import { newRepo, planComment, plannedPr, TEAM } from "./teardown-support.js";
+import { bot, completed, nextSecond, say, seedState } from "./trust-holes-support.js";
 
 // A pull request that deletes or empties a project's code plans its teardown without `-destroy`:
 // with real terraform plans, such a plan is held as a `-destroy` plan is (`allow_destroy`, the
 // `destroy:` rule), whatever it creates besides and however it takes the resources away.
 
 let h: Harness;
-let n = 0;
 
 beforeAll(async () => {
   h = await startHarness({
@@ -29,37 +28,20 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function newRepo(name: string, files: (state: (p: string) => string) => Record<string, string>) {
-  n++;
-  const state = (p: string) => join(h.stateDir, `${name}-${p}-${n}.tfstate`);
-  const repo = await h.sim.createRepo({ owner: "acme", name, files: files(state) });
-  for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(repo, u, "write");
-  return { repo, state };
-}
-
-async function plannedPr(repo: Repo, files: Record<string, string | null>) {
-  await h.sim.pushBranch(repo, { branch: "change", files });
-  const pr = await h.sim.openPullRequest(repo, { head: "change", author: "bob" });
-  await completed(h, repo, pr.headSha, "sluice/plan");
-  return pr;
-}
-
-const planComment = (repo: Repo, pr: number) => bot(h, repo, pr)[0]?.body ?? "";
-
 describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
   it("emptied code that leaves one new resource created is a destroy plan: refused without allow_destroy; deleting one of four is not", async () => {
-    const { repo, state } = await newRepo("teardown-empty", (s) => ({
+    const { repo, state } = await newRepo(h, "teardown-empty", TEAM, (s) => ({
       "web/main.tf": statefulProject("web", s("web"), 3),
       "app/main.tf": statefulProject("app", s("app"), 4),
     }));
     await seedState(statefulProject("web", state("web"), 3));
     await seedState(statefulProject("app", state("app"), 4));
-    const pr = await plannedPr(repo, {
+    const pr = await plannedPr(h, repo, {
       // Every resource deleted, one throwaway created: no `-destroy` in sight.
       "web/main.tf": statefulProject("web", state("web"), 0, 'resource "terraform_data" "keep" {}\n'),
       "app/main.tf": statefulProject("app", state("app"), 3),
     });
-    const plan = planComment(repo, pr.number);
+    const plan = planComment(h, repo, pr.number);
     expect(plan).toContain("🧨 **DESTROY PLAN** (deletes 3 of the 3 resources this project's state holds");
     const check = h.sim.checkRuns(repo, pr.headSha).find((c) => c.name === "sluice/plan");
     expect(check?.output.title ?? "").toContain("DESTROY PLAN");
@@ -79,7 +61,7 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
   });
 
   it("all but one moved to a throwaway address or removed is held by the destroy rule where allow_destroy lets it through", async () => {
-    const { repo, state } = await newRepo("teardown-moved", (s) => ({
+    const { repo, state } = await newRepo(h, "teardown-moved", TEAM, (s) => ({
       ".sluice.yaml": "version: 1\nprojects:\n  - dir: web\n    allow_destroy: true\n",
       "web/main.tf": statefulProject("web", s("web"), 4),
     }));
@@ -89,9 +71,9 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
       "removed {\n  from = terraform_data.web_2\n  lifecycle {\n    destroy = true\n  }\n}\n",
     ].join("\n");
     // web_0 stays; web_1 is moved away and deleted there, web_2 removed, web_3 dropped.
-    const pr = await plannedPr(repo, { "web/main.tf": statefulProject("web", state("web"), 1, away) });
-    expect(planComment(repo, pr.number)).toContain("🧨 **DESTROY PLAN** (deletes 3 of the 4 resources");
-    expect(planComment(repo, pr.number)).toContain("🧨 destroy rule: needs 1 approval");
+    const pr = await plannedPr(h, repo, { "web/main.tf": statefulProject("web", state("web"), 1, away) });
+    expect(planComment(h, repo, pr.number)).toContain("🧨 **DESTROY PLAN** (deletes 3 of the 4 resources");
+    expect(planComment(h, repo, pr.number)).toContain("🧨 destroy rule: needs 1 approval");
     await nextSecond();
     await h.sim.approve(repo, pr.number, "carol");
     const refused = await say(h, repo, pr.number, "bob", "/apply", "⛔ refused");
@@ -100,7 +82,7 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
   });
 
   it("throwaways imported in the same plan do not dilute its deletes: every resource deleted beside seven imports is a teardown; one of four is not", async () => {
-    const { repo, state } = await newRepo("teardown-imports", (s) => ({
+    const { repo, state } = await newRepo(h, "teardown-imports", TEAM, (s) => ({
       "web/main.tf": statefulProject("web", s("web"), 3),
       "app/main.tf": statefulProject("app", s("app"), 4),
     }));
@@ -113,12 +95,12 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
       "import {\n  for_each = local.junk\n  to       = terraform_data.junk[each.key]\n  id       = each.key\n}\n",
       'resource "terraform_data" "junk" {\n  for_each = local.junk\n}\n',
     ].join("\n");
-    const pr = await plannedPr(repo, {
+    const pr = await plannedPr(h, repo, {
       "web/main.tf": statefulProject("web", state("web"), 0, junk),
       // The control: the same imports beside an ordinary delete of one of four.
       "app/main.tf": statefulProject("app", state("app"), 3, junk),
     });
-    const plan = planComment(repo, pr.number);
+    const plan = planComment(h, repo, pr.number);
     expect(plan).toContain("🧨 **DESTROY PLAN** (deletes 3 of the 3 resources this project's state holds");
     expect(plan).not.toMatch(/deletes 1 of the/);
     await nextSecond();
@@ -132,14 +114,14 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
   });
 
   it("a teardown split by -target, each part applied, is held once the pull request's deletes add up to most of the project; two of four deleted in two steps is not", async () => {
-    const { repo, state } = await newRepo("teardown-target", (s) => ({
+    const { repo, state } = await newRepo(h, "teardown-target", TEAM, (s) => ({
       "web/main.tf": statefulProject("web", s("web"), 3),
       "app/main.tf": statefulProject("app", s("app"), 4),
     }));
     await seedState(statefulProject("web", state("web"), 3));
     await seedState(statefulProject("app", state("app"), 4));
     // web emptied; app loses two of its four. Each is then planned one resource at a time.
-    const pr = await plannedPr(repo, {
+    const pr = await plannedPr(h, repo, {
       "web/main.tf": statefulProject("web", state("web"), 0),
       "app/main.tf": statefulProject("app", state("app"), 2),
     });
@@ -174,7 +156,7 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
   });
 
   it("throwaways the pull request created in an earlier apply do not dilute its later deletes; two of four real ones deleted beside them is no teardown", async () => {
-    const { repo, state } = await newRepo("teardown-padded", (s) => ({
+    const { repo, state } = await newRepo(h, "teardown-padded", TEAM, (s) => ({
       "web/main.tf": statefulProject("web", s("web"), 4),
       "app/main.tf": statefulProject("app", s("app"), 4),
     }));
@@ -182,7 +164,7 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
     await seedState(statefulProject("app", state("app"), 4));
     // Four throwaways beside the real resources: creates alone, an ordinary change.
     const junk = 'resource "terraform_data" "junk" {\n  count = 4\n}\n';
-    const pr = await plannedPr(repo, {
+    const pr = await plannedPr(h, repo, {
       "web/main.tf": statefulProject("web", state("web"), 1, junk),
       "app/main.tf": statefulProject("app", state("app"), 2, junk),
     });
@@ -221,7 +203,7 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
   });
 
   it("what a failed apply deleted before it stopped adds up: the second of three after it is a teardown; two of four is not", async () => {
-    const { repo, state } = await newRepo("teardown-failed", (s) => ({
+    const { repo, state } = await newRepo(h, "teardown-failed", TEAM, (s) => ({
       "web/main.tf": statefulProject("web", s("web"), 3),
       "app/main.tf": statefulProject("app", s("app"), 4),
     }));
@@ -229,7 +211,7 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
     await seedState(statefulProject("app", state("app"), 4));
     // A create whose provisioner fails: terraform deletes what it can, then the apply fails.
     const boom = 'resource "terraform_data" "boom" {\n  provisioner "local-exec" {\n    command = "exit 1"\n  }\n}\n';
-    const pr = await plannedPr(repo, {
+    const pr = await plannedPr(h, repo, {
       "web/main.tf": statefulProject("web", state("web"), 0, boom),
       "app/main.tf": statefulProject("app", state("app"), 2, boom),
     });
@@ -265,13 +247,13 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
   });
 
   it("a pull request that deletes a project's whole dir plans nothing of it, and says so: its resources stay up, unmanaged (docs/plan-rules.md#destroy)", async () => {
-    const { repo, state } = await newRepo("teardown-dir", (s) => ({
+    const { repo, state } = await newRepo(h, "teardown-dir", TEAM, (s) => ({
       "web/main.tf": statefulProject("web", s("web"), 2),
       "app/main.tf": statefulProject("app", s("app"), 0),
     }));
     await seedState(statefulProject("web", state("web"), 2));
-    const pr = await plannedPr(repo, { "web/main.tf": null, "app/main.tf": statefulProject("app", state("app"), 1) });
-    const plan = planComment(repo, pr.number);
+    const pr = await plannedPr(h, repo, { "web/main.tf": null, "app/main.tf": statefulProject("app", state("app"), 1) });
+    const plan = planComment(h, repo, pr.number);
     expect(plan).toContain("**`app`**");
     expect(plan).not.toContain("**`web`**");
     expect(plan).toContain(
@@ -288,7 +270,7 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
   it("a pull request that takes a project out of .sluice.yaml, its code kept, plans nothing of it, and says so; renaming one at its dir does not", async () => {
     const listed = (names: [string, string][]) =>
       `version: 1\nprojects:\n${names.map(([name, dir]) => `  - { name: ${name}, dir: ${dir} }\n`).join("")}`;
-    const { repo, state } = await newRepo("teardown-unlisted", (s) => ({
+    const { repo, state } = await newRepo(h, "teardown-unlisted", TEAM, (s) => ({
       ".sluice.yaml": listed([
         ["web", "web"],
         ["app", "app"],
@@ -298,8 +280,11 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
     }));
     await seedState(statefulProject("web", state("web"), 2));
     // app renamed to api at its dir (the same trusted project), web taken out.
-    const pr = await plannedPr(repo, { ".sluice.yaml": listed([["api", "app"]]), "app/main.tf": statefulProject("app", state("app"), 1) });
-    const plan = planComment(repo, pr.number);
+    const pr = await plannedPr(h, repo, {
+      ".sluice.yaml": listed([["api", "app"]]),
+      "app/main.tf": statefulProject("app", state("app"), 1),
+    });
+    const plan = planComment(h, repo, pr.number);
     expect(plan).toContain("**`api`**");
     expect(plan).not.toContain("**`web`**");
     expect(plan).toContain(
@@ -311,13 +296,13 @@ describe("a teardown planned without -destroy", { timeout: 300_000 }, () => {
   });
 
   it("apply on merge of a pull request that only deletes a project's dir is no silent success: the merge says its resources stay up", async () => {
-    const { repo, state } = await newRepo("teardown-dir-merge", (s) => ({
+    const { repo, state } = await newRepo(h, "teardown-dir-merge", TEAM, (s) => ({
       ".sluice.yaml": "version: 1\napply_on: merge\n",
       "web/main.tf": statefulProject("web", s("web"), 2),
     }));
     await seedState(statefulProject("web", state("web"), 2));
-    const pr = await plannedPr(repo, { "web/main.tf": null });
-    expect(planComment(repo, pr.number)).toContain("⚠️ This pull request deletes the project `web`");
+    const pr = await plannedPr(h, repo, { "web/main.tf": null });
+    expect(planComment(h, repo, pr.number)).toContain("⚠️ This pull request deletes the project `web`");
     await h.sim.mergePullRequest(repo, pr.number, { user: "bob" });
     const check = await completed(h, repo, pr.headSha, "sluice/apply");
     expect(check.conclusion).toBe("failure");

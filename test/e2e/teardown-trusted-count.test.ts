@@ -1,8 +1,8 @@
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
 import { FAKE, hookedConfig, INFLATE } from "./inflated-plan-support.js";
-import { bot, completed, nextSecond, type Repo, say, seedState, storeRows } from "./trust-holes-support.js";
+import { closed, newRepo, TEAM } from "./teardown-support.js";
+import { bot, completed, nextSecond, type Repo, say, seedState } from "./trust-holes-support.js";
 
 // What a teardown is measured against is capped by the live record's trusted count (what the
 // project's last apply read back through the backend), not only the prior state the plan's own
@@ -10,7 +10,6 @@ import { bot, completed, nextSecond, type Repo, say, seedState, storeRows } from
 // Real terraform, real local backends.
 
 let h: Harness;
-let n = 0;
 
 beforeAll(async () => {
   h = await startHarness({
@@ -20,14 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.stop();
 });
-
-async function newRepo(name: string, files: (state: (p: string) => string) => Record<string, string>) {
-  n++;
-  const state = (p: string) => join(h.stateDir, `${name}-${p}-${n}.tfstate`);
-  const repo = await h.sim.createRepo({ owner: "acme", name, files: files(state) });
-  for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(repo, u, "write");
-  return { repo, state };
-}
 
 /** The line of `project` in the last bot comment that shows a plan of it. */
 function planOf(repo: Repo, pr: number, project: string): string {
@@ -52,21 +43,11 @@ async function pullRequest(repo: Repo, branch: string, files: Record<string, str
   return pr;
 }
 
-/** Closes a pull request and waits until its locks are released. */
-async function closed(repo: Repo, pr: number) {
-  await h.sim.closePullRequest(repo, pr);
-  const name = `${repo.owner}/${repo.name}`;
-  await h.sim.waitFor(() => storeRows(h.app.dataDir, "SELECT pr FROM locks WHERE repo = ?", name).length === 0, {
-    message: `#${pr} kept its locks`,
-    timeoutMs: 30_000,
-  });
-}
-
 const output = 'output "v" {\n  value = 1\n}\n';
 
 describe("a teardown measured against the live record's trusted count", { timeout: 300_000 }, () => {
   it("a plan file whose prior state claims ten made-up resources does not dilute its deletes: three of four is a teardown; two of four is not", async () => {
-    const { repo, state } = await newRepo("trusted-prior", (s) => ({
+    const { repo, state } = await newRepo(h, "trusted-prior", TEAM, (s) => ({
       ".sluice.yaml": hookedConfig(["web", "app"]),
       "web/hook.sh": "true\n",
       "app/hook.sh": "true\n",
@@ -115,7 +96,7 @@ describe("a teardown measured against the live record's trusted count", { timeou
   });
 
   it("deletes add up across pull requests: the third one-resource delete of a project that held three is a teardown; of one that held five it is not", async () => {
-    const { repo, state } = await newRepo("trusted-peak", (s) => ({
+    const { repo, state } = await newRepo(h, "trusted-peak", TEAM, (s) => ({
       "web/main.tf": statefulProject("web", s("web"), 4),
       "app/main.tf": statefulProject("app", s("app"), 6),
     }));
@@ -131,7 +112,7 @@ describe("a teardown measured against the live record's trusted count", { timeou
       const pr = await step(i);
       expect(bot(h, repo, pr.number)[0]?.body ?? "").not.toContain("DESTROY PLAN");
       expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
-      await closed(repo, pr.number);
+      await closed(h, repo, pr.number);
     }
     expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1"]);
 
@@ -151,7 +132,7 @@ describe("a teardown measured against the live record's trusted count", { timeou
   });
 
   it("what a removed block forgets is no delete: the state left at half its peak that way, one delete of the two left is no teardown", async () => {
-    const { repo, state } = await newRepo("trusted-forget", (s) => ({ "web/main.tf": statefulProject("web", s("web"), 4) }));
+    const { repo, state } = await newRepo(h, "trusted-forget", TEAM, (s) => ({ "web/main.tf": statefulProject("web", s("web"), 4) }));
     await seedState(statefulProject("web", state("web"), 4));
     const forget = (names: string[]) =>
       names.map((r) => `removed {\n  from = terraform_data.${r}\n  lifecycle {\n    destroy = false\n  }\n}\n`).join("\n");
@@ -177,7 +158,7 @@ describe("a teardown measured against the live record's trusted count", { timeou
   });
 
   it("deletes made up for by creates below the peak take nothing away: after one delete and a replace, one delete of the three left of four is no teardown", async () => {
-    const { repo, state } = await newRepo("trusted-churn", (s) => ({ "web/main.tf": statefulProject("web", s("web"), 4) }));
+    const { repo, state } = await newRepo(h, "trusted-churn", TEAM, (s) => ({ "web/main.tf": statefulProject("web", s("web"), 4) }));
     await seedState(statefulProject("web", state("web"), 4));
     const web = (n: number, extra = "") => ({ "web/main.tf": statefulProject("web", state("web"), n, `${output}${extra}`) });
     const x = 'resource "terraform_data" "x" {\n  input = "x"\n}\n';
@@ -186,7 +167,7 @@ describe("a teardown measured against the live record's trusted count", { timeou
       const pr = await pullRequest(repo, `churn-${i}`, files);
       expect(planOf(repo, pr.number, "web")).not.toContain("DESTROY PLAN");
       expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
-      await closed(repo, pr.number);
+      await closed(h, repo, pr.number);
     }
     expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1", "terraform_data.x"]);
     // Two deletes since the peak of four, but the state fell by one: one more is two of four, half.
