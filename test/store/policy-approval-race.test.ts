@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PolicyCheck } from "../../src/model/policy-check.js";
 import { openPostgresStore } from "../../src/store/postgres-store.js";
 import type { Store } from "../../src/store/store.js";
-import { createTestDatabase, postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
+import { createTestDatabase, postgresAvailability, startPostgres, type TestPostgres, waitForLockWait } from "../support/postgres.js";
 
 // Two replicas on one PostgreSQL (READ COMMITTED): an `/approve_policies` whose transaction read the
 // plan's check before another replica saved a re-check of the same hash (a reworded policy) must
@@ -41,12 +41,7 @@ describe.runIf(available)("policy approval against a re-check on another replica
         [key.repo, key.pr, key.planHash],
       );
       const approving = a.approvePolicies(key, "sec", ["deny"], seen);
-      await waitFor(async () => {
-        const r = await admin.query(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
-        );
-        return r.rows[0].n > 0;
-      });
+      await waitForLockWait(admin, "the approval never waited at its insert");
       const saving = during(b);
       // Whatever B does either ran (the race) or waits its turn behind A (none): give it the time.
       await Promise.race([saving, new Promise((r) => setTimeout(r, 500))]);
@@ -75,11 +70,3 @@ describe.runIf(available)("policy approval against a re-check on another replica
     expect(approvals).toEqual([{ policySet: "deny", user: "sec" }]);
   }, 30_000);
 });
-
-async function waitFor(done: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error("the approval never waited at its insert");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

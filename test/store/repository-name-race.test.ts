@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { advisoryKey } from "../../src/store/advisory-key.js";
 import { openPostgresStore } from "../../src/store/postgres-store.js";
 import { repositoryNameTurn } from "../../src/store/repository-moves.js";
-import { createTestDatabase, postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
+import { createTestDatabase, postgresAvailability, startPostgres, type TestPostgres, waitForLockWait } from "../support/postgres.js";
 
 // Two replicas on one PostgreSQL (READ COMMITTED) note a repository's name at once, each in the
 // transaction that keeps a delivery: a conflict on a unique key the insert did not name as its
@@ -12,12 +12,13 @@ import { createTestDatabase, postgresAvailability, startPostgres, type TestPostg
 const available = postgresAvailability().ok;
 const quiet = { warn: () => undefined };
 
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("the store's transaction never waited for the other");
+type PostgresStore = Awaited<ReturnType<typeof openPostgresStore>>;
+
+/** What a race leaves: `act`'s outcome (or its error), who holds the name, and `id`'s name at the end. */
+interface Raced {
+  outcome: string;
+  holders: number[];
+  after: string | undefined;
 }
 
 describe.runIf(available)("a repository's name noted by two transactions at once (PostgreSQL)", () => {
@@ -29,36 +30,54 @@ describe.runIf(available)("a repository's name noted by two transactions at once
     await server?.stop();
   });
 
-  /** Notes `id`'s name while another transaction, not yet committed, gave `name` to `otherId`. */
-  async function noteBeside(otherId: number, id: number, name: string) {
+  /**
+   * Runs `act` on a store of a fresh database while `hold`, in another transaction, holds what it
+   * needs; commits that once `act` waits on it, then reads back who holds `name` and `id`'s name
+   * (after `settle`, what the store does next).
+   */
+  async function raced(
+    id: number,
+    name: string,
+    steps: {
+      before?: (store: PostgresStore) => Promise<unknown>;
+      hold: (other: pg.Client) => Promise<unknown>;
+      act: (store: PostgresStore) => Promise<string>;
+      settle?: (store: PostgresStore) => Promise<unknown>;
+    },
+  ): Promise<Raced> {
     const db = await createTestDatabase(server.url);
     const store = await openPostgresStore(db.url, { replicaName: "a", log: quiet });
     const other = new pg.Client({ connectionString: db.url });
     await other.connect();
     try {
+      await steps.before?.(store);
       await other.query("BEGIN");
-      await other.query("INSERT INTO repositories (id, full_name) VALUES ($1, $2)", [otherId, name]);
-      const noting = store.noteRepository(id, name).then(
-        () => "noted",
+      await steps.hold(other);
+      const acting = steps.act(store).then(
+        (out) => out,
         (e: Error) => e.message,
       );
-      await waitFor(async () => {
-        const r = await other.query(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
-        );
-        return r.rows[0].n > 0;
-      });
+      await waitForLockWait(other, "the store's transaction never waited for the other");
       await other.query("COMMIT");
-      const outcome = await noting;
+      const outcome = await acting;
       const rows = (await other.query("SELECT id::int AS id FROM repositories WHERE full_name = $1", [name])).rows;
-      // What the next delivery of `id` does: notes it again, the name now its own.
-      await store.noteRepository(id, name);
+      await steps.settle?.(store);
       return { outcome, holders: rows.map((r) => r.id), after: await store.repositoryName(id) };
     } finally {
       await other.end();
       await store.close();
       await db.stop();
     }
+  }
+
+  /** Notes `id`'s name while another transaction, not yet committed, gave `name` to `otherId`. */
+  function noteBeside(otherId: number, id: number, name: string): Promise<Raced> {
+    return raced(id, name, {
+      hold: (other) => other.query("INSERT INTO repositories (id, full_name) VALUES ($1, $2)", [otherId, name]),
+      act: (store) => store.noteRepository(id, name).then(() => "noted"),
+      // What the next delivery of `id` does: notes it again, the name now its own.
+      settle: (store) => store.noteRepository(id, name),
+    });
   }
 
   it("a name another repository (deleted, made again under it) took meanwhile fails nothing", async () => {
@@ -72,36 +91,17 @@ describe.runIf(available)("a repository's name noted by two transactions at once
    * Moves `id` (known as acme/old) to `name` while another replica's note of `name` for `otherId`
    * is under way, as recordName writes it (the name's turn taken, then the row), not yet committed.
    */
-  async function moveBeside(otherId: number, id: number, name: string) {
-    const db = await createTestDatabase(server.url);
-    const store = await openPostgresStore(db.url, { replicaName: "a", log: quiet });
-    const other = new pg.Client({ connectionString: db.url });
-    await other.connect();
-    try {
-      await store.noteRepository(id, "acme/old");
-      await other.query("BEGIN");
-      await other.query("SELECT pg_advisory_xact_lock($1::bigint)", [advisoryKey("lock", repositoryNameTurn(name))]);
-      await other.query("DELETE FROM repositories WHERE full_name = $1 AND id <> $2", [name, otherId]);
-      await other.query("INSERT INTO repositories (id, full_name) VALUES ($1, $2) ON CONFLICT DO NOTHING", [otherId, name]);
-      const moving = store.moveRepository({ from: "acme/old", to: name, repoId: id, actor: "github", how: "renamed" }).then(
-        (out) => out.kind as string,
-        (e: Error) => e.message,
-      );
-      await waitFor(async () => {
-        const r = await other.query(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
-        );
-        return r.rows[0].n > 0;
-      });
-      await other.query("COMMIT");
-      const outcome = await moving;
-      const rows = (await other.query("SELECT id::int AS id FROM repositories WHERE full_name = $1", [name])).rows;
-      return { outcome, holders: rows.map((r) => r.id), after: await store.repositoryName(id) };
-    } finally {
-      await other.end();
-      await store.close();
-      await db.stop();
-    }
+  function moveBeside(otherId: number, id: number, name: string): Promise<Raced> {
+    return raced(id, name, {
+      before: (store) => store.noteRepository(id, "acme/old"),
+      hold: async (other) => {
+        await other.query("SELECT pg_advisory_xact_lock($1::bigint)", [advisoryKey("lock", repositoryNameTurn(name))]);
+        await other.query("DELETE FROM repositories WHERE full_name = $1 AND id <> $2", [name, otherId]);
+        await other.query("INSERT INTO repositories (id, full_name) VALUES ($1, $2) ON CONFLICT DO NOTHING", [otherId, name]);
+      },
+      act: (store) =>
+        store.moveRepository({ from: "acme/old", to: name, repoId: id, actor: "github", how: "renamed" }).then((out) => out.kind as string),
+    });
   }
 
   it("a rename to a name another replica is noting for another id meanwhile takes turns with it: moved, the name its own", async () => {

@@ -155,3 +155,19 @@ function errorText(e: unknown): string {
   const err = e as { message?: string; stderr?: string };
   return [err.message, err.stderr].filter(Boolean).join("\n");
 }
+
+/**
+ * Waits until a session on `client`'s database waits on a lock: the store's transaction has come
+ * to what the test's own open transaction holds. Fails with `message` when none does in time.
+ */
+export async function waitForLockWait(client: pg.Client, message: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await client.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+    );
+    if ((r.rows[0]?.n ?? 0) > 0) return;
+    if (Date.now() > deadline) throw new Error(message);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
