@@ -34,6 +34,18 @@ async function setUp(name: string) {
 
 const gitCallsSince = (from: number) => sim.calls.slice(from).filter((c) => c.kind === "git");
 
+/** Checks `req` out, expecting it to fetch head and base anew and its `net/main.tf` to read `text`. */
+async function fetchedAnew(workspace: GitWorkspace, req: Parameters<GitWorkspace["checkout"]>[0], text: string) {
+  const before = sim.calls.length;
+  const checkout = await workspace.checkout(req);
+  try {
+    expect(gitCallsSince(before).map((c) => c.method)).toEqual(["GET", "POST"]);
+    expect(readFileSync(join(checkout.dir, "net/main.tf"), "utf8")).toBe(text);
+  } finally {
+    checkout.release();
+  }
+}
+
 it("a prefetch fetches head and base and writes no worktree; the checkout after it fetches nothing more", async () => {
   const { workspace, req } = await setUp("prefetched");
   const before = sim.calls.length;
@@ -57,14 +69,7 @@ it("control: a prefetch of another head does not stand for the checkout, which f
   const { repo, workspace, req } = await setUp("moved-on");
   await workspace.prefetch(req);
   const newer = await sim.pushBranch(repo, { branch: "change", files: { "net/main.tf": "# net, changed again\n" } });
-  const before = sim.calls.length;
-  const checkout = await workspace.checkout({ ...req, headSha: newer });
-  try {
-    expect(gitCallsSince(before).map((c) => c.method)).toEqual(["GET", "POST"]);
-    expect(readFileSync(join(checkout.dir, "net/main.tf"), "utf8")).toBe("# net, changed again\n");
-  } finally {
-    checkout.release();
-  }
+  await fetchedAnew(workspace, { ...req, headSha: newer }, "# net, changed again\n");
 });
 
 it("a mirror cloned anew after the prefetch (another job's repair) does not stand for the checkout: it fetches again", async () => {
@@ -73,28 +78,14 @@ it("a mirror cloned anew after the prefetch (another job's repair) does not stan
   // What GitMirrors.complete does for a job whose commits it cannot repair otherwise.
   const mirrors = (workspace as unknown as { mirrors: { reclone(repo: typeof req.repo, cloneUrl: string): Promise<void> } }).mirrors;
   await mirrors.reclone(req.repo, req.cloneUrl);
-  const before = sim.calls.length;
-  const checkout = await workspace.checkout(req);
-  try {
-    expect(gitCallsSince(before).map((c) => c.method)).toEqual(["GET", "POST"]);
-    expect(readFileSync(join(checkout.dir, "net/main.tf"), "utf8")).toBe("# net, changed\n");
-  } finally {
-    checkout.release();
-  }
+  await fetchedAnew(workspace, req, "# net, changed\n");
 });
 
 it("a mirror made anew after the prefetch (its dir removed: an operator freeing the disk) does not stand for the checkout either", async () => {
   const { workspace, req } = await setUp("removed");
   await workspace.prefetch(req);
   await rm(workspace.mirrorDir(req.repo), { recursive: true, force: true });
-  const before = sim.calls.length;
-  const checkout = await workspace.checkout(req);
-  try {
-    expect(gitCallsSince(before).map((c) => c.method)).toEqual(["GET", "POST"]);
-    expect(readFileSync(join(checkout.dir, "net/main.tf"), "utf8")).toBe("# net, changed\n");
-  } finally {
-    checkout.release();
-  }
+  await fetchedAnew(workspace, req, "# net, changed\n");
 });
 
 it("a prefetch of a commit the server does not have fails as the checkout would, and the checkout still says so", async () => {
