@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
+import { namedProjectFiles } from "./named-projects-support.js";
 import { completed, say } from "./trust-holes-support.js";
 
 // A drift check skips a project a pull request applied and has not merged (it legitimately differs
@@ -21,42 +22,15 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-const MAIN_TF = `terraform {
-  backend "local" {}
-}
-
-variable "n" {
-  type = number
-}
-
-resource "terraform_data" "item" {
-  count = var.n
-  input = "item-\${count.index}"
-}
-`;
-
-const workflow = (repo: string, name: string) => `  ${name}:
-    plan:
-      steps:
-        - init:
-            extra_args: ["-backend-config=path=${join(stateDir, `${repo}-${name}.tfstate`)}"]
-        - plan:
-            extra_args: ["-var-file=${name}.tfvars"]
-`;
-
-const config = (repo: string) => `version: 3
-projects:
-  - { name: prod, dir: ., workflow: prod }
-  - { name: staging, dir: ., workflow: staging }
-workflows:
-${workflow(repo, "prod")}${workflow(repo, "staging")}`;
+/** prod and staging on `.`/default, each its own backend: a state file of repo `repo` and the project. */
+const projectFiles = (repo: string) => namedProjectFiles(["prod", "staging"], (name) => join(stateDir, `${repo}-${name}.tfstate`));
 
 async function namedRepo(name: string) {
   for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
   return h.sim.createRepo({
     owner: "acme",
     name,
-    files: { "atlantis.yaml": config(name), "main.tf": MAIN_TF, "prod.tfvars": "n = 0\n", "staging.tfvars": "n = 0\n" },
+    files: projectFiles(name),
   });
 }
 

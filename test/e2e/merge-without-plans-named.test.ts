@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
 import { untilIdle } from "../support/until-idle.js";
+import { namedProjectFiles } from "./named-projects-support.js";
 import { bot, completed, say } from "./trust-holes-support.js";
 
 // Apply on merge with no plan waiting, of two base-branch projects sharing a dir and workspace
@@ -22,35 +23,8 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-const MAIN_TF = `terraform {
-  backend "local" {}
-}
-
-variable "n" {
-  type = number
-}
-
-resource "terraform_data" "item" {
-  count = var.n
-  input = "item-\${count.index}"
-}
-`;
-
-const workflow = (repo: string, name: string) => `  ${name}:
-    plan:
-      steps:
-        - init:
-            extra_args: ["-backend-config=path=${join(stateDir, `${repo}-${name}.tfstate`)}"]
-        - plan:
-            extra_args: ["-var-file=${name}.tfvars"]
-`;
-
-const config = (repo: string) => `version: 3
-projects:
-  - { name: prod, dir: ., workflow: prod }
-  - { name: staging, dir: ., workflow: staging }
-workflows:
-${workflow(repo, "prod")}${workflow(repo, "staging")}`;
+/** prod and staging on `.`/default, each its own backend: a state file of repo `repo` and the project. */
+const projectFiles = (repo: string) => namedProjectFiles(["prod", "staging"], (name) => join(stateDir, `${repo}-${name}.tfstate`));
 
 /** A PR changing both projects' var files, each planned, then `/apply`ed as `applies` say, then merged. */
 async function mergedAfter(name: string, staging: string, applies: string[]) {
@@ -58,7 +32,7 @@ async function mergedAfter(name: string, staging: string, applies: string[]) {
   const repo = await h.sim.createRepo({
     owner: "acme",
     name,
-    files: { "atlantis.yaml": config(name), "main.tf": MAIN_TF, "prod.tfvars": "n = 0\n", "staging.tfvars": "n = 0\n" },
+    files: projectFiles(name),
   });
   await h.sim.pushBranch(repo, { branch: "change", files: { "prod.tfvars": "n = 1\n", "staging.tfvars": staging } });
   const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });

@@ -2,6 +2,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
+import { MAIN_TF, namedProjectFiles, workflows } from "./named-projects-support.js";
 import { bot, completed, planRows, say, storeRows } from "./trust-holes-support.js";
 
 // Issue #13: Atlantis' "custom backend config" pattern. Projects a and b share `.`/default; each
@@ -20,28 +21,8 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-const MAIN_TF = `terraform {
-  backend "local" {}
-}
-
-variable "n" {
-  type = number
-}
-
-resource "terraform_data" "item" {
-  count = var.n
-  input = "item-\${count.index}"
-}
-`;
-
-const workflow = (name: string) => `  ${name}:
-    plan:
-      steps:
-        - init:
-            extra_args: ["-backend-config=path=${join(stateDir, `${name}.tfstate`)}"]
-        - plan:
-            extra_args: ["-var-file=${name}.tfvars"]
-`;
+/** Each project's state file. */
+const stateOf = (name: string) => join(stateDir, `${name}.tfstate`);
 
 // c and d (never planned here) share a dir and the default init: the config warns about them.
 const atlantisYaml = () => `version: 3
@@ -65,7 +46,7 @@ projects:
     autoplan:
       enabled: false
 workflows:
-${workflow("a")}${workflow("b")}`;
+${workflows(["a", "b"], stateOf)}`;
 
 const exists = (file: string) =>
   stat(file).then(
@@ -147,16 +128,10 @@ describe("issue #13: two named projects on one dir and workspace", () => {
   it("each one's teardown is measured against its own state's trusted count, not the other's (attack: the other state's count caps nothing)", async () => {
     const name = "named-counts";
     for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(`acme/${name}`, u, "write");
-    const config = `version: 3
-projects:
-  - { name: prod, dir: ., workflow: prod }
-  - { name: staging, dir: ., workflow: staging }
-workflows:
-${workflow("prod")}${workflow("staging")}`;
     const repo = await h.sim.createRepo({
       owner: "acme",
       name,
-      files: { "atlantis.yaml": config, "main.tf": MAIN_TF, "prod.tfvars": "n = 0\n", "staging.tfvars": "n = 0\n" },
+      files: namedProjectFiles(["prod", "staging"], stateOf),
     });
     await h.sim.pushBranch(repo, { branch: "grow", files: { "prod.tfvars": "n = 4\n", "staging.tfvars": "n = 1\n" } });
     const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
@@ -185,16 +160,10 @@ ${workflow("prod")}${workflow("staging")}`;
   it("one's teardown adds up its own earlier applies of the pull request, not the other's (a false teardown)", async () => {
     const name = "named-pr-sum";
     for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(`acme/${name}`, u, "write");
-    const config = `version: 3
-projects:
-  - { name: live, dir: ., workflow: live }
-  - { name: test, dir: ., workflow: test }
-workflows:
-${workflow("live")}${workflow("test")}`;
     const repo = await h.sim.createRepo({
       owner: "acme",
       name,
-      files: { "atlantis.yaml": config, "main.tf": MAIN_TF, "live.tfvars": "n = 0\n", "test.tfvars": "n = 0\n" },
+      files: namedProjectFiles(["live", "test"], stateOf),
     });
     await h.sim.pushBranch(repo, { branch: "grow", files: { "live.tfvars": "n = 4\n", "test.tfvars": "n = 4\n" } });
     const grow = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
