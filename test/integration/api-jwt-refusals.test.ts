@@ -1,10 +1,9 @@
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiAuth } from "../../src/api/api-auth.js";
-import { ssoProviderSchema } from "../../src/config/sso-config-schema.js";
-import { createSsoProvider, type SsoProvider } from "../../src/sso/sso-provider.js";
-import { startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.js";
-import { freePort } from "../support/start-app.js";
+import type { SsoProvider } from "../../src/sso/sso-provider.js";
+import type { TestOidcProvider } from "../support/oidc-provider.js";
+import { startCorpSso } from "../support/api-sso.js";
 
 /**
  * What a JWT on the API is refused for, each against a real OpenID provider's key set: no
@@ -12,31 +11,12 @@ import { freePort } from "../support/start-app.js";
  * another audience, an ID token, a token not valid yet (`nbf`) or no longer (`exp`), another key.
  * Control: the provider's own access token for Sluice stands for its user.
  */
-const quiet = { info: () => undefined, error: () => undefined };
 let idp: TestOidcProvider;
 let provider: SsoProvider;
 let as: (token: string) => ReturnType<ReturnType<typeof createApiAuth>>;
 
 beforeAll(async () => {
-  idp = await startOidcProvider({
-    port: await freePort(),
-    redirectUris: ["http://127.0.0.1:1/login/sso/corp/callback"],
-    accounts: { ada: { groups: ["platform"] } },
-  });
-  const settings = ssoProviderSchema.parse({
-    name: "corp",
-    issuer: idp.issuer,
-    client_id: idp.clientId,
-    client_secret: "env:SSO_SECRET",
-    roles: { admin: ["platform"] },
-  });
-  provider = createSsoProvider(settings, {
-    redirectUri: "http://127.0.0.1:1/login/sso/corp/callback",
-    env: { SSO_SECRET: idp.clientSecret },
-    log: quiet,
-  });
-  await provider.start();
-  expect(provider.status()).toMatchObject({ ok: true });
+  ({ idp, provider } = await startCorpSso());
   const store = { usableApiToken: async () => undefined, knownRepos: async () => ["acme/infra"] };
   const auth = createApiAuth({ store: store as never, sso: new Map([["corp", provider]]) });
   as = (token) => auth(`Bearer ${token}`, undefined);

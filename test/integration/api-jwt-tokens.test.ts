@@ -4,8 +4,8 @@ import { issueToken } from "../../src/console/token-actions.js";
 import { ssoProviderSchema } from "../../src/config/sso-config-schema.js";
 import { createSsoProvider, type SsoProvider } from "../../src/sso/sso-provider.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
-import { OTHER_CLIENT, startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.js";
-import { freePort } from "../support/start-app.js";
+import { OTHER_CLIENT, type TestOidcProvider } from "../support/oidc-provider.js";
+import { startCorpSso } from "../support/api-sso.js";
 
 /**
  * A JWT access token on the API (RFC 9068), against a real OpenID provider's key set: it stands
@@ -20,25 +20,7 @@ let as: (token: string) => ReturnType<ReturnType<typeof createApiAuth>>;
 let asOfTwo: (token: string) => ReturnType<ReturnType<typeof createApiAuth>>;
 
 beforeAll(async () => {
-  idp = await startOidcProvider({
-    port: await freePort(),
-    redirectUris: ["http://127.0.0.1:1/login/sso/corp/callback"],
-    accounts: { ada: { groups: ["platform"] } },
-  });
-  const settings = ssoProviderSchema.parse({
-    name: "corp",
-    issuer: idp.issuer,
-    client_id: idp.clientId,
-    client_secret: "env:SSO_SECRET",
-    roles: { admin: ["platform"] },
-  });
-  provider = createSsoProvider(settings, {
-    redirectUri: "http://127.0.0.1:1/login/sso/corp/callback",
-    env: { SSO_SECRET: idp.clientSecret },
-    log: quiet,
-  });
-  await provider.start();
-  expect(provider.status()).toMatchObject({ ok: true });
+  ({ idp, provider } = await startCorpSso());
   // A second application at the same identity provider, whose members are viewers only.
   contractors = createSsoProvider(
     ssoProviderSchema.parse({

@@ -1,45 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiAuth } from "../../src/api/api-auth.js";
 import { issueToken } from "../../src/console/token-actions.js";
-import { ssoProviderSchema } from "../../src/config/sso-config-schema.js";
-import { createSsoProvider, type SsoProvider } from "../../src/sso/sso-provider.js";
+import type { SsoProvider } from "../../src/sso/sso-provider.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
-import { OTHER_CLIENT, startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.js";
-import { freePort } from "../support/start-app.js";
+import { OTHER_CLIENT, type TestOidcProvider } from "../support/oidc-provider.js";
+import { startCorpSso } from "../support/api-sso.js";
 
 /**
  * An opaque access token on the API, against a real OpenID provider: userinfo answers for a token
  * of ANY client of the user, so only one the provider says it issued to Sluice (introspection)
  * stands for the user; another application's token of the same user would otherwise act here.
  */
-const quiet = { info: () => undefined, error: () => undefined };
 const idps: TestOidcProvider[] = [];
 const providers: SsoProvider[] = [];
 
 async function setUp(opts: { introspection: boolean; userinfoTokens?: boolean }) {
-  const idp = await startOidcProvider({
-    port: await freePort(),
-    redirectUris: ["http://127.0.0.1:1/login/sso/corp/callback"],
-    accounts: { ada: { groups: ["platform"] } },
+  const { idp, provider } = await startCorpSso({
     introspection: opts.introspection,
+    settings: opts.userinfoTokens ? { api_userinfo_tokens: true } : {},
   });
   idps.push(idp);
-  const settings = ssoProviderSchema.parse({
-    name: "corp",
-    issuer: idp.issuer,
-    client_id: idp.clientId,
-    client_secret: "env:SSO_SECRET",
-    roles: { admin: ["platform"] },
-    ...(opts.userinfoTokens ? { api_userinfo_tokens: true } : {}),
-  });
-  const provider = createSsoProvider(settings, {
-    redirectUri: "http://127.0.0.1:1/login/sso/corp/callback",
-    env: { SSO_SECRET: idp.clientSecret },
-    log: quiet,
-  });
   providers.push(provider);
-  await provider.start();
-  expect(provider.status()).toMatchObject({ ok: true });
   // Counted: every repository is read only for a token that holds.
   const reads = { repos: 0 };
   const store = {
