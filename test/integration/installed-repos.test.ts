@@ -1,7 +1,8 @@
-import { Probot, ProbotOctokit } from "probot";
+import type { Probot } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listInstalledRepos } from "../../src/vcs/github/installed-repos.js";
 import { startSimulator, type Simulator } from "../simulator/github-simulator.js";
+import { simulatorProbot } from "../support/simulator-probot.js";
 
 describe("listInstalledRepos (drift enrollment's list of every installed repository)", () => {
   let sim: Simulator;
@@ -10,14 +11,7 @@ describe("listInstalledRepos (drift enrollment's list of every installed reposit
   beforeAll(async () => {
     sim = await startSimulator({ webhookSecret: "s", appSlug: "sluice" });
     await sim.createRepo({ owner: "acme", name: "infra", files: { "main.tf": "# 1\n" } });
-    probot = new Probot({
-      appId: sim.appId,
-      privateKey: sim.privateKeyPem,
-      secret: "s",
-      baseUrl: `${sim.url}/api/v3`,
-      logLevel: "fatal",
-      Octokit: ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } }),
-    });
+    probot = simulatorProbot(sim);
   });
   afterAll(async () => {
     await sim?.stop();

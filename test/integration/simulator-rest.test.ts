@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import pino from "pino";
-import { Probot, ProbotOctokit } from "probot";
 import { createGitHubApp } from "../../src/vcs/github/github-app.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../simulator/github-simulator.js";
 import type { SimRepo } from "../simulator/sim-types.js";
+import { simulatorProbot } from "../support/simulator-probot.js";
 
 function gitOut(gitDir: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -137,14 +137,7 @@ describe("GitHub simulator: REST behaviour", () => {
   });
 
   it("works for Probot's own Octokit: JWT, installation token, pagination", async () => {
-    const probot = new Probot({
-      appId: sim.appId,
-      privateKey: sim.privateKeyPem,
-      secret: "s",
-      baseUrl: `${sim.url}/api/v3`,
-      logLevel: "fatal",
-      Octokit: ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } }),
-    });
+    const probot = simulatorProbot(sim);
     const octokit = await probot.auth(sim.installationId);
     const { data: pr } = await octokit.rest.pulls.get({ owner: "acme", repo: "infra", pull_number: 1 });
     expect(pr.head.sha).toBe(headSha);

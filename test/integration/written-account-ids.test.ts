@@ -1,10 +1,11 @@
-import { Probot, ProbotOctokit } from "probot";
+import type { Probot } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configuredAccounts, configuredLogins, startPeopleResolution } from "../../src/app/resolve-people-at-start.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
 import { accountLoginLookup, userIdLookup } from "../../src/vcs/github/user-id-lookup.js";
 import { memoryPins } from "../fakes/fake-people.js";
 import { startSimulator, type Simulator } from "../simulator/github-simulator.js";
+import { simulatorProbot } from "../support/simulator-probot.js";
 
 /**
  * A `login#account-id` in the server config is asked of GitHub at start (`GET /user/{account_id}`):
@@ -18,14 +19,7 @@ describe("login#account-id checked with GitHub at start", () => {
   beforeAll(async () => {
     sim = await startSimulator({ webhookSecret: "s", appSlug: "sluice" });
     await sim.createRepo({ owner: "acme", name: "infra", files: { "main.tf": "# 1\n" } });
-    probot = new Probot({
-      appId: sim.appId,
-      privateKey: sim.privateKeyPem,
-      secret: "s",
-      baseUrl: `${sim.url}/api/v3`,
-      logLevel: "fatal",
-      Octokit: ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } }),
-    });
+    probot = simulatorProbot(sim);
   });
   afterAll(async () => {
     await sim?.stop();
