@@ -1,31 +1,18 @@
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { expect, it, vi } from "vitest";
 import { startAuditDeliverer } from "../../src/audit/audit-deliverer.js";
 import { AUDIT_STREAM_SINK, auditSinks } from "../../src/audit/audit-sinks.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
 import { advisoryKey } from "../../src/store/advisory-key.js";
 import type { AttemptOutcome } from "../../src/store/audit-outbox-store.js";
-import { openPostgresStore, type PostgresStore } from "../../src/store/postgres-store.js";
-import { postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
+import type { PostgresStore } from "../../src/store/postgres-store.js";
+import { postgresSuite, replicaStores } from "../support/postgres-replicas.js";
 
-const available = postgresAvailability();
-// In CI a missing PostgreSQL is a failure, not a skip (see .ci/run).
-const suite = available.ok || process.env.CI ? describe : describe.skip;
 const quiet = { info() {}, warn() {} };
+const replicas = replicaStores();
+const stores = replicas.stores;
 
-let db: TestPostgres;
-const stores: PostgresStore[] = [];
-beforeAll(async () => {
-  if (!available.ok && !process.env.CI) return;
-  db = await startPostgres();
-  for (const name of ["a", "b"]) stores.push(await openPostgresStore(db.url, { replicaName: name, log: quiet }));
-}, 120_000);
-afterAll(async () => {
-  for (const s of stores) await s.close();
-  await db?.stop();
-});
-
-suite(`the audit outbox on PostgreSQL with two replicas${available.ok ? "" : `: ${available.reason}`}`, () => {
+postgresSuite("the audit outbox on PostgreSQL with two replicas", () => {
   it("delivers each event once, in id order, while both replicas record events at once", async () => {
     const [a, b] = stores as [PostgresStore, PostgresStore];
     const sent: { replica: string; id: number }[] = [];
@@ -92,7 +79,7 @@ suite(`the audit outbox on PostgreSQL with two replicas${available.ok ? "" : `: 
     const sent: number[] = [];
     const config = parseServerConfig("audit_stream: {url: 'http://127.0.0.1:1/audit', secret: 'k'}\n");
     // Another replica's recordAudit, caught between its insert and its commit.
-    const other = new pg.Client({ connectionString: db.url });
+    const other = new pg.Client({ connectionString: replicas.url });
     await other.connect();
     await other.query("BEGIN");
     await other.query("SELECT pg_advisory_xact_lock($1)", [advisoryKey("audit", "append")]);

@@ -1,25 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openPostgresStore, type PostgresStore } from "../../src/store/postgres-store.js";
-import { postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
+import { expect, it } from "vitest";
+import type { PostgresStore } from "../../src/store/postgres-store.js";
+import { postgresSuite, replicaStores } from "../support/postgres-replicas.js";
 
-const available = postgresAvailability();
-// In CI a missing PostgreSQL is a failure, not a skip (see .ci/run).
-const suite = available.ok || process.env.CI ? describe : describe.skip;
-const quiet = { info() {}, warn() {} };
+const { stores } = replicaStores();
 
-let db: TestPostgres;
-const stores: PostgresStore[] = [];
-beforeAll(async () => {
-  if (!available.ok && !process.env.CI) return;
-  db = await startPostgres();
-  for (const name of ["a", "b"]) stores.push(await openPostgresStore(db.url, { replicaName: name, log: quiet }));
-}, 120_000);
-afterAll(async () => {
-  for (const s of stores) await s.close();
-  await db?.stop();
-});
-
-suite(`configured logins pinned to accounts on PostgreSQL${available.ok ? "" : `: ${available.reason}`}`, () => {
+postgresSuite("configured logins pinned to accounts on PostgreSQL", () => {
   it("the first pin stays, whichever replica answers later (attack: another account's id never replaces it)", async () => {
     const [a, b] = stores as [PostgresStore, PostgresStore];
     const first = await Promise.all([a.pinPerson("Root", 1), b.pinPerson("root", 2)]);
