@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
+import { newRepo } from "./teardown-support.js";
 import { bot, completed, nextSecond, say, seedState } from "./trust-holes-support.js";
 
 // The one gate: every road to production asks the same rules. Each case was a way past them.
@@ -15,7 +16,12 @@ const CONFTEST = fileURLToPath(new URL("../fixtures/conftest/conftest", import.m
 
 let h: Harness;
 let work: string;
-let n = 0;
+// alice is the repository's admin (and the server's), bob and carol may write.
+const PEOPLE = [
+  ["alice", "admin"],
+  ["bob", "write"],
+  ["carol", "write"],
+] as const;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "sluice-gate-"));
@@ -52,19 +58,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function newRepo(name: string, files: (state: (p: string) => string) => Record<string, string>) {
-  n++;
-  const state = (p: string) => join(h.stateDir, `${name}-${p}-${n}.tfstate`);
-  const repo = await h.sim.createRepo({ owner: "acme", name, files: files(state) });
-  for (const [u, role] of [
-    ["alice", "admin"],
-    ["bob", "write"],
-    ["carol", "write"],
-  ] as const)
-    h.sim.setPermission(repo, u, role);
-  return { repo, state };
-}
-
 const driftIssue = (repo: Repo, project: string) =>
   h.sim.issues(repo).find((i) => i.labels.includes("sluice:drift") && i.title === `Drift: project ${project}` && i.state === "open");
 
@@ -84,7 +77,7 @@ const resumeApplies = (repo: Repo, pr: number) => say(h, repo, pr, "alice", "/ap
 
 describe("the gate on pull mode's roads", { timeout: 300_000 }, () => {
   it("`/apply` on a drift issue is refused while applies are paused, and applies once resumed", async () => {
-    const { repo, state } = await newRepo("gate-drift-pause", (s) => ({ "net/main.tf": statefulProject("net", s("net"), 0) }));
+    const { repo, state } = await newRepo(h, "gate-drift-pause", PEOPLE, (s) => ({ "net/main.tf": statefulProject("net", s("net"), 0) }));
     await h.sim.pushDefaultBranch(repo, { "net/main.tf": statefulProject("net", state("net"), 1) });
     const host = h.sim.openIssue(repo, { title: "drift host", author: "alice" });
     await driftNow(repo, host.number);
@@ -106,7 +99,7 @@ describe("the gate on pull mode's roads", { timeout: 300_000 }, () => {
   });
 
   it("`on_drift: apply` does not reconcile while applies are paused", async () => {
-    const { repo, state } = await newRepo("gate-reconcile-pause", (s) => ({
+    const { repo, state } = await newRepo(h, "gate-reconcile-pause", PEOPLE, (s) => ({
       ".sluice.yaml": "version: 1\ndrift:\n  on_drift: apply\n",
       "net/main.tf": statefulProject("net", s("net"), 0),
     }));
@@ -126,7 +119,7 @@ describe("the gate on pull mode's roads", { timeout: 300_000 }, () => {
   });
 
   it("a change the policy checks refuse, pushed straight to the default branch, is neither reconciled nor applied from its issue", async () => {
-    const { repo, state } = await newRepo("gate-policy", (s) => ({
+    const { repo, state } = await newRepo(h, "gate-policy", PEOPLE, (s) => ({
       ".sluice.yaml": [
         "version: 1",
         "projects:",
@@ -159,7 +152,7 @@ describe("the gate on pull mode's roads", { timeout: 300_000 }, () => {
 
 describe("the gate on a pull request's roads", { timeout: 300_000 }, () => {
   it("`/state rm -p prod` on an approved PR that changes only app is refused; prod's state keeps its resource", async () => {
-    const { repo, state } = await newRepo("gate-state-rm", (s) => ({
+    const { repo, state } = await newRepo(h, "gate-state-rm", PEOPLE, (s) => ({
       "app/main.tf": statefulProject("app", s("app"), 0),
       "prod/main.tf": statefulProject("prod", s("prod"), 1),
     }));
@@ -177,7 +170,9 @@ describe("the gate on a pull request's roads", { timeout: 300_000 }, () => {
   it("a re-plan with other planned values needs a new approval, and the refusal says what changed", async () => {
     // plantimestamp() is another value in every plan: the same commit never plans the same changes twice.
     const clock = (s: string) => statefulProject("clock", s, 0, 'resource "terraform_data" "clock" {\n  input = plantimestamp()\n}\n');
-    const { repo, state } = await newRepo("gate-replan", (s) => ({ "clock/main.tf": clock(s("clock")).replace(/resource[\s\S]*$/, "") }));
+    const { repo, state } = await newRepo(h, "gate-replan", PEOPLE, (s) => ({
+      "clock/main.tf": clock(s("clock")).replace(/resource[\s\S]*$/, ""),
+    }));
     await h.sim.pushBranch(repo, { branch: "grow", files: { "clock/main.tf": clock(state("clock")) } });
     const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "bob" });
     await completed(h, repo, pr.headSha, "sluice/plan");
@@ -193,7 +188,7 @@ describe("the gate on a pull request's roads", { timeout: 300_000 }, () => {
   });
 
   it("a PR into a branch its author pushed is judged by the default branch's config, not that branch's", async () => {
-    const { repo, state } = await newRepo("gate-base-branch", (s) => ({
+    const { repo, state } = await newRepo(h, "gate-base-branch", PEOPLE, (s) => ({
       ".sluice.yaml": "version: 1\nprojects:\n  - name: prod\n    dir: prod\n    apply_requirements: [approved]\n",
       "prod/main.tf": statefulProject("prod", s("prod"), 0),
     }));
@@ -218,7 +213,7 @@ describe("the gate on a pull request's roads", { timeout: 300_000 }, () => {
     const withDb = (state: string) => statefulProject("prod", state, 0, `resource "terraform_data" "db" {\n  input = "precious"\n}\n`);
     const withoutDb = (state: string) => statefulProject("prod", state, 0, `resource "terraform_data" "other" {\n  input = "x"\n}\n`);
     const dropDbIntoSide = async (name: string, mainConfig: string) => {
-      const { repo, state } = await newRepo(name, (s) => ({ ".sluice.yaml": mainConfig, "prod/main.tf": withDb(s("prod")) }));
+      const { repo, state } = await newRepo(h, name, PEOPLE, (s) => ({ ".sluice.yaml": mainConfig, "prod/main.tf": withDb(s("prod")) }));
       await seedState(withDb(state("prod")));
       await h.sim.pushBranch(repo, { branch: "side", from: "main", files: { "README.md": "side\n" } });
       await h.sim.pushBranch(repo, { branch: "drop", from: "side", files: { "prod/main.tf": withoutDb(state("prod")) } });
@@ -239,7 +234,7 @@ describe("the gate on a pull request's roads", { timeout: 300_000 }, () => {
   });
 
   it("a base branch in `trusted_branches` gives its config only while GitHub shows it protected", async () => {
-    const { repo, state } = await newRepo("gate-release-branch", (s) => ({
+    const { repo, state } = await newRepo(h, "gate-release-branch", PEOPLE, (s) => ({
       ".sluice.yaml": "version: 1\nprojects:\n  - name: prod\n    dir: prod\n    apply_requirements: [approved]\n",
       "prod/main.tf": statefulProject("prod", s("prod"), 0),
     }));

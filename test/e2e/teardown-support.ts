@@ -4,8 +4,8 @@ import type { Role } from "../simulator/sim-types.js";
 import { bot, completed, type Repo, storeRows } from "./trust-holes-support.js";
 
 // Shared by the e2e tests of what a pull request takes away or tears down (teardown-*,
-// gone-autodiscovered, plan-rules): a fresh repository whose projects keep their state in files
-// of their own, a pull request planned on it, and the plan comment read back.
+// gone-autodiscovered, plan-rules, gate-roads): a fresh repository whose projects keep their
+// state in files of their own, a pull request planned on it, and the plan comment read back.
 
 /** Where project `p` of the repository keeps its state: a local backend file of its own. */
 export type StatePath = (p: string) => string;
