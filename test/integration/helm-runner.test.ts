@@ -1,5 +1,5 @@
 import type { Project } from "../../src/model/project.js";
-import { cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,7 @@ import type { HelmSettings as HelmProjectSettings } from "../../src/model/projec
 import { installHelm } from "../../scripts/install-helm.js";
 import type { PlanRequest } from "../../runners/runner.js";
 import type { Exec, PlanOutcome } from "../../runners/runner.js";
+import { edit, fixtureCheckouts } from "../support/fixture-files.js";
 
 /** Real helm (installed by the setup script) on two copies of the fixture chart: base and head. */
 const FIXTURE = fileURLToPath(new URL("../fixtures/charts/web/", import.meta.url));
@@ -36,22 +37,8 @@ interface Run {
 }
 
 /** Base and head checkouts with the chart at `charts/web`; `change` edits the head (or base) copy. */
-async function checkouts(change?: (head: string) => Promise<void>, opts: { baseChart?: boolean } = {}) {
-  const dir = join(root, String(++n));
-  const base = join(dir, "base");
-  const head = join(dir, "head");
-  await mkdir(base, { recursive: true });
-  if (opts.baseChart !== false) await cp(FIXTURE, join(base, "charts/web"), { recursive: true });
-  await cp(FIXTURE, join(head, "charts/web"), { recursive: true });
-  await change?.(join(head, "charts/web"));
-  return { base, head, dataDir: join(dir, "data") };
-}
-
-async function edit(file: string, from: string, to: string) {
-  const text = await readFile(file, "utf8");
-  if (!text.includes(from)) throw new Error(`${file} has no ${from}`);
-  await writeFile(file, text.replace(from, to));
-}
+const checkouts = (change?: (head: string) => Promise<void>, opts: { baseChart?: boolean } = {}) =>
+  fixtureCheckouts(join(root, String(++n)), FIXTURE, "charts/web", change, opts.baseChart !== false);
 
 async function plan(
   dirs: { base: string; head: string; dataDir: string },

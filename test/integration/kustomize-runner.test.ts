@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,7 @@ import { kubectlApplyArgv, kubectlDeleteArgv } from "../../runners/kustomize/kus
 import { createKustomizeRunner } from "../../runners/kustomize/kustomize-runner.js";
 import type { KustomizeProject, KustomizeProjectSettings } from "../../runners/kustomize/kustomize-settings.js";
 import type { Exec, PlanOutcome } from "../../runners/runner.js";
+import { edit, fixtureCheckouts } from "../support/fixture-files.js";
 
 /** Real `kubectl kustomize` on two copies of the fixture (base + overlay); apply runs against a fake exec. */
 const FIXTURE = fileURLToPath(new URL("../fixtures/kustomize/app/", import.meta.url));
@@ -25,22 +26,8 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-async function checkouts(change?: (head: string) => Promise<void>, opts: { base?: boolean } = {}) {
-  const dir = join(root, String(++n));
-  const base = join(dir, "base");
-  const head = join(dir, "head");
-  await mkdir(base, { recursive: true });
-  if (opts.base !== false) await cp(FIXTURE, join(base, "deploy"), { recursive: true });
-  await cp(FIXTURE, join(head, "deploy"), { recursive: true });
-  await change?.(join(head, "deploy"));
-  return { base, head, dataDir: join(dir, "data") };
-}
-
-async function edit(file: string, from: string, to: string) {
-  const text = await readFile(file, "utf8");
-  if (!text.includes(from)) throw new Error(`${file} has no ${from}`);
-  await writeFile(file, text.replace(from, to));
-}
+const checkouts = (change?: (head: string) => Promise<void>, opts: { base?: boolean } = {}) =>
+  fixtureCheckouts(join(root, String(++n)), FIXTURE, "deploy", change, opts.base !== false);
 
 const project = (kustomize: KustomizeProjectSettings = { namespace: "prod" }): KustomizeProject => ({
   name: "prod",

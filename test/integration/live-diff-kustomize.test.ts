@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,7 @@ import { exec, type ExecOptions, type ExecResult } from "../../runners/exec.js";
 import { createKustomizeRunner } from "../../runners/kustomize/kustomize-runner.js";
 import type { KustomizeProject } from "../../runners/kustomize/kustomize-settings.js";
 import type { Exec, PlanOutcome, PlanRequest } from "../../runners/runner.js";
+import { edit } from "../support/fixture-files.js";
 
 /**
  * The kustomize plan with a kubeconfig: `kubectl kustomize` runs for real, the cluster calls
@@ -37,12 +38,6 @@ type Scripted = ExecResult | Error;
 interface Call {
   args: string[];
   opts: ExecOptions;
-}
-
-async function edit(file: string, from: string, to: string) {
-  const text = await readFile(file, "utf8");
-  if (!text.includes(from)) throw new Error(`${file} has no ${from}`);
-  await writeFile(file, text.replace(from, to));
 }
 
 const bumpReplicas = (d: string) => edit(join(d, "overlays/prod/replicas.yaml"), "replicas: 3", "replicas: 5");
