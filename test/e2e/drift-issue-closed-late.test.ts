@@ -29,13 +29,34 @@ const pendingPlans = (repo: string, issue: number) => {
   }
 };
 
-it("a close delivered again after the issue was reopened and planned again keeps the new plan (control: /apply applies it)", async () => {
-  const state = join(h.stateDir, "late-close.tfstate");
+/** acme/NAME, its net project's state at `state`, drift on demand, alice a writer, and an issue of hers to ask `/drift` on. */
+async function driftRepo(name: string) {
+  const state = join(h.stateDir, `${name}.tfstate`);
   const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
   const files = { ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", state, 1) };
-  const repo = await h.sim.createRepo({ owner: "acme", name: "late-close", files });
+  const repo = await h.sim.createRepo({ owner: "acme", name, files });
   h.sim.setPermission(repo, "alice", "write");
   const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+  return { state, repo, ops };
+}
+
+type DriftRepo = Awaited<ReturnType<typeof driftRepo>>;
+
+/** The drift issue a first `/drift` on `ops` opened, once all it started is done. */
+async function firstDriftIssue({ repo, ops }: DriftRepo) {
+  await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+  await h.sim.waitFor(() => h.sim.issues(repo).some((i) => i.labels.includes("sluice:drift")), {
+    message: "no drift issue",
+    timeoutMs: 60_000,
+  });
+  await untilIdle(h.app.dataDir);
+  const issue = h.sim.issues(repo).find((i) => i.labels.includes("sluice:drift"));
+  if (!issue) throw new Error("no drift issue");
+  return issue;
+}
+
+it("a close delivered again after the issue was reopened and planned again keeps the new plan (control: /apply applies it)", async () => {
+  const { state, repo, ops } = await driftRepo("late-close");
   const checked = () => h.sim.comments(repo, ops.number).filter((c) => c.user === "sluice[bot]" && c.body.includes("Drift check")).length;
   const driftNow = async () => {
     const before = checked();
@@ -70,20 +91,9 @@ it("a close delivered again after the issue was reopened and planned again keeps
 });
 
 it("a drift issue whose label a person took off still discards its plan when closed, and says so", async () => {
-  const state = join(h.stateDir, "unlabelled-close.tfstate");
-  const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
-  const files = { ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", state, 1) };
-  const repo = await h.sim.createRepo({ owner: "acme", name: "unlabelled-close", files });
-  h.sim.setPermission(repo, "alice", "write");
-  const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
-  await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
-  await h.sim.waitFor(() => h.sim.issues(repo).some((i) => i.labels.includes("sluice:drift")), {
-    message: "no drift issue",
-    timeoutMs: 60_000,
-  });
-  await untilIdle(h.app.dataDir);
-  const issue = h.sim.issues(repo).find((i) => i.labels.includes("sluice:drift"));
-  if (!issue) throw new Error("no drift issue");
+  const drift = await driftRepo("unlabelled-close");
+  const { repo } = drift;
+  const issue = await firstDriftIssue(drift);
   expect(pendingPlans(repo.fullName, issue.number)).toBe(1);
   // The label taken off in the web UI (GitHub's `issues.unlabeled` is not acted on), then closed.
   issue.labels = issue.labels.filter((l) => l !== "sluice:drift");
@@ -97,20 +107,9 @@ it("a drift issue whose label a person took off still discards its plan when clo
 });
 
 it("a drift issue a person closes while a check is updating it stays closed (control: the check's plan is not applicable there)", async () => {
-  const state = join(h.stateDir, "close-during-check.tfstate");
-  const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
-  const files = { ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", state, 1) };
-  const repo = await h.sim.createRepo({ owner: "acme", name: "close-during-check", files });
-  h.sim.setPermission(repo, "alice", "write");
-  const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
-  await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
-  await h.sim.waitFor(() => h.sim.issues(repo).some((i) => i.labels.includes("sluice:drift")), {
-    message: "no drift issue",
-    timeoutMs: 60_000,
-  });
-  await untilIdle(h.app.dataDir);
-  const issue = h.sim.issues(repo).find((i) => i.labels.includes("sluice:drift"));
-  if (!issue) throw new Error("no drift issue");
+  const drift = await driftRepo("close-during-check");
+  const { state, repo, ops } = drift;
+  const issue = await firstDriftIssue(drift);
 
   // The next check's edit of the issue is held; the person closes the issue meanwhile.
   const hold = opened();
