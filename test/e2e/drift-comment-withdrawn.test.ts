@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources, statefulProject } from "../support/harness.js";
 import { untilIdle } from "../support/until-idle.js";
+import { firstDriftIssue } from "./drift-issue-support.js";
 
 // A drift issue's `/apply` and a reconciling `/drift` act a while after their job started (a
 // checkout, a plan, the project's run lock): a comment deleted in between applies nothing, as a
@@ -56,14 +57,7 @@ async function driftedRepo(name: string, onDrift: "report" | "apply") {
 describe("a drift command whose comment is deleted while its job runs", { timeout: 240_000 }, () => {
   it("`/apply` on a drift issue applies nothing, and says why (control: asked again, it applies)", async () => {
     const { repo, state, ops } = await driftedRepo("drift-apply-withdrawn", "report");
-    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
-    await h.sim.waitFor(() => h.sim.issues(repo).some((i) => i.labels.includes("sluice:drift")), {
-      message: "no drift issue",
-      timeoutMs: 90_000,
-    });
-    await untilIdle(h.app.dataDir);
-    const issue = h.sim.issues(repo).find((i) => i.labels.includes("sluice:drift"));
-    if (!issue) throw new Error("no drift issue");
+    const issue = await firstDriftIssue(h, repo, ops, 90_000);
     // The job's read of the issue (after its start, before the project's run lock) waits.
     const held = holdNext(new RegExp(`^/repos/${repo.fullName}/issues/${issue.number}$`));
     const { commentId } = await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
@@ -109,14 +103,7 @@ describe("a drift command whose comment is deleted while its job runs", { timeou
   it("`/apply` on a drift issue written before a newer check's plan, redelivered after it, applies nothing (control: written after: applies)", async () => {
     const { repo, state, ops } = await driftedRepo("drift-apply-late", "report");
     h.sim.setPermission(repo, "bob", "write");
-    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
-    await h.sim.waitFor(() => h.sim.issues(repo).some((i) => i.labels.includes("sluice:drift")), {
-      message: "no drift issue",
-      timeoutMs: 90_000,
-    });
-    await untilIdle(h.app.dataDir);
-    const issue = h.sim.issues(repo).find((i) => i.labels.includes("sluice:drift"));
-    if (!issue) throw new Error("no drift issue");
+    const issue = await firstDriftIssue(h, repo, ops, 90_000);
     const { delivery } = await h.sim.unreachable(() => h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" }));
     expect(delivery.status).toBe(0);
     // A second later at least: GitHub's times are whole seconds. The default branch grows, and bob checks again.
@@ -157,14 +144,7 @@ describe("a drift command whose comment is deleted while its job runs", { timeou
   it("`/apply` on a drift issue written before the issue showed a newer check's plan applies nothing (control: after: applies)", async () => {
     const { repo, state, ops } = await driftedRepo("drift-apply-unshown", "report");
     h.sim.setPermission(repo, "bob", "write");
-    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
-    await h.sim.waitFor(() => h.sim.issues(repo).some((i) => i.labels.includes("sluice:drift")), {
-      message: "no drift issue",
-      timeoutMs: 90_000,
-    });
-    await untilIdle(h.app.dataDir);
-    const issue = h.sim.issues(repo).find((i) => i.labels.includes("sluice:drift"));
-    if (!issue) throw new Error("no drift issue");
+    const issue = await firstDriftIssue(h, repo, ops, 90_000);
     await h.sim.pushBranch(repo, { branch: "main", files: { "net/main.tf": statefulProject("net", state, 3) } });
     await untilIdle(h.app.dataDir);
     // bob's check has saved its plan; its edit of the issue, which shows it, waits.

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources, statefulProject } from "../support/harness.js";
 import { untilIdle } from "../support/until-idle.js";
+import { firstDriftIssue } from "./drift-issue-support.js";
 
 /**
  * A drift issue's `issues.closed` discards the plan it shows. The delivery's body says the issue
@@ -38,21 +39,6 @@ async function driftRepo(name: string) {
   h.sim.setPermission(repo, "alice", "write");
   const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
   return { state, repo, ops };
-}
-
-type DriftRepo = Awaited<ReturnType<typeof driftRepo>>;
-
-/** The drift issue a first `/drift` on `ops` opened, once all it started is done. */
-async function firstDriftIssue({ repo, ops }: DriftRepo) {
-  await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
-  await h.sim.waitFor(() => h.sim.issues(repo).some((i) => i.labels.includes("sluice:drift")), {
-    message: "no drift issue",
-    timeoutMs: 60_000,
-  });
-  await untilIdle(h.app.dataDir);
-  const issue = h.sim.issues(repo).find((i) => i.labels.includes("sluice:drift"));
-  if (!issue) throw new Error("no drift issue");
-  return issue;
 }
 
 it("a close delivered again after the issue was reopened and planned again keeps the new plan (control: /apply applies it)", async () => {
@@ -91,9 +77,8 @@ it("a close delivered again after the issue was reopened and planned again keeps
 });
 
 it("a drift issue whose label a person took off still discards its plan when closed, and says so", async () => {
-  const drift = await driftRepo("unlabelled-close");
-  const { repo } = drift;
-  const issue = await firstDriftIssue(drift);
+  const { repo, ops } = await driftRepo("unlabelled-close");
+  const issue = await firstDriftIssue(h, repo, ops, 60_000);
   expect(pendingPlans(repo.fullName, issue.number)).toBe(1);
   // The label taken off in the web UI (GitHub's `issues.unlabeled` is not acted on), then closed.
   issue.labels = issue.labels.filter((l) => l !== "sluice:drift");
@@ -107,9 +92,8 @@ it("a drift issue whose label a person took off still discards its plan when clo
 });
 
 it("a drift issue a person closes while a check is updating it stays closed (control: the check's plan is not applicable there)", async () => {
-  const drift = await driftRepo("close-during-check");
-  const { state, repo, ops } = drift;
-  const issue = await firstDriftIssue(drift);
+  const { state, repo, ops } = await driftRepo("close-during-check");
+  const issue = await firstDriftIssue(h, repo, ops, 60_000);
 
   // The next check's edit of the issue is held; the person closes the issue meanwhile.
   const hold = opened();
