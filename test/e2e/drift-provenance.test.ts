@@ -85,6 +85,20 @@ async function applyOn(repo: Repo, issue: number): Promise<string> {
   return answers()[seen]?.body ?? "";
 }
 
+/** bob's pull request growing net to two resources, planned, and its plan comment. */
+async function grownPr(repo: Repo, state: string) {
+  await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 2) } });
+  const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "bob" });
+  await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
+    message: "no plan on the PR",
+    timeoutMs: 90_000,
+  });
+  await untilIdle(h.app.dataDir);
+  const planComment = h.sim.comments(repo, pr.number).find((c) => c.user === BOT && c.body.includes("terraform_data.net_1"));
+  if (!planComment) throw new Error("no plan comment on the PR");
+  return { pr, planComment };
+}
+
 describe("drift issues are Sluice's only when Sluice opened them", { timeout: 240_000 }, () => {
   it("an issue a triage user opens with the label and a copied marker is not adopted: /apply there is refused and nothing is applied", async () => {
     const { repo, state } = await newRepo(1);
@@ -117,15 +131,7 @@ describe("drift issues are Sluice's only when Sluice opened them", { timeout: 24
 
   it("an issue whose hidden state names a PR's plan comment does not get that comment edited by the next drift check", async () => {
     const { repo, state } = await newRepo(1);
-    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 2) } });
-    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "bob" });
-    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
-      message: "no plan on the PR",
-      timeoutMs: 90_000,
-    });
-    await untilIdle(h.app.dataDir);
-    const planComment = h.sim.comments(repo, pr.number).find((c) => c.user === BOT && c.body.includes("terraform_data.net_1"));
-    if (!planComment) throw new Error("no plan comment on the PR");
+    const { pr, planComment } = await grownPr(repo, state);
     const before = { body: planComment.body, edits: planComment.history.length };
 
     const hidden = {
@@ -157,15 +163,7 @@ describe("drift issues are Sluice's only when Sluice opened them", { timeout: 24
 
   it("an issue the app opened before the store kept drift issues is adopted once, its old hidden state ignored", async () => {
     const { repo, state } = await newRepo(1);
-    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 2) } });
-    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "bob" });
-    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
-      message: "no plan on the PR",
-      timeoutMs: 90_000,
-    });
-    await untilIdle(h.app.dataDir);
-    const planComment = h.sim.comments(repo, pr.number).find((c) => c.user === BOT && c.body.includes("terraform_data.net_1"));
-    if (!planComment) throw new Error("no plan comment on the PR");
+    const { pr, planComment } = await grownPr(repo, state);
     const edits = planComment.history.length;
 
     // As an earlier version wrote it (by the app's own account), with comment ids in its body,
