@@ -327,6 +327,11 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
     await h.sim.pushBranch(repo, { branch: "docs", files: { "README.md": "hi\n" } });
     const pr = await h.sim.openPullRequest(repo, { head: "docs", author: "alice" });
     await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift -p net" });
+    await h.sim.waitFor(() => storeRows("SELECT id FROM jobs WHERE repo = ? AND kind = 'drift-check'", repo.fullName).length > 0, {
+      message: "no drift check queued",
+    });
+    expect(h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/apply" && c.status === "completed")).toBe(false);
+    await writeFile(`${state}.go`, "");
     await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("Drift check")), {
       message: "no /drift reply",
       timeoutMs: 60_000,
@@ -355,8 +360,10 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
   });
 
   it("a drift check and a PR apply of the same project never overlap (the state lock would fail the second)", async () => {
+    // The apply waits for `go`, written once the drift check is asked for: with a fixed sleep, a
+    // busy machine could end the apply first, and the test passed with nothing overlapping.
     const slow = (s: string) =>
-      `${statefulProject("net", s, 0)}\nresource "terraform_data" "slow" {\n  input = "slow"\n  provisioner "local-exec" {\n    command = "sleep 3"\n  }\n}\n`;
+      `${statefulProject("net", s, 0)}\nresource "terraform_data" "slow" {\n  input = "slow"\n  provisioner "local-exec" {\n    command = "until [ -e ${s}.go ]; do sleep 0.05; done"\n  }\n}\n`;
     const { repo, state } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
     h.sim.setPermission(repo, "bob", "write");
     await h.sim.pushBranch(repo, { branch: "slow", files: { "net/main.tf": slow(state) } });
@@ -371,6 +378,11 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
       message: "apply not running",
     });
     await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift -p net" });
+    await h.sim.waitFor(() => storeRows("SELECT id FROM jobs WHERE repo = ? AND kind = 'drift-check'", repo.fullName).length > 0, {
+      message: "no drift check queued",
+    });
+    expect(h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/apply" && c.status === "completed")).toBe(false);
+    await writeFile(`${state}.go`, "");
     await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("Drift check")), {
       message: "no drift reply",
       timeoutMs: 90_000,
