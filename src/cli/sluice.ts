@@ -26,11 +26,16 @@ ATLANTIS_ENABLE_POLICY_CHECKS (and a .env file here).`;
 const SKIP = new Set([".git", ".terraform", "node_modules"]);
 const MAX_FILES = 5000;
 
-/** The resource and module addresses the `.tf` files under `root` declare (a checkout; bounded). */
-function declaredIn(root: string): string[] {
-  const files = readdirSync(root, { recursive: true, encoding: "utf8" })
-    .filter((f) => f.endsWith(".tf") && !f.split(/[\\/]/).some((part) => SKIP.has(part)))
-    .slice(0, MAX_FILES);
+/**
+ * The resource and module addresses the `.tf` files under `root` declare (a checkout), or
+ * undefined past MAX_FILES of them: the addresses of some files only would warn of patterns that
+ * match what the files left out declare.
+ */
+function declaredIn(root: string): string[] | undefined {
+  const files = readdirSync(root, { recursive: true, encoding: "utf8" }).filter(
+    (f) => f.endsWith(".tf") && !f.split(/[\\/]/).some((part) => SKIP.has(part)),
+  );
+  if (files.length > MAX_FILES) return undefined;
   return files.flatMap((f) => {
     try {
       return declaredAddresses(readFileSync(join(root, f), "utf8"));
@@ -65,7 +70,10 @@ export function runCli(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) 
       repoConfig = loaded.config;
     }
     // The repository's files beside its config: its `protect` patterns are checked against them.
-    const explanation = explainSettings(config, repo, repoConfig, repoFile ? declaredIn(dirname(repoFile)) : undefined);
+    const declared = repoFile ? declaredIn(dirname(repoFile)) : undefined;
+    if (repoFile && !declared)
+      err(`note: more than ${MAX_FILES} .tf files beside ${repoFile}: protect patterns are not checked against them`);
+    const explanation = explainSettings(config, repo, repoConfig, declared);
     const changeControl = changeControlOf(config, repo, new Date());
     out(
       json

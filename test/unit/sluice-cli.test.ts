@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -118,6 +118,24 @@ describe("sluice config explain: rules that read the plan", () => {
       expect.stringContaining("`aws_dynamodb_table.*` (server config) matches no resource or module"),
       expect.stringContaining("`aws_s3_bucket.typo` (project db) matches no resource or module"),
     ]);
+  });
+
+  it("past 5,000 .tf files beside the config nothing is checked, and it says so (control: the same files fewer warn)", () => {
+    const big = join(checkout, "big");
+    mkdirSync(big);
+    writeFileSync(join(big, ".sluice.yaml"), readFileSync(repo, "utf8"));
+    const many = (n: number) => {
+      for (let i = 0; i < n; i++) writeFileSync(join(big, `m${i}.tf`), `resource "null_resource" "r${i}" {}\n`);
+    };
+    many(10);
+    const few = run("config", "explain", "acme/db", "--repo-config", join(big, ".sluice.yaml"));
+    expect(few.out).toContain("⚠ warning");
+    expect(few.err).toBe("");
+    many(5_001);
+    const r = run("config", "explain", "acme/db", "--repo-config", join(big, ".sluice.yaml"));
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain("⚠ warning");
+    expect(r.err).toContain("more than 5000 .tf files");
   });
 
   it("without the repository's files nothing is checked, and nothing warns", () => {
