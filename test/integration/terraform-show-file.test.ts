@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
+import type { PlanRequest } from "../../runners/runner.js";
 import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
 import type { Project } from "../../src/model/project.js";
 
@@ -17,6 +18,31 @@ afterAll(async () => {
 
 const project: Project = { name: "net", dir: "net", workspace: "default", runner: "terraform" };
 
+/** Real terraform's plan of `net` in `checkout` (its data dir ROOT/`data`), its workflow's init and plan followed by `step`. */
+function planThen(checkout: string, data: string, step: string[], more: Partial<PlanRequest> = {}) {
+  return createTerraformRunner("terraform").plan(
+    {
+      project,
+      checkoutDir: checkout,
+      dataDir: join(root, data),
+      extraArgs: [],
+      env: {},
+      timeoutMs: 60_000,
+      redact: (s) => s,
+      workflow: {
+        plan: [
+          { kind: "init", extraArgs: [] },
+          { kind: "plan", extraArgs: [] },
+          { kind: "run", argv: step },
+        ],
+        apply: [],
+      },
+      ...more,
+    },
+    exec,
+  );
+}
+
 describe("the policy check's plan JSON ($SHOWFILE)", () => {
   it("is never written through a symlink a workflow step left at its place", async () => {
     const checkout = join(root, "checkout");
@@ -25,28 +51,9 @@ describe("the policy check's plan JSON ($SHOWFILE)", () => {
     // A file of Sluice's own, outside the run's dirs.
     const own = join(root, "sluice.db");
     await writeFile(own, "the store\n");
-    const runner = createTerraformRunner("terraform");
-    const outcome = await runner.plan(
-      {
-        project,
-        checkoutDir: checkout,
-        dataDir: join(root, "plan"),
-        extraArgs: [],
-        env: {},
-        timeoutMs: 60_000,
-        redact: (s) => s,
-        workflow: {
-          plan: [
-            { kind: "init", extraArgs: [] },
-            { kind: "plan", extraArgs: [] },
-            { kind: "run", argv: ["sh", "-c", 'ln -s "$0" "$SHOWFILE"', own] },
-          ],
-          apply: [],
-        },
-        policyCheck: { binary: join(root, "no-conftest"), sets: [{ name: "s", path: "policies" }], extraArgs: [] },
-      },
-      exec,
-    );
+    const outcome = await planThen(checkout, "plan", ["sh", "-c", 'ln -s "$0" "$SHOWFILE"', own], {
+      policyCheck: { binary: join(root, "no-conftest"), sets: [{ name: "s", path: "policies" }], extraArgs: [] },
+    });
     expect(outcome.ok).toBe(true);
     expect(await readFile(own, "utf8")).toBe("the store\n");
   });
@@ -63,26 +70,7 @@ describe("the policy check's plan JSON ($SHOWFILE)", () => {
     const outside = join(root, "outside.json");
     const inCheckout = join(checkout, "net", "terraform.tfstate");
     await writeFile(outside, JSON.stringify({ version: 3, backend: { type: "local", config: { path: inCheckout } } }));
-    const outcome = await createTerraformRunner("terraform").plan(
-      {
-        project,
-        checkoutDir: checkout,
-        dataDir: join(root, "plan2"),
-        extraArgs: [],
-        env: {},
-        timeoutMs: 60_000,
-        redact: (s) => s,
-        workflow: {
-          plan: [
-            { kind: "init", extraArgs: [] },
-            { kind: "plan", extraArgs: [] },
-            { kind: "run", argv: ["sh", "-c", 'ln -sf "$0" "$TF_DATA_DIR/terraform.tfstate"', outside] },
-          ],
-          apply: [],
-        },
-      },
-      exec,
-    );
+    const outcome = await planThen(checkout, "plan2", ["sh", "-c", 'ln -sf "$0" "$TF_DATA_DIR/terraform.tfstate"', outside]);
     if (!outcome.ok) throw new Error(`${outcome.message}\n${outcome.output}`);
     expect(outcome.summary.warnings ?? []).toEqual([]);
   });
