@@ -111,6 +111,24 @@ function apiToken(name: string): string {
   return token;
 }
 
+/**
+ * acme/NAME reconciling its drift (`on_drift: apply`), `writers` its writers, and a merge nobody
+ * applied: git differs from what is live, and a reconcile puts git's state back. `host` is dave's
+ * issue to ask `/drift` on.
+ */
+async function mergedUnapplied(name: string, writers: string[]) {
+  const state = join(h.stateDir, `${name}.tfstate`);
+  const repo = await h.sim.createRepo({
+    owner: "acme",
+    name,
+    files: { ".sluice.yaml": "version: 1\ndrift:\n  on_drift: apply\n", "net/main.tf": statefulProject("net", state, 0) },
+  });
+  for (const u of writers) h.sim.setPermission(repo, u, "write");
+  await h.sim.pushDefaultBranch(repo, { "net/main.tf": statefulProject("net", state, 1) });
+  const host = h.sim.openIssue(repo, { title: "drift host", author: "dave" });
+  return { repo, state, host };
+}
+
 describe("change control at the gate", { timeout: 300_000 }, () => {
   it("outside its apply window a project is refused with when it opens; an admin's override applies and is audited", async () => {
     const { repo, pr, state } = await prodPr("cc-window");
@@ -169,17 +187,7 @@ describe("change control at the gate", { timeout: 300_000 }, () => {
   });
 
   it("a reconcile a /drift comment asks for applies only for who the project's permissions rule lets apply it", async () => {
-    const state = join(h.stateDir, "cc-perm-drift.tfstate");
-    const repo = await h.sim.createRepo({
-      owner: "acme",
-      name: "cc-perm-drift",
-      files: { ".sluice.yaml": "version: 1\ndrift:\n  on_drift: apply\n", "net/main.tf": statefulProject("net", state, 0) },
-    });
-    h.sim.setPermission(repo, "dave", "write");
-    h.sim.setPermission(repo, "carol", "write");
-    // Merged without an apply: git differs from what is live, and `on_drift: apply` puts git's state back.
-    await h.sim.pushDefaultBranch(repo, { "net/main.tf": statefulProject("net", state, 1) });
-    const host = h.sim.openIssue(repo, { title: "drift host", author: "dave" });
+    const { repo, state, host } = await mergedUnapplied("cc-perm-drift", ["dave", "carol"]);
     const refused = await say(h, repo, host.number, "dave", "/drift", "**Drift check**");
     expect(refused).toContain("not reconciled, ⛔ refused: the server's permissions rule `acme/cc-perm-drift:net` lets only `carol` apply");
     expect(await stateResources(state)).toEqual([]);
@@ -213,16 +221,7 @@ describe("change control at the gate", { timeout: 300_000 }, () => {
   });
 
   it("an agent's /drift checks, but its reconcile is refused: an agent never applies (control: a person's applies)", async () => {
-    const state = join(h.stateDir, "cc-agent-drift.tfstate");
-    const repo = await h.sim.createRepo({
-      owner: "acme",
-      name: "cc-agent-drift",
-      files: { ".sluice.yaml": "version: 1\ndrift:\n  on_drift: apply\n", "net/main.tf": statefulProject("net", state, 0) },
-    });
-    h.sim.setPermission(repo, "robo", "write");
-    h.sim.setPermission(repo, "dave", "write");
-    await h.sim.pushDefaultBranch(repo, { "net/main.tf": statefulProject("net", state, 1) });
-    const host = h.sim.openIssue(repo, { title: "drift host", author: "dave" });
+    const { repo, state, host } = await mergedUnapplied("cc-agent-drift", ["robo", "dave"]);
     const refused = await say(h, repo, host.number, "robo", "/drift", "**Drift check**");
     expect(refused).toContain("not reconciled, ⛔ refused:");
     expect(refused).toContain("is an agent (server setting `agents`)");
