@@ -132,6 +132,23 @@ async function applyFromIssue(repo: Repo, issue: number): Promise<void> {
 
 // Each test waits for several scheduled runs (every 3 s here) and plans and applies between them:
 // 10–20 s alone, three times that beside the rest of the suite on two cores.
+/**
+ * A repository with one resource in git, none live, whose drift is checked only on demand (a
+ * yearly schedule, allowed by the server's allowed_overrides), once: by `/drift` on alice's issue
+ * `ops`. `replies` are Sluice's comments on an issue that contain a text.
+ */
+async function checkedOnDemand() {
+  const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
+  const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 1) }));
+  const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+  const replies = (issue: number, text: string) =>
+    h.sim.comments(repo, issue).filter((c) => c.user === "sluice[bot]" && c.body.includes(text));
+  await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+  await h.sim.waitFor(() => replies(ops.number, "Drift check").length === 1, { message: "no /drift reply", timeoutMs: 60_000 });
+  const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
+  return { repo, state, ops, replies, issue };
+}
+
 describe("drift (pull mode)", { timeout: 240_000 }, () => {
   it("a commit without a PR is 'in git, not applied'; /apply on the issue applies it; a hand edit of the state is found, reported once, applied back, and the issue closes", async () => {
     const { repo, state } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
@@ -396,15 +413,7 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
   });
 
   it("/apply on a drift issue is refused when the default branch moved, and applies once the issue shows the new head", async () => {
-    // A yearly schedule (allowed by the server's allowed_overrides): only /drift runs checks here.
-    const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
-    const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 1) }));
-    const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
-    const replies = (issue: number, text: string) =>
-      h.sim.comments(repo, issue).filter((c) => c.user === "sluice[bot]" && c.body.includes(text));
-    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
-    await h.sim.waitFor(() => replies(ops.number, "Drift check").length === 1, { message: "no /drift reply", timeoutMs: 60_000 });
-    const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
+    const { repo, state, ops, replies, issue } = await checkedOnDemand();
     expect(issue.body).toContain("In git, not applied (1)");
 
     await h.sim.pushDefaultBranch(repo, { "docs/README.md": "moved on\n" });
@@ -462,14 +471,7 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
   });
 
   it("/apply on a drift issue is refused when the default branch moves while it waits for the project's run lock", async () => {
-    const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
-    const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 1) }));
-    const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
-    const replies = (issue: number, text: string) =>
-      h.sim.comments(repo, issue).filter((c) => c.user === "sluice[bot]" && c.body.includes(text));
-    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
-    await h.sim.waitFor(() => replies(ops.number, "Drift check").length === 1, { message: "no /drift reply", timeoutMs: 60_000 });
-    const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
+    const { repo, state, replies, issue } = await checkedOnDemand();
 
     // A PR's `/import` of the project holds its run lock (the PR does not change it: no project
     // lock is taken, the gate refuses it) while GitHub is slow to list the PR's reviews.
