@@ -11,6 +11,7 @@ import { createKustomizeRunner } from "../../runners/kustomize/kustomize-runner.
 import type { KustomizeProject, KustomizeProjectSettings } from "../../runners/kustomize/kustomize-settings.js";
 import type { Exec, PlanOutcome } from "../../runners/runner.js";
 import { edit, fixtureCheckouts } from "../support/fixture-files.js";
+import { planned } from "../support/live-diff.js";
 
 /** Real `kubectl kustomize` on two copies of the fixture (base + overlay); apply runs against a fake exec. */
 const FIXTURE = fileURLToPath(new URL("../fixtures/kustomize/app/", import.meta.url));
@@ -61,10 +62,6 @@ async function plan(dirs: { base: string; head: string; dataDir: string }, setti
   return { outcome, logged, argvs };
 }
 
-function planned(outcome: PlanOutcome) {
-  if (!outcome.ok) throw new Error(`plan failed at ${outcome.failedStep}: ${outcome.message}\n${outcome.output}`);
-  return outcome;
-}
 const addresses = (o: PlanOutcome) => planned(o).summary.resources.map((r) => `${r.action} ${r.address}`);
 
 describe("kustomize runner (real kubectl kustomize)", () => {

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exec, type ExecOptions, type ExecResult } from "../../runners/exec.js";
 import { createHelmRunner } from "../../runners/helm/helm-runner.js";
 import { installHelm } from "../../scripts/install-helm.js";
-import type { Exec, PlanOutcome, PlanRequest } from "../../runners/runner.js";
+import type { Exec, PlanRequest } from "../../runners/runner.js";
+import { liveSection, planned } from "../support/live-diff.js";
 
 /**
  * The helm plan with a kubeconfig: `helm template` runs for real, the two cluster calls (`helm get
@@ -86,21 +87,6 @@ async function plan(cluster: { get?: Scripted; upgrade?: Scripted }, extra: Part
   };
   const outcome = await createHelmRunner({ helmBinary: helmPath }).plan(req, fake);
   return { outcome, calls, logged, head: join(head, "charts/web"), dataDir: req.dataDir };
-}
-
-function planned(outcome: PlanOutcome) {
-  if (!outcome.ok) throw new Error(`plan failed at ${outcome.failedStep}: ${outcome.message}\n${outcome.output}`);
-  return outcome;
-}
-
-/** The live section: from its header to the end of the output. */
-function liveSection(outcome: PlanOutcome): string {
-  const out = planned(outcome).output;
-  const at = out.indexOf("== Live diff against the cluster (server-side dry-run)");
-  expect(at).toBeGreaterThan(0);
-  // Separated from the render diff by a blank line.
-  expect(out.slice(at - 2, at)).toBe("\n\n");
-  return out.slice(at);
 }
 
 const changedLines = (text: string) => text.split("\n").filter((l) => /^[-+] /.test(l));

@@ -7,8 +7,9 @@ import { parse, stringify } from "yaml";
 import { exec, type ExecOptions, type ExecResult } from "../../runners/exec.js";
 import { createKustomizeRunner } from "../../runners/kustomize/kustomize-runner.js";
 import type { KustomizeProject } from "../../runners/kustomize/kustomize-settings.js";
-import type { Exec, PlanOutcome, PlanRequest } from "../../runners/runner.js";
+import type { Exec, PlanRequest } from "../../runners/runner.js";
 import { edit } from "../support/fixture-files.js";
+import { liveSection, planned } from "../support/live-diff.js";
 
 /**
  * The kustomize plan with a kubeconfig: `kubectl kustomize` runs for real, the cluster calls
@@ -91,19 +92,6 @@ async function plan(
   };
   const outcome = await createKustomizeRunner().plan(req, fake);
   return { outcome, calls, logged, dataDir: req.dataDir, planFile: join(req.dataDir, "rendered.yaml") };
-}
-
-function planned(outcome: PlanOutcome) {
-  if (!outcome.ok) throw new Error(`plan failed at ${outcome.failedStep}: ${outcome.message}\n${outcome.output}`);
-  return outcome;
-}
-
-function liveSection(outcome: PlanOutcome): string {
-  const out = planned(outcome).output;
-  const at = out.indexOf("== Live diff against the cluster (server-side dry-run)");
-  expect(at).toBeGreaterThan(0);
-  expect(out.slice(at - 2, at)).toBe("\n\n");
-  return out.slice(at);
 }
 
 /** One object's block of a section. */
