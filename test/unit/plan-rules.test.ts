@@ -277,6 +277,22 @@ describe("gathering the plan rules' facts", () => {
     agents: ["*[bot]"],
     rules: { protect: [], owners: ["root", "acme/dba"] },
   };
+  /** Whether `actor` (account `actorId`) overrides `protect` as an owner where owners are `root`, `people` resolving the login. */
+  const rootOwns = async (people: ReturnType<typeof fakePeople>, actor: string, actorId: number) =>
+    (
+      await planRuleFacts(
+        vcs({}),
+        {
+          ...base,
+          rules: { protect: [], owners: ["root"] },
+          summary: fixture("tf111_changes"),
+          actor,
+          actorId,
+          override: { reason: "r" },
+        },
+        people,
+      )
+    ).overrideProtect?.owner;
 
   it("owners are the named users and members of the named teams, never an agent", async () => {
     const people = fakePeople();
@@ -303,42 +319,14 @@ describe("gathering the plan rules' facts", () => {
 
   it("attack: a named owner renames and another account takes the login: it is no owner; the owner under the new login is (control)", async () => {
     const people = fakePeople();
-    const owner = async (actor: string, actorId: number) =>
-      (
-        await planRuleFacts(
-          vcs({}),
-          {
-            ...base,
-            rules: { protect: [], owners: ["root"] },
-            summary: fixture("tf111_changes"),
-            actor,
-            actorId,
-            override: { reason: "r" },
-          },
-          people,
-        )
-      ).overrideProtect?.owner;
+    const owner = (actor: string, actorId: number) => rootOwns(people, actor, actorId);
     const rootAccount = fakeUserId("root");
     expect(await owner("root", rootAccount)).toBe(true); // resolved and pinned here
     // root renames to root-2; a new account registers "root" (GitHub now answers it for the login).
     const squatter = rootAccount + 1;
     const renamed = fakePeople(new Map([["root", squatter]]));
     renamed.store = people.store;
-    const again = async (actor: string, actorId: number) =>
-      (
-        await planRuleFacts(
-          vcs({}),
-          {
-            ...base,
-            rules: { protect: [], owners: ["root"] },
-            summary: fixture("tf111_changes"),
-            actor,
-            actorId,
-            override: { reason: "r" },
-          },
-          renamed,
-        )
-      ).overrideProtect?.owner;
+    const again = (actor: string, actorId: number) => rootOwns(renamed, actor, actorId);
     expect(await again("root", squatter)).toBe(false);
     expect(renamed.logged.join("\n")).toContain(`the login root is now account ${squatter}, not account ${rootAccount}`);
     expect(await again("root-2", rootAccount)).toBe(true);
