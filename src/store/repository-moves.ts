@@ -185,19 +185,33 @@ function* recordName(t: Tx, repoId: number, fullName: string, movedAt?: string):
   // earlier one's row and the name is the later one's, as if they had come one after the other.
   // Without it, a repository known under another name (a rename) updated to a name another
   // transaction was giving to another id failed on the name's unique key: the move answered 500.
-  yield* takeNameTurns(t, repoId, fullName);
-  yield* t.run("DELETE FROM repositories WHERE full_name = ? AND id <> ?", [fullName, repoId]);
-  // Every unique key an arbiter: on PostgreSQL a conflict on a key not named (the name another
-  // transaction, not yet committed, gave the same or another id) is an error, not an update, and the
-  // delivery would be answered 500. Losing that race leaves the name to the other: the next
-  // delivery of this id notes it again.
-  const added = yield* t.run("INSERT INTO repositories (id, full_name, moved_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [
-    repoId,
-    fullName,
-    movedAt ?? null,
-  ]);
-  if (added.changes > 0) return;
-  yield* t.run("UPDATE repositories SET full_name = ?, moved_at = COALESCE(?, moved_at) WHERE id = ?", [fullName, movedAt ?? null, repoId]);
+  const held = new Set<string>();
+  for (;;) {
+    yield* takeNameTurns(t, repoId, fullName, held);
+    yield* t.run("DELETE FROM repositories WHERE full_name = ? AND id <> ?", [fullName, repoId]);
+    // Every unique key an arbiter: on PostgreSQL a conflict on a key not named (the name another
+    // transaction, not yet committed, gave the same or another id) is an error, not an update, and the
+    // delivery would be answered 500. Losing that race leaves the name to the other: the next
+    // delivery of this id notes it again.
+    const added = yield* t.run("INSERT INTO repositories (id, full_name, moved_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [
+      repoId,
+      fullName,
+      movedAt ?? null,
+    ]);
+    if (added.changes > 0) return;
+    // The row is there after all: this repository's first note, committed since it was read, which
+    // held its own name's turn only. Renamed without that name's turn, a note giving the name to
+    // another repository meanwhile deleted the row under the rename: this note, committed, was lost.
+    const current = (yield* t.get<{ full_name: string }>("SELECT full_name FROM repositories WHERE id = ?", [repoId]))?.full_name;
+    if (current !== undefined && held.has(current)) {
+      yield* t.run("UPDATE repositories SET full_name = ?, moved_at = COALESCE(?, moved_at) WHERE id = ?", [
+        fullName,
+        movedAt ?? null,
+        repoId,
+      ]);
+      return;
+    }
+  }
 }
 
 /**
@@ -207,10 +221,9 @@ function* recordName(t: Tx, repoId: number, fullName: string, movedAt?: string):
  * each deleted the row the other was about to rename, and PostgreSQL ended one as a deadlock (run
  * again after deadlock_timeout; answered 500 had it crossed at each attempt). Whoever renames or
  * deletes a row holds its name's turn, so once the current name's turn is held, the current name
- * stays; read again until it did not change.
+ * stays; read again until it did not change. `held`: the turns this transaction has.
  */
-function* takeNameTurns(t: Tx, repoId: number, fullName: string): TxBody<void> {
-  const held = new Set<string>();
+function* takeNameTurns(t: Tx, repoId: number, fullName: string, held: Set<string>): TxBody<void> {
   const wanted = new Set([fullName]);
   for (;;) {
     const current = (yield* t.get<{ full_name: string }>("SELECT full_name FROM repositories WHERE id = ?", [repoId]))?.full_name;

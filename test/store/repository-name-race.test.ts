@@ -83,7 +83,8 @@ describe.runIf(available)("a repository's name noted by two transactions at once
   it("a name another repository (deleted, made again under it) took meanwhile fails nothing", async () => {
     const r = await noteBeside(1, 2, "acme/app");
     expect(r.outcome).toBe("noted");
-    expect(r.holders).toEqual([1]);
+    // Taken after the other committed, as the later of two notes: the name is this one's.
+    expect(r.holders).toEqual([2]);
     expect(r.after).toBe("acme/app");
   });
 
