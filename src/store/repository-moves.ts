@@ -191,8 +191,8 @@ function* recordName(t: Tx, repoId: number, fullName: string, movedAt?: string):
     yield* t.run("DELETE FROM repositories WHERE full_name = ? AND id <> ?", [fullName, repoId]);
     // Every unique key an arbiter: on PostgreSQL a conflict on a key not named (the name another
     // transaction, not yet committed, gave the same or another id) is an error, not an update, and the
-    // delivery would be answered 500. Losing that race leaves the name to the other: the next
-    // delivery of this id notes it again.
+    // delivery would be answered 500. A row there already (this id's, committed since the turns
+    // were taken) is renamed below, or the turns are taken again.
     const added = yield* t.run("INSERT INTO repositories (id, full_name, moved_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [
       repoId,
       fullName,
