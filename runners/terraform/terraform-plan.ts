@@ -1,6 +1,7 @@
 import { heldOutput, withheldFailure } from "../held-output.js";
 import { planFailure } from "../plan-failure.js";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdirSync, rmSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRedactor } from "../../src/util/redact.js";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
@@ -49,9 +50,10 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   const extraArgs = [...req.extraArgs, ...(req.destroy ? ["-destroy"] : [])];
   const varFileProblem = await checkVarFiles(req.checkoutDir, req.project.dir, extraArgs);
   if (varFileProblem) return fail("arguments", varFileProblem);
-  await mkdir(req.dataDir, { recursive: true });
+  // Two calls per project on the job thread: each costs less than a trip through libuv's pool.
+  mkdirSync(req.dataDir, { recursive: true });
   const planFile = join(req.dataDir, "plan.tfplan");
-  await rm(planFile, { force: true });
+  rmSync(planFile, { force: true });
   const env: Record<string, string> = {
     ...req.env,
     ...(pluginCache ? await pluginCache.envFor(dir.path) : {}),
