@@ -37,14 +37,12 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   const name = repoFullName(repo);
   // With apply-before-merge, a PR applied but not merged legitimately differs from the default branch.
   // This project's lock and applies, not a sibling's on its dir and workspace (each its own backend):
-  // a PR that applied staging left prod's drift unreported.
+  // a PR that applied staging left prod's drift unreported. A reconcile's gate reads this lock too.
   const countedAs = stateCountName(settings.baseProjects, project, settings.recordNameOf(project));
   const own = await deps.store.lockOn(name, project.dir, project.workspace, settings.lockScopeFor(project));
   if (own && (await deps.store.appliedByPr(name, own.pr, project.dir, project.workspace, undefined, countedAs))) {
     return { project, status: "skipped", reason: `#${own.pr} applied, not merged yet`, appliedBy: own.pr };
   }
-  // A reconcile's gate still sees any lock there, a sibling's too (as `/apply` on its issue does).
-  const lock = await deps.store.lockOn(name, project.dir, project.workspace);
   deps.log.info({ jobId: job.id, project: project.name }, "drift check: planning the default branch head");
   // The default branch's config is the trusted one: its mappings may pass sensitive outputs.
   const outcome = await planDefaultHead(
@@ -104,5 +102,5 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   // Kept by plan hash: whichever road applies this plan (reconcile, `/apply` on its issue), the gate reads it.
   if (outcome.policy) await deps.store.savePolicyCheck({ repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash }, outcome.policy);
   if (settings.driftFor(project).onDrift !== "apply") return drifted;
-  return reconcileDrift(ctx, project, drifted, { lock, liveOnly: inCluster !== undefined });
+  return reconcileDrift(ctx, project, drifted, { lock: own, liveOnly: inCluster !== undefined });
 }

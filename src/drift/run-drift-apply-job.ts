@@ -142,7 +142,10 @@ async function applyUnderRunLock(
     join(driftPlanDir(deps.dataDir, repo, project), `apply-${job.id}-${plan.id}`),
     deps.planKey,
   );
-  const lock = await deps.store.lockOn(name, project.dir, project.workspace);
+  // This project's own lock (the whole dir's, or its name's), not a sibling named project's on its
+  // dir and workspace: each has its own backend, and a pull request holding staging's lock may
+  // apply staging while prod's drift is reconciled, as two pull requests may.
+  const lock = await deps.store.lockOn(name, project.dir, project.workspace, settings.lockScopeFor(project));
   // The default branch's config is the trusted one.
   const scratchDir = driftPlanDir(deps.dataDir, repo, project);
   const where = { checkoutDir: checkout.dir, all, scratchDir, trustedProjects: all };
