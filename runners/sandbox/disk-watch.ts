@@ -15,26 +15,33 @@ export const MAX_UNMEASURED = 3;
 /** Why the disk watch stops a run: over its limit, or not measured MAX_UNMEASURED times in a row. */
 export type DiskHit = { kind: "over"; bytes: number } | { kind: "unmeasured"; failures: number; error: string };
 
+/** The pause between two tries of a run's final measure that failed. */
+export const FINAL_RETRY_MS = 100;
+
 export interface DiskWatch {
   stop(): void;
-  /** One more measure once the run ended, counted in the same row (the watch's in flight first). */
+  /**
+   * The run's disk verdict once it ended: a hit the measure in flight found, else one more measure
+   * (counted in the same row), tried again until it reads a figure or fails MAX_UNMEASURED in a row.
+   */
   last(): Promise<DiskHit | undefined>;
 }
 
 /**
  * Measures what a run holds on disk every second (never two measures at once; none when
  * `watching` is false, only `last`) and calls `onHit` once when it is over `limitBytes`, or when
- * MAX_UNMEASURED measures in a row failed. A failed measure keeps the last known figure.
+ * MAX_UNMEASURED measures in a row failed.
  */
 export function watchDisk(limitBytes: number, measure: () => Promise<number>, onHit: (hit: DiskHit) => void, watching = true): DiskWatch {
   const gauge = diskGauge(limitBytes, measure);
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let inflight: Promise<DiskHit | undefined> = Promise.resolve(undefined);
+  let inflight: Promise<Gauged> = Promise.resolve({ measured: true });
   const tick = async () => {
     if (stopped) return;
     inflight = gauge();
-    const hit = await inflight;
+    const { hit } = await inflight;
+    // Stopped meanwhile (the run ended): `last` reads this hit.
     if (stopped) return;
     if (hit) {
       stopped = true;
@@ -54,25 +61,44 @@ export function watchDisk(limitBytes: number, measure: () => Promise<number>, on
       if (timer) clearTimeout(timer);
     },
     async last() {
-      await inflight;
-      return gauge();
+      // The run was over its limit (or unseen too long) while it ran: that it holds less once
+      // ended (it removed what it wrote) does not undo it.
+      const pending = await inflight;
+      if (pending.hit) return pending.hit;
+      // A failed measure says nothing of what the run wrote since the last good one: the figure
+      // before it is stale, and comparing it with the limit let a run end under it unseen.
+      for (;;) {
+        const now = await gauge();
+        if (now.measured || now.hit) return now.hit;
+        await new Promise((resolve) => setTimeout(resolve, FINAL_RETRY_MS));
+      }
     },
   };
 }
 
+/** One measure: whether it read a figure, and the hit it makes. */
+interface Gauged {
+  measured: boolean;
+  hit?: DiskHit;
+}
+
 /** One measure against the limit, with the failures in a row before it. */
-function diskGauge(limitBytes: number, measure: () => Promise<number>): () => Promise<DiskHit | undefined> {
-  let known = 0;
+function diskGauge(limitBytes: number, measure: () => Promise<number>): () => Promise<Gauged> {
   let failures = 0;
   return async () => {
+    let bytes: number;
     try {
-      known = await measure();
+      bytes = await measure();
       failures = 0;
     } catch (e) {
       failures++;
-      if (failures >= MAX_UNMEASURED) return { kind: "unmeasured", failures, error: errorMessage(e) };
+      // Below MAX_UNMEASURED a failure is let by: the last figure was under the limit (else the
+      // watch stopped the run), and the next measure counts what was written meanwhile.
+      return failures >= MAX_UNMEASURED
+        ? { measured: false, hit: { kind: "unmeasured", failures, error: errorMessage(e) } }
+        : { measured: false };
     }
-    return known > limitBytes ? { kind: "over", bytes: known } : undefined;
+    return bytes > limitBytes ? { measured: true, hit: { kind: "over", bytes } } : { measured: true };
   };
 }
 
