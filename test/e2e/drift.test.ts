@@ -404,8 +404,11 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
       message: "no drift reply",
       timeoutMs: 90_000,
     });
-    const apply = h.sim.checkRuns(repo, pr.headSha).find((c) => c.name === "sluice/apply" && c.status === "completed");
-    expect(apply?.conclusion).toBe("success");
+    // The apply's check run is completed when its job ends, after it let the project's run lock go:
+    // the drift check, waiting for that lock, can reply first.
+    const applied = () => h.sim.checkRuns(repo, pr.headSha).find((c) => c.name === "sluice/apply" && c.status === "completed");
+    await h.sim.waitFor(() => applied() !== undefined, { message: "the apply's check run not completed", timeoutMs: 60_000 });
+    expect(applied()?.conclusion).toBe("success");
     const reply = h.sim.comments(repo, pr.number).find((c) => c.body.includes("Drift check"))?.body ?? "";
     // Planned after the apply: it sees the PR's applied-but-unmerged lock, and no state-lock error.
     expect(reply).not.toContain("check failed");
