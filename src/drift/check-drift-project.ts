@@ -40,7 +40,11 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   // a PR that applied staging left prod's drift unreported. A reconcile's gate reads this lock too.
   const countedAs = stateCountName(settings.baseProjects, project, settings.recordNameOf(project));
   const own = await deps.store.lockOn(name, project.dir, project.workspace, settings.lockScopeFor(project));
-  if (own && (await deps.store.appliedByPr(name, own.pr, project.dir, project.workspace, undefined, countedAs))) {
+  if (
+    own &&
+    (await liveIsPrs(ctx, project, own.pr)) &&
+    (await deps.store.appliedByPr(name, own.pr, project.dir, project.workspace, undefined, countedAs))
+  ) {
     return { project, status: "skipped", reason: `#${own.pr} applied, not merged yet`, appliedBy: own.pr };
   }
   deps.log.info({ jobId: job.id, project: project.name }, "drift check: planning the default branch head");
@@ -103,4 +107,15 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   if (outcome.policy) await deps.store.savePolicyCheck({ repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash }, outcome.policy);
   if (settings.driftFor(project).onDrift !== "apply") return drifted;
   return reconcileDrift(ctx, project, drifted, { lock: own, liveOnly: inCluster !== undefined });
+}
+
+/**
+ * Whether the project's newest apply is the pull request's own `/apply`: one it made and let go of
+ * its lock after, replaced by another pull request's since, is no longer what is live; its lock
+ * taken again by a new plan must not hide the project's drift.
+ */
+async function liveIsPrs(ctx: DriftContext, project: Project, pr: number): Promise<boolean> {
+  const name = repoFullName(ctx.job.target.repo);
+  const [newest] = await ctx.deps.store.liveApplies(name, ctx.settings.recordNameOf(project));
+  return newest?.source === "pr" && newest.number === pr;
 }

@@ -74,4 +74,18 @@ describe("drift of named projects on one dir and workspace while a pull request 
     const prod = await say(h, repo, later.number, "alice", "/drift -p prod", "Drift check");
     expect(prod).toContain(`#${later.number} applied, not merged yet`);
   });
+
+  it("prod applied by #1, let go, applied by #2 and let go, #1 planning again: prod's drift is checked, not skipped as #1's", async () => {
+    const name = "drift-named-replaced";
+    const repo = await namedRepo(name);
+    const first = await appliedPr(repo, "grow-prod", { "prod.tfvars": "n = 1\n" }, "prod");
+    expect(await say(h, repo, first.number, "alice", "/unlock")).toContain("Released");
+    const second = await appliedPr(repo, "grow-prod-more", { "prod.tfvars": "n = 2\n" }, "prod");
+    expect(await say(h, repo, second.number, "alice", "/unlock")).toContain("Released");
+    // Live now: #2's two items, not in git. #1 takes prod's lock again; its apply was long replaced.
+    expect(await say(h, repo, first.number, "alice", "/plan -p prod")).toContain("prod");
+    const prod = await say(h, repo, first.number, "alice", "/drift -p prod", "Drift check");
+    expect(prod).not.toContain("applied, not merged yet");
+    expect(prod).toContain("Drift in 1 of 1 project");
+  });
 });
