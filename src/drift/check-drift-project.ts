@@ -18,6 +18,7 @@ import { markedTeardown } from "./drift-destroy-fact.js";
 import { stateCountName } from "../config/trusted-identity.js";
 import { withTrustedCount } from "../gate/trusted-teardown.js";
 import type { LiveApply } from "../store/store-records.js";
+import { newestApplyIsPrs } from "../tool-runs/newest-apply.js";
 
 /** What checking one project of a drift check works with: the job's context and the default branch head. */
 export type DriftContext = Pick<JobContext, "job" | "deps" | "vcs" | "secrets"> &
@@ -37,12 +38,14 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   const name = repoFullName(repo);
   // With apply-before-merge, a PR applied but not merged legitimately differs from the default branch.
   // This project's lock and applies, not a sibling's on its dir and workspace (each its own backend):
-  // a PR that applied staging left prod's drift unreported. A reconcile's gate reads this lock too.
+  // a PR that applied staging left prod's drift unreported. And its apply still the newest: one
+  // another PR's apply replaced (the lock let go, then taken again by a plan) hides nothing.
+  // A reconcile's gate reads this lock too.
   const countedAs = stateCountName(settings.baseProjects, project, settings.recordNameOf(project));
   const own = await deps.store.lockOn(name, project.dir, project.workspace, settings.lockScopeFor(project));
   if (
     own &&
-    (await liveIsPrs(ctx, project, own.pr)) &&
+    (await newestApplyIsPrs(deps.store, name, settings.recordNameOf(project), own.pr)) &&
     (await deps.store.appliedByPr(name, own.pr, project.dir, project.workspace, undefined, countedAs))
   ) {
     return { project, status: "skipped", reason: `#${own.pr} applied, not merged yet`, appliedBy: own.pr };
@@ -107,15 +110,4 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   if (outcome.policy) await deps.store.savePolicyCheck({ repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash }, outcome.policy);
   if (settings.driftFor(project).onDrift !== "apply") return drifted;
   return reconcileDrift(ctx, project, drifted, { lock: own, liveOnly: inCluster !== undefined });
-}
-
-/**
- * Whether the project's newest apply is the pull request's own `/apply`: one it made and let go of
- * its lock after, replaced by another pull request's since, is no longer what is live; its lock
- * taken again by a new plan must not hide the project's drift.
- */
-async function liveIsPrs(ctx: DriftContext, project: Project, pr: number): Promise<boolean> {
-  const name = repoFullName(ctx.job.target.repo);
-  const [newest] = await ctx.deps.store.liveApplies(name, ctx.settings.recordNameOf(project));
-  return newest?.source === "pr" && newest.number === pr;
 }

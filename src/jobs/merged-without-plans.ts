@@ -11,6 +11,7 @@ import type { RepoSettings } from "../config/repo-settings.js";
 import { stateCountName } from "../config/trusted-identity.js";
 import { goneAtMergeNote } from "../projects/gone-projects.js";
 import { goneOfCheckout } from "../repo-reading/gone-of-checkout.js";
+import { newestApplyIsPrs } from "../tool-runs/newest-apply.js";
 
 /**
  * Apply on merge of a pull request with no plan waiting. Nothing to say when its changes touch no
@@ -35,10 +36,15 @@ export async function mergedWithoutPlans(
   const notLive = [];
   // Applied from the merged head itself: an apply of an earlier commit left the later changes out.
   // Of base projects sharing a dir and workspace (each its own backend), by its own recorded name:
-  // its sibling's apply left it unapplied.
+  // its sibling's apply left it unapplied. And still the project's newest: another pull request's
+  // apply since (the lock let go in between) left this one's changes out of what is live.
   for (const p of affected) {
-    const named = stateCountName(baseProjects, p, settings.recordNameOf(p));
-    if (!(await deps.store.appliedByPr(repo, pr.number, p.dir, p.workspace, pr.headSha, named))) notLive.push(p);
+    const recordedAs = settings.recordNameOf(p);
+    const named = stateCountName(baseProjects, p, recordedAs);
+    const live =
+      (await deps.store.appliedByPr(repo, pr.number, p.dir, p.workspace, pr.headSha, named)) &&
+      (await newestApplyIsPrs(deps.store, repo, recordedAs, pr.number));
+    if (!live) notLive.push(p);
   }
   // A project whose dir it deleted had nothing to plan: its resources are still up, unmanaged.
   const gone = goneAtMergeNote(await goneOfCheckout(deps, job.target.repo, baseProjects, resolved, head, pr.baseRef));

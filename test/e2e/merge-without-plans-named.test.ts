@@ -56,6 +56,34 @@ describe("apply on merge with no plan waiting, of named projects on one dir and 
     expect(note).not.toContain("`prod`");
   }, 300_000);
 
+  it("prod applied by #1, let go, then applied by #2 and merged: #1's merge says prod (and staging, #2's merge applied it) is not live", async () => {
+    const name = "merged-named-replaced";
+    for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name, files: projectFiles(name) });
+    // #1 adds an output to both projects and applies them, then lets go of their locks.
+    await h.sim.pushBranch(repo, { branch: "first", files: { "one.tf": 'output "one" {\n  value = 1\n}\n' } });
+    const first = await h.sim.openPullRequest(repo, { head: "first", author: "alice" });
+    await completed(h, repo, first.headSha, "sluice/plan");
+    await h.sim.approve(repo, first.number, "bob");
+    expect(await say(h, repo, first.number, "bob", "/apply")).toMatch(/✅ applied/);
+    expect(await say(h, repo, first.number, "alice", "/unlock")).toContain("Released");
+    // #2, without #1's output, applies prod and is merged: what is live of prod is #2's.
+    await h.sim.pushBranch(repo, { branch: "second", files: { "prod.tfvars": "n = 2\n" } });
+    const second = await h.sim.openPullRequest(repo, { head: "second", author: "alice" });
+    await completed(h, repo, second.headSha, "sluice/plan");
+    await h.sim.approve(repo, second.number, "bob");
+    expect(await say(h, repo, second.number, "bob", "/apply -p prod")).toMatch(/✅ applied/);
+    await h.sim.mergePullRequest(repo, second.number, { user: "bob" });
+    await untilIdle(h.app.dataDir, 90_000, repo);
+    // #1 merged: its output is in git, not in prod's live state.
+    await h.sim.mergePullRequest(repo, first.number, { user: "bob" });
+    await untilIdle(h.app.dataDir, 90_000, repo);
+    const said = bot(h, repo, first.number).map((c) => c.body);
+    const note = said.find((b) => b.includes("Nothing was applied at merge")) ?? "";
+    // staging too: #2's merge applied its waiting plan (#2's code, without #1's output).
+    expect(note, said.join("\n---\n")).toContain("waiting to be applied for `prod`, `staging`");
+  }, 300_000);
+
   it("control: both applied before the merge: nothing is said to be missing", async () => {
     const r = await mergedAfter("merged-named-both", "n = 2\n", ["/apply -p prod", "/apply -p staging"]);
     expect(r.applied.map((b) => /✅ applied/.test(b))).toEqual([true, true]);
