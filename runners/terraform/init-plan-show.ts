@@ -1,7 +1,6 @@
 import { heldOutput } from "../held-output.js";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, renameSync, rmdirSync } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm, rmdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
 import type { ExecOptions, ExecResult } from "../exec.js";
@@ -100,13 +99,11 @@ export async function initPlanShow(
   const planMark = `sluice-plan-${id}`;
   const shownDir = join(dirname(planFile), "shown");
   const shownPlan = join(shownDir, basename(planFile));
-  // The usual case on the job thread (each of these calls costs less than a trip through libuv's
-  // pool); what a run left goes on the pool, its size unknown.
-  if (!attempt(() => mkdirSync(shownDir, { mode: 0o700 }))) {
+  await mkdir(shownDir, { mode: 0o700 }).catch(async () => {
     // Left by an earlier run in this data dir.
     await rm(shownDir, { recursive: true, force: true });
     await mkdir(shownDir, { mode: 0o700 });
-  }
+  });
   const report = (mark: string) => `printf '\\n%s %s\\n' ${quote(mark)} "$s"; [ "$s" -eq 0 ] || exit 0`;
   const script = [
     `{ (unset TF_WORKSPACE; ${command([bin, ...initArgv()])}); s=$?${workspace === "default" ? "" : `; [ "$s" -ne 0 ] || { ${selectWorkspaceScript(bin, workspace)}; s=$?; }`}; ${report(initMark)}; "$@"; s=$?`,
@@ -213,7 +210,7 @@ async function initPlanShowOutcome(
   const failed = (value: InitPlanShow & { ok: false }) => done({ ...value, streamPlan });
   const done = async <T>(value: T) => {
     // Empty once the copy moved to the plan's place; anything else goes whole.
-    if (!attempt(() => rmdirSync(shownDir))) await rm(shownDir, { recursive: true, force: true });
+    await rmdir(shownDir).catch(() => rm(shownDir, { recursive: true, force: true }));
     return value;
   };
   if (!parts.init) return done({ ok: false, step: "init", result: r, output: redact(r.stdout) });
@@ -244,10 +241,10 @@ async function initPlanShowOutcome(
   if (r.outputCut) return done({ ok: false, step: "show", result: r, output: "" });
   // The copy show read is the plan from here on: hashed, stored and applied.
   // rename replaces a file or symlink the run left there; a dir it left goes first.
-  if (!attempt(() => renameSync(shownPlan, planFile))) {
+  await rename(shownPlan, planFile).catch(async () => {
     await rm(planFile, { recursive: true, force: true });
     await rename(shownPlan, planFile);
-  }
+  });
   return done({ ok: true, initOutput: redact(parts.init.output), planOutput, json: parts.rest, streamPlan });
 }
 
@@ -268,14 +265,4 @@ function splitAtMarks(stdout: string, initMark: string, planMark: string): { ini
   const initStep = { output: stdout.slice(0, init.at), code: init.code };
   if (!plan) return { init: initStep, rest: stdout.slice(init.end) };
   return { init: initStep, plan: { output: stdout.slice(init.end, plan.at), code: plan.code }, rest: stdout.slice(plan.end) };
-}
-
-/** Whether a file system call on this thread succeeded (its error is the caller's cue to clear the way). */
-function attempt(call: () => void): boolean {
-  try {
-    call();
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,8 +1,7 @@
-import { closeSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import protobuf from "protobufjs/light.js";
 import { errorMessage } from "../../src/util/errors.js";
 import { readZipEntry } from "../helm/read-zip-entry.js";
-import { openRegularFileSync } from "../../src/util/open-regular-file.js";
 
 /** A resource instance change as a saved plan file holds it (what `terraform apply` will do). */
 export interface PlanFileChange {
@@ -100,7 +99,7 @@ interface DecodedPlan {
 export async function readPlanFileChanges(planFile: string): Promise<PlanFileRead> {
   let entry: Buffer | undefined;
   try {
-    entry = readZipEntry(planBytes(planFile), "tfplan", TFPLAN_MAX);
+    entry = readZipEntry(await readFile(planFile), "tfplan", TFPLAN_MAX);
   } catch (e) {
     // Not a zip at all: not a local plan file (a saved cloud plan is a JSON file).
     if (e instanceof Error && /not a zip archive/.test(e.message)) return undefined;
@@ -130,18 +129,4 @@ export async function readPlanFileChanges(planFile: string): Promise<PlanFileRea
     };
   });
   return { ok: true, changes };
-}
-
-/**
- * The plan file's bytes, on the job thread (a trip through libuv's pool per call cost more than
- * the read): only a regular file, no symlink followed, no FIFO waited on.
- */
-function planBytes(planFile: string): Buffer {
-  const opened = openRegularFileSync(planFile);
-  if (!opened) throw new Error("it is not a regular file");
-  try {
-    return readFileSync(opened.fd);
-  } finally {
-    closeSync(opened.fd);
-  }
 }

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { KeyedMutex } from "../../src/util/keyed-mutex.js";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
@@ -28,21 +28,11 @@ export interface PluginCache {
 }
 
 /** Terraform's implied local mirror in the working dir: `terraform.d/plugins` (any entry counts). */
-function bundlesProviders(projectDir: string): boolean {
-  try {
-    return lstatSync(join(projectDir, "terraform.d"), { throwIfNoEntry: false }) !== undefined;
-  } catch {
-    return false;
-  }
-}
-
-/** A dir's names, or none: on the job thread, as the checkout's files are read (readCheckoutFile). */
-function namesIn(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
+async function bundlesProviders(projectDir: string): Promise<boolean> {
+  return lstat(join(projectDir, "terraform.d")).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** `provider "registry.terraform.io/hashicorp/aws" { version = "5.1.0"` in a dependency lock file. */
@@ -59,17 +49,18 @@ export function createPluginCache(
   platform = `${process.platform}_${process.arch === "x64" ? "amd64" : process.arch}`,
 ): PluginCache {
   const downloads = new KeyedMutex();
-  const cached = (p: { source: string; version: string }) => namesIn(join(dir, p.source, p.version)).includes(platform);
+  const cached = async (p: { source: string; version: string }) =>
+    (await readdir(join(dir, p.source, p.version)).catch(() => [] as string[])).includes(platform);
 
   /** Reads the PR's files as every file Sluice reads from a checkout: regular, inside, capped. */
-  function mayDownload(checkoutDir: string, projectDir: string): boolean {
+  async function mayDownload(checkoutDir: string, projectDir: string): Promise<boolean> {
     const read = (name: string) => readCheckoutFile(checkoutDir, relative(checkoutDir, join(projectDir, name)));
     const lock = read(".terraform.lock.hcl");
     if (lock.ok) {
       const providers = lockedProviders(lock.text);
-      return !providers.every(cached);
+      return !(await Promise.all(providers.map(cached))).every(Boolean);
     }
-    const files = namesIn(projectDir).filter((f) => f.endsWith(".tf"));
+    const files = (await readdir(projectDir).catch(() => [] as string[])).filter((f) => f.endsWith(".tf"));
     for (const f of files) {
       const tf = read(f);
       // A file Sluice may not read could declare anything: assume it downloads.
@@ -81,12 +72,12 @@ export function createPluginCache(
 
   return {
     async envFor(projectDir): Promise<Record<string, string>> {
-      if (bundlesProviders(projectDir)) return {};
+      if (await bundlesProviders(projectDir)) return {};
       return { TF_PLUGIN_CACHE_DIR: dir };
     },
     async guard(checkoutDir, projectDir, init) {
       // Without the cache, downloads go to the project's own data dir: nothing shared to race on.
-      if (bundlesProviders(projectDir) || !mayDownload(checkoutDir, projectDir)) return init({ writable: [] });
+      if ((await bundlesProviders(projectDir)) || !(await mayDownload(checkoutDir, projectDir))) return init({ writable: [] });
       return downloads.run("download", () => init({ writable: [dir] }));
     },
   };

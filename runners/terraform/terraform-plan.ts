@@ -1,7 +1,6 @@
 import { heldOutput, withheldFailure } from "../held-output.js";
 import { planFailure } from "../plan-failure.js";
-import { mkdirSync, rmSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRedactor } from "../../src/util/redact.js";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
@@ -50,10 +49,9 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   const extraArgs = [...req.extraArgs, ...(req.destroy ? ["-destroy"] : [])];
   const varFileProblem = await checkVarFiles(req.checkoutDir, req.project.dir, extraArgs);
   if (varFileProblem) return fail("arguments", varFileProblem);
-  // Two calls per project on the job thread: each costs less than a trip through libuv's pool.
-  mkdirSync(req.dataDir, { recursive: true });
+  await mkdir(req.dataDir, { recursive: true });
   const planFile = join(req.dataDir, "plan.tfplan");
-  rmSync(planFile, { force: true });
+  await rm(planFile, { force: true });
   const env: Record<string, string> = {
     ...req.env,
     ...(pluginCache ? await pluginCache.envFor(dir.path) : {}),

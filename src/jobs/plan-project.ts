@@ -1,5 +1,4 @@
-import { mkdirSync, readdirSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { withoutSecrets } from "../job-context/without-secrets.js";
@@ -60,8 +59,7 @@ export async function planProject(ctx: PlanContext, project: Project, run: Proje
   const projectPlans = dataPaths.projectPlans(deps.dataDir, job.target.repo, job.target.pr, project);
   // Each plan run writes its own directory: a plan file, once recorded with its hash, is never rewritten.
   const dataDir = join(projectPlans, `plan-${job.id}-${Date.now().toString(36)}`);
-  // Per project: on the job thread, where a call costs less than a trip through libuv's pool.
-  mkdirSync(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true });
   const inputs = await inputsBeforePlan(ctx.inputs, project, (chunk) => run.log.write(chunk));
   if (!inputs.ok) return { project, status: "error", failedStep: "inputs", message: inputs.error, output: "" };
   const locked = await lockForPlan(ctx, project);
@@ -209,13 +207,7 @@ async function planRulesOnPlan(ctx: PlanContext, project: Project, summary: Proj
 
 /** Earlier plan runs of the project are superseded now; nothing applies them (we hold the run lock). */
 async function removeOlderPlans(projectPlans: string, keep: string): Promise<void> {
-  let entries: string[] = [];
-  try {
-    entries = readdirSync(projectPlans);
-  } catch {
-    // None yet.
-  }
-  for (const entry of entries) {
+  for (const entry of await readdir(projectPlans).catch(() => [] as string[])) {
     const dir = join(projectPlans, entry);
     if (dir !== keep) await rm(dir, { recursive: true, force: true });
   }

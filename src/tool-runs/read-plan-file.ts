@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, fchmodSync, readFileSync } from "node:fs";
 import { MAX_STORED_PLAN_BYTES, type PlanFile } from "../store/store.js";
-import { openRegularFileSync } from "../util/open-regular-file.js";
+import { openRegularFile } from "../util/open-regular-file.js";
 
 export type ReadPlanFile = { ok: true; file: PlanFile } | { ok: false; reason: string };
 
@@ -18,21 +17,20 @@ export async function readPlanFile(path: string, limit = MAX_STORED_PLAN_BYTES):
     ok: false as const,
     reason: "the plan file is not a regular file (a symlink or other special file was left in its place)",
   };
-  const opened = openRegularFileSync(path);
+  const opened = await openRegularFile(path);
   if (!opened) return notRegular;
-  const { fd, size } = opened;
+  const { handle, size } = opened;
   try {
-    fchmodSync(fd, 0o400);
+    await handle.chmod(0o400);
     if (size > limit) {
       const hash = createHash("sha256");
-      for await (const chunk of createReadStream("", { fd, start: 0, autoClose: false })) hash.update(chunk as Buffer);
+      for await (const chunk of handle.createReadStream({ start: 0, autoClose: false })) hash.update(chunk as Buffer);
       return { ok: true, file: { sha256: hash.digest("hex"), size } };
     }
-    // On the job thread: a plan file of up to `limit` is read at once, no trip through libuv's pool.
-    const bytes = readFileSync(fd);
+    const bytes = await handle.readFile();
     return { ok: true, file: { sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length, bytes } };
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 

@@ -1,4 +1,4 @@
-import { realpathSync } from "node:fs";
+import { realpath } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { resolveInside } from "../util/resolve-inside.js";
 
@@ -10,8 +10,7 @@ import { resolveInside } from "../util/resolve-inside.js";
 export async function projectDirProblem(checkoutDir: string, dir: string): Promise<string | undefined> {
   const inside = await resolveInside(checkoutDir, dir);
   if (!inside.ok) return inside.reason;
-  // realpath(3) on this thread, as resolveInside does: cheaper than a trip through libuv's pool.
-  const root = realpathSync.native(checkoutDir);
+  const root = await realpath(checkoutDir);
   const actual = relative(root, inside.path).split(sep).join("/") || ".";
   if (actual === dir || inside.path === join(root, dir)) return undefined;
   return `\`${dir}\` is a symlink (to \`${actual}\`): a project's dir must be a real directory, so that its lock, plans and settings cannot be reached under another name`;
