@@ -1,37 +1,23 @@
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { PolicyCheck } from "../../src/model/policy-check.js";
-import { openPostgresStore } from "../../src/store/postgres-store.js";
 import type { Store } from "../../src/store/store.js";
-import { createTestDatabase, postgresAvailability, startPostgres, type TestPostgres, waitForLockWait } from "../support/postgres.js";
+import { waitForLockWait } from "../support/postgres.js";
+import { postgresSuite, raceStores } from "../support/postgres-replicas.js";
 
 // Two replicas on one PostgreSQL (READ COMMITTED): an `/approve_policies` whose transaction read the
 // plan's check before another replica saved a re-check of the same hash (a reworded policy) must
 // not record its approval after that save, as SQLite's one writer at a time never lets it.
-const available = postgresAvailability().ok;
-const quiet = { warn: () => undefined };
 const key = { repo: "acme/infra", pr: 9, planHash: "sha256:same" };
 const failing = (...failures: string[]): PolicyCheck => ({
   sets: [{ name: "deny", status: "failed", successes: 0, failures, warnings: [] }],
 });
 
-describe.runIf(available)("policy approval against a re-check on another replica (PostgreSQL)", () => {
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
+postgresSuite("policy approval against a re-check on another replica (PostgreSQL)", () => {
+  const fresh = raceStores();
 
   /** Runs `during` while replica A's approval has read the check and waits to insert its row. */
   async function approvalHeldAtItsInsert(during: (b: Store) => Promise<void>) {
-    const db = await createTestDatabase(server.url);
-    const a = await openPostgresStore(db.url, { replicaName: "a", log: quiet });
-    const b = await openPostgresStore(db.url, { replicaName: "b", log: quiet });
-    const admin = new pg.Client({ connectionString: db.url });
-    await admin.connect();
-    try {
+    return fresh({ replicas: ["a", "b"], clients: ["admin"] }, async ({ stores: { a, b }, clients: { admin } }) => {
       const seen = failing("x: needs review");
       await a.savePolicyCheck(key, seen);
       // An uncommitted row on the approval's unique key holds A's insert (not its read) until rollback.
@@ -49,12 +35,7 @@ describe.runIf(available)("policy approval against a re-check on another replica
       const recorded = await approving;
       await saving;
       return { recorded, approvals: await b.policyApprovals(key), check: await b.policyCheckOf(key) };
-    } finally {
-      await admin.end();
-      await a.close();
-      await b.close();
-      await db.stop();
-    }
+    });
   }
 
   it("a policy reworded and saved by another replica after the approval read the check: the approval of what nobody read is not kept", async () => {

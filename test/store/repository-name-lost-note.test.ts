@@ -1,17 +1,15 @@
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type pg from "pg";
+import { expect, it } from "vitest";
 import { advisoryKey } from "../../src/store/advisory-key.js";
-import { openPostgresStore } from "../../src/store/postgres-store.js";
 import { repositoryNameTurn } from "../../src/store/repository-moves.js";
-import { createTestDatabase, postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
+import { waitForLockWait } from "../support/postgres.js";
+import { postgresSuite, raceStores } from "../support/postgres-replicas.js";
 
 // A repository's first note (its row inserted, not yet committed) and a second note of it under
 // another name, at once: the second read no row, took only its new name's turn, and its insert met
 // the first's row once committed. It then renamed that row without its name's turn, while a third
 // note, giving that name to another repository with the turn held, deleted the row: the rename
 // found no row, and the second note, committed, left the repository with no name at all.
-const available = postgresAvailability().ok;
-const quiet = { warn: () => undefined };
 
 // Every UPDATE of `repositories` waits on this before it reads a row (a statement trigger): the
 // second note's rename comes only after the third note committed. Two int keys, apart from the
@@ -22,39 +20,20 @@ const GATED_UPDATES = `
   BEGIN PERFORM pg_advisory_xact_lock_shared(${UPDATE_GATE}); RETURN NULL; END $$ LANGUAGE plpgsql;
   CREATE TRIGGER test_update_gate BEFORE UPDATE ON repositories FOR EACH STATEMENT EXECUTE FUNCTION test_update_gate();`;
 
-async function waiting(client: pg.Client, n: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const r = await client.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
-    );
-    if ((r.rows[0]?.n ?? 0) >= n) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`never ${n} transactions waiting`);
+/** Waits until `n` transactions wait on a lock (the gate, or a name's turn). */
+function waiting(client: pg.Client, n: number): Promise<void> {
+  return waitForLockWait(client, `never ${n} transactions waiting`, { timeoutMs: 10_000, count: n });
 }
 
-describe.runIf(available)("a repository's name noted while its first note commits (PostgreSQL)", () => {
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
+postgresSuite("a repository's name noted while its first note commits (PostgreSQL)", () => {
+  const fresh = raceStores();
 
   /**
    * Repository 1's first note (acme/first, uncommitted) is under way while repository 1 is noted as
    * acme/second and, when `third`, repository 3 as acme/first; then the first commits.
    */
   async function notedWhileFirstCommits(third: boolean) {
-    const db = await createTestDatabase(server.url);
-    const a = await openPostgresStore(db.url, { replicaName: "a", log: quiet });
-    const c = await openPostgresStore(db.url, { replicaName: "c", log: quiet });
-    const first = new pg.Client({ connectionString: db.url });
-    const gate = new pg.Client({ connectionString: db.url });
-    await first.connect();
-    await gate.connect();
-    try {
+    return fresh({ replicas: ["a", "c"], clients: ["first", "gate"] }, async ({ stores: { a, c }, clients: { first, gate } }) => {
       await gate.query(GATED_UPDATES);
       await gate.query(`SELECT pg_advisory_lock(${UPDATE_GATE})`);
       // As recordName writes a first note: the name's turn, then the row.
@@ -77,13 +56,7 @@ describe.runIf(available)("a repository's name noted while its first note commit
       const outcomes = [await second, thirdOutcome];
       const rows = (await gate.query("SELECT id::int AS id, full_name FROM repositories ORDER BY id")).rows;
       return { outcomes, names: rows.map((r) => [r.id, r.full_name]) };
-    } finally {
-      await first.end();
-      await gate.end();
-      await a.close();
-      await c.close();
-      await db.stop();
-    }
+    });
   }
 
   it("another repository taking the first name meanwhile: the repository keeps its new name", async () => {

@@ -1,19 +1,15 @@
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type pg from "pg";
+import { expect, it } from "vitest";
 import { advisoryKey } from "../../src/store/advisory-key.js";
-import { openPostgresStore } from "../../src/store/postgres-store.js";
+import type { PostgresStore } from "../../src/store/postgres-store.js";
 import { repositoryNameTurn } from "../../src/store/repository-moves.js";
-import { createTestDatabase, postgresAvailability, startPostgres, type TestPostgres, waitForLockWait } from "../support/postgres.js";
+import { waitForLockWait } from "../support/postgres.js";
+import { postgresSuite, raceStores } from "../support/postgres-replicas.js";
 
 // Two replicas on one PostgreSQL (READ COMMITTED) note a repository's name at once, each in the
 // transaction that keeps a delivery: a conflict on a unique key the insert did not name as its
 // arbiter is an error on PostgreSQL, not an update, and the delivery was answered 500 (the replica
 // benchmark's "duplicate key value violates unique constraint repositories_full_name_key").
-const available = postgresAvailability().ok;
-const quiet = { warn: () => undefined };
-
-type PostgresStore = Awaited<ReturnType<typeof openPostgresStore>>;
-
 /** What a race leaves: `act`'s outcome (or its error), who holds the name, and `id`'s name at the end. */
 interface Raced {
   outcome: string;
@@ -21,14 +17,8 @@ interface Raced {
   after: string | undefined;
 }
 
-describe.runIf(available)("a repository's name noted by two transactions at once (PostgreSQL)", () => {
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
+postgresSuite("a repository's name noted by two transactions at once (PostgreSQL)", () => {
+  const fresh = raceStores();
 
   /**
    * Runs `act` on a store of a fresh database while `hold`, in another transaction, holds what it
@@ -45,11 +35,7 @@ describe.runIf(available)("a repository's name noted by two transactions at once
       settle?: (store: PostgresStore) => Promise<unknown>;
     },
   ): Promise<Raced> {
-    const db = await createTestDatabase(server.url);
-    const store = await openPostgresStore(db.url, { replicaName: "a", log: quiet });
-    const other = new pg.Client({ connectionString: db.url });
-    await other.connect();
-    try {
+    return fresh({ replicas: ["a"], clients: ["other"] }, async ({ stores: { a: store }, clients: { other } }) => {
       await steps.before?.(store);
       await other.query("BEGIN");
       await steps.hold(other);
@@ -63,11 +49,7 @@ describe.runIf(available)("a repository's name noted by two transactions at once
       const rows = (await other.query("SELECT id::int AS id FROM repositories WHERE full_name = $1", [name])).rows;
       await steps.settle?.(store);
       return { outcome, holders: rows.map((r) => r.id), after: await store.repositoryName(id) };
-    } finally {
-      await other.end();
-      await store.close();
-      await db.stop();
-    }
+    });
   }
 
   /** Notes `id`'s name while another transaction, not yet committed, gave `name` to `otherId`. */

@@ -1,7 +1,5 @@
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openPostgresStore } from "../../src/store/postgres-store.js";
-import { createTestDatabase, postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
+import { expect, it } from "vitest";
+import { postgresSuite, raceStores } from "../support/postgres-replicas.js";
 
 // Two replicas on one PostgreSQL each note a repository under the name the other repository had
 // (two repositories swapped names: each delivery in flight at once). Each note deletes the row that
@@ -9,8 +7,6 @@ import { createTestDatabase, postgresAvailability, startPostgres, type TestPostg
 // the row the other was about to rename, and PostgreSQL ended one transaction as a deadlock: run
 // again from the start (inTransaction), after a second's wait for the deadlock to be found, and
 // answered 500 were it to cross again at each of its five attempts.
-const available = postgresAvailability().ok;
-const quiet = { warn: () => undefined };
 
 // A gate the test holds: every insert into `repositories` waits on it before its conflict check
 // (BEFORE INSERT triggers fire first on INSERT ... ON CONFLICT), so both notes have deleted what
@@ -32,23 +28,12 @@ async function waitFor(check: () => Promise<boolean>): Promise<void> {
   throw new Error("the notes never reached the gate");
 }
 
-describe.runIf(available)("two repositories taking each other's name at once (PostgreSQL)", () => {
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
+postgresSuite("two repositories taking each other's name at once (PostgreSQL)", () => {
+  const fresh = raceStores();
 
   /** Notes each id under its name in `notes` at once, on two replicas, after `known` was noted. */
   async function noteAtOnce(known: [number, string][], notes: [number, string][]) {
-    const db = await createTestDatabase(server.url);
-    const a = await openPostgresStore(db.url, { replicaName: "a", log: quiet });
-    const b = await openPostgresStore(db.url, { replicaName: "b", log: quiet });
-    const gate = new pg.Client({ connectionString: db.url });
-    await gate.connect();
-    try {
+    return fresh({ replicas: ["a", "b"], clients: ["gate"] }, async ({ stores: { a, b }, clients: { gate } }) => {
       for (const [id, name] of known) await a.noteRepository(id, name);
       await gate.query(GATED_INSERTS);
       await gate.query("BEGIN");
@@ -78,12 +63,7 @@ describe.runIf(available)("two repositories taking each other's name at once (Po
       const rows = (await gate.query("SELECT id::int AS id, full_name FROM repositories ORDER BY id")).rows;
       const attempts = (await gate.query("SELECT last_value::int AS n FROM test_attempts")).rows[0].n;
       return { outcomes: done, names: rows.map((r) => [r.id, r.full_name]), attempts };
-    } finally {
-      await gate.end();
-      await a.close();
-      await b.close();
-      await db.stop();
-    }
+    });
   }
 
   it("acme/a and acme/b swapped: both notes go through, each name its new holder's", async () => {

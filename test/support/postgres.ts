@@ -157,16 +157,16 @@ function errorText(e: unknown): string {
 }
 
 /**
- * Waits until a session on `client`'s database waits on a lock: the store's transaction has come
- * to what the test's own open transaction holds. Fails with `message` when none does in time.
+ * Waits until `count` sessions on `client`'s database wait on a lock: the stores' transactions have
+ * come to what the test's own open transaction holds. Fails with `message` when they do not in time.
  */
-export async function waitForLockWait(client: pg.Client, message: string, timeoutMs = 5000): Promise<void> {
+export async function waitForLockWait(client: pg.Client, message: string, { timeoutMs = 5000, count = 1 } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = await client.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
     );
-    if ((r.rows[0]?.n ?? 0) > 0) return;
+    if ((r.rows[0]?.n ?? 0) >= count) return;
     if (Date.now() > deadline) throw new Error(message);
     await new Promise((r) => setTimeout(r, 10));
   }
