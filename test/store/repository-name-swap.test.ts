@@ -31,10 +31,15 @@ async function waitFor(check: () => Promise<boolean>): Promise<void> {
 postgresSuite("two repositories taking each other's name at once (PostgreSQL)", () => {
   const fresh = raceStores();
 
-  /** Notes each id under its name in `notes` at once, on two replicas, after `known` was noted. */
-  async function noteAtOnce(known: [number, string][], notes: [number, string][]) {
+  /** Repositories 1 and 2, known as acme/a and acme/b, noted at once on two replicas under `names`. */
+  async function noteAtOnce(names: [string, string]) {
+    const notes: [number, string][] = [
+      [1, names[0]],
+      [2, names[1]],
+    ];
     return fresh({ replicas: ["a", "b"], clients: ["gate"] }, async ({ stores: { a, b }, clients: { gate } }) => {
-      for (const [id, name] of known) await a.noteRepository(id, name);
+      await a.noteRepository(1, "acme/a");
+      await a.noteRepository(2, "acme/b");
       await gate.query(GATED_INSERTS);
       await gate.query("BEGIN");
       await gate.query(`SELECT pg_advisory_xact_lock(${GATE})`);
@@ -67,16 +72,7 @@ postgresSuite("two repositories taking each other's name at once (PostgreSQL)", 
   }
 
   it("acme/a and acme/b swapped: both notes go through, each name its new holder's", async () => {
-    const r = await noteAtOnce(
-      [
-        [1, "acme/a"],
-        [2, "acme/b"],
-      ],
-      [
-        [1, "acme/b"],
-        [2, "acme/a"],
-      ],
-    );
+    const r = await noteAtOnce(["acme/b", "acme/a"]);
     expect(r.outcomes).toEqual(["noted", "noted"]);
     // Once each: neither was ended as a deadlock and run again.
     expect(r.attempts).toBe(2);
@@ -87,16 +83,7 @@ postgresSuite("two repositories taking each other's name at once (PostgreSQL)", 
   });
 
   it("control: two repositories renamed at once to names no one had keep their own rows", async () => {
-    const r = await noteAtOnce(
-      [
-        [1, "acme/a"],
-        [2, "acme/b"],
-      ],
-      [
-        [1, "acme/c"],
-        [2, "acme/d"],
-      ],
-    );
+    const r = await noteAtOnce(["acme/c", "acme/d"]);
     expect(r.outcomes).toEqual(["noted", "noted"]);
     expect(r.attempts).toBe(2);
     expect(r.names).toEqual([
