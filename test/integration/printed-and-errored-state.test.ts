@@ -1,8 +1,7 @@
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
-import { applyRequest, httpBackendEach, planNet, scratchRoot, terraform } from "../support/terraform-scratch.js";
+import { applyRequest, httpBackendEach, plannedThenRefused, scratchRoot, terraform } from "../support/terraform-scratch.js";
 
 /**
  * A `run` step that prints a state (its `terraform state pull`, the backend's) and then runs an
@@ -15,14 +14,11 @@ const http = httpBackendEach();
 const BODY = 'resource "terraform_data" "pw" {\n  input = sensitive(uuid())\n}\n';
 const BEFORE = '{"version":4,"terraform_version":"1.5.0","serial":3,"lineage":"before-lineage","outputs":{},"resources":[]}';
 
-async function planThenApply(applySteps: WorkflowStep[]) {
-  const checkout = join(scratch.next(), "checkout");
-  await http.write(checkout, BODY);
-  http.backend().state = BEFORE;
-  const dataDir = join(checkout, "..", "plan");
-  const planFile = await planNet(checkout, dataDir);
-  http.backend().refuseWrites = true;
-  return terraform.apply(applyRequest(checkout, dataDir, planFile, { workflow: { plan: [], apply: applySteps } }), exec);
+/** `body` planned against the backend holding BEFORE, then applied (by `applySteps` when given) as it refuses writes. */
+async function planThenApply(applySteps?: WorkflowStep[], body = BODY) {
+  const { checkout, dataDir, planFile } = await plannedThenRefused(scratch, http, body, BEFORE);
+  const more = applySteps ? { workflow: { plan: [], apply: applySteps } } : {};
+  return terraform.apply(applyRequest(checkout, dataDir, planFile, more), exec);
 }
 
 const kept = (state: Buffer | undefined) =>
@@ -68,15 +64,7 @@ const planting = (planted: string, alsoSays = "") => `resource "terraform_data" 
 }
 `;
 
-async function plantedThenApply(body: string) {
-  const checkout = join(scratch.next(), "checkout");
-  await http.write(checkout, body);
-  http.backend().state = BEFORE;
-  const dataDir = join(checkout, "..", "plan");
-  const planFile = await planNet(checkout, dataDir);
-  http.backend().refuseWrites = true;
-  return terraform.apply(applyRequest(checkout, dataDir, planFile), exec);
-}
+const plantedThenApply = (body: string) => planThenApply(undefined, body);
 
 const madeByApply = (state: Buffer | undefined) => {
   const s = kept(state) as ReturnType<typeof kept> & { lineage?: string };

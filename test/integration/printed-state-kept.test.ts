@@ -1,8 +1,7 @@
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
-import { applyRequest, httpBackendEach, planNet, scratchRoot, terraform } from "../support/terraform-scratch.js";
+import { applyRequest, httpBackendEach, plannedThenRefused, scratchRoot, terraform } from "../support/terraform-scratch.js";
 
 /**
  * When Terraform can save the applied state neither in its backend nor to errored.tfstate (a full
@@ -16,11 +15,7 @@ const http = httpBackendEach();
 const BODY = 'resource "terraform_data" "pw" {\n  input = sensitive(uuid())\n}\n';
 
 async function planThenApply(applySteps: WorkflowStep[]) {
-  const checkout = join(scratch.next(), "checkout");
-  await http.write(checkout, BODY);
-  const dataDir = join(checkout, "..", "plan");
-  const planFile = await planNet(checkout, dataDir);
-  http.backend().refuseWrites = true;
+  const { checkout, dataDir, planFile } = await plannedThenRefused(scratch, http, BODY);
   const live: string[] = [];
   const req = applyRequest(checkout, dataDir, planFile, { workflow: { plan: [], apply: applySteps }, onOutput: (c) => live.push(c) });
   return { result: await terraform.apply(req, exec), live: live.join("") };

@@ -89,3 +89,22 @@ export function httpBackendEach(): { backend: () => HttpStateBackend; write: (ch
     },
   };
 }
+
+/**
+ * `net/` of `body` in a new checkout under `scratch`, against `http`'s backend (holding `state`
+ * when given), planned; the backend then refuses every write, as a full or failing one would.
+ */
+export async function plannedThenRefused(
+  scratch: { next: () => string },
+  http: ReturnType<typeof httpBackendEach>,
+  body: string,
+  state?: string,
+) {
+  const checkout = join(scratch.next(), "checkout");
+  await http.write(checkout, body);
+  if (state !== undefined) http.backend().state = state;
+  const dataDir = join(checkout, "..", "plan");
+  const planFile = await planNet(checkout, dataDir);
+  http.backend().refuseWrites = true;
+  return { checkout, dataDir, planFile };
+}
