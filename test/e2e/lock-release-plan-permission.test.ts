@@ -19,16 +19,29 @@ afterAll(async () => {
   await h?.stop();
 });
 
+/** acme/NAME with project `dir` (writable by `writers`) and dave's pull request holding its lock, planned. */
+async function heldByDave(name: string, { dir = "prod", writers = ["carol", "dave"] } = {}) {
+  for (const u of writers) h.sim.setPermission(`acme/${name}`, u, "write");
+  const repo = await h.sim.createRepo({ owner: "acme", name, files: { [`${dir}/main.tf`]: tfProject(dir, 1) } });
+  await h.sim.pushBranch(repo, { branch: "first", files: { [`${dir}/main.tf`]: tfProject(dir, 2) } });
+  const holder = await h.sim.openPullRequest(repo, { head: "first", author: "dave" });
+  await completed(h, repo, holder.headSha, "sluice/plan");
+  return { repo, holder };
+}
+
+/** heldByDave, and carol's pull request (branch `second`) waiting for that lock, planned. */
+async function waitingBehindDave(name: string, opts: { dir?: string; writers?: string[] } = {}) {
+  const dir = opts.dir ?? "prod";
+  const { repo, holder } = await heldByDave(name, opts);
+  await h.sim.pushBranch(repo, { branch: "second", files: { [`${dir}/main.tf`]: tfProject(dir, 3) } });
+  const pr = await h.sim.openPullRequest(repo, { head: "second", author: "carol" });
+  await completed(h, repo, pr.headSha, "sluice/plan");
+  return { repo, holder, pr };
+}
+
 describe("the autoplan Sluice queues when a lock is released", { timeout: 300_000 }, () => {
   it("plans carol's pull request, whom the rule lets plan prod", async () => {
-    for (const u of ["carol", "dave"]) h.sim.setPermission("acme/lock-release", u, "write");
-    const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release", files: { "prod/main.tf": tfProject("prod", 1) } });
-    await h.sim.pushBranch(repo, { branch: "first", files: { "prod/main.tf": tfProject("prod", 2) } });
-    const holder = await h.sim.openPullRequest(repo, { head: "first", author: "dave" });
-    await completed(h, repo, holder.headSha, "sluice/plan");
-    await h.sim.pushBranch(repo, { branch: "second", files: { "prod/main.tf": tfProject("prod", 3) } });
-    const pr = await h.sim.openPullRequest(repo, { head: "second", author: "carol" });
-    await completed(h, repo, pr.headSha, "sluice/plan");
+    const { repo, holder, pr } = await waitingBehindDave("lock-release");
     expect(
       bot(h, repo, pr.number)
         .map((c) => c.body)
@@ -44,14 +57,7 @@ describe("the autoplan Sluice queues when a lock is released", { timeout: 300_00
   });
 
   it("a head pushed by a user the rule does not list is not planned in the author's name when the lock is released", async () => {
-    for (const u of ["carol", "dave", "mallory"]) h.sim.setPermission("acme/lock-release-push", u, "write");
-    const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release-push", files: { "prod/main.tf": tfProject("prod", 1) } });
-    await h.sim.pushBranch(repo, { branch: "first", files: { "prod/main.tf": tfProject("prod", 2) } });
-    const holder = await h.sim.openPullRequest(repo, { head: "first", author: "dave" });
-    await completed(h, repo, holder.headSha, "sluice/plan");
-    await h.sim.pushBranch(repo, { branch: "second", files: { "prod/main.tf": tfProject("prod", 3) } });
-    const pr = await h.sim.openPullRequest(repo, { head: "second", author: "carol" });
-    await completed(h, repo, pr.headSha, "sluice/plan");
+    const { repo, holder } = await waitingBehindDave("lock-release-push", { writers: ["carol", "dave", "mallory"] });
     // mallory, whom the rule does not let plan prod, pushes to carol's waiting pull request: her autoplan is refused.
     const pushed = await h.sim.pushBranch(repo, { branch: "second", files: { "prod/main.tf": tfProject("prod", 4) }, pusher: "mallory" });
     const own = await completed(h, repo, pushed, "sluice/plan");
@@ -64,14 +70,7 @@ describe("the autoplan Sluice queues when a lock is released", { timeout: 300_00
   });
 
   it("a head whose push Sluice never heard: GitHub's branch activity names mallory, and the released lock's plan asks her too", async () => {
-    for (const u of ["carol", "dave", "mallory"]) h.sim.setPermission("acme/lock-release-lost", u, "write");
-    const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release-lost", files: { "prod/main.tf": tfProject("prod", 1) } });
-    await h.sim.pushBranch(repo, { branch: "first", files: { "prod/main.tf": tfProject("prod", 2) } });
-    const holder = await h.sim.openPullRequest(repo, { head: "first", author: "dave" });
-    await completed(h, repo, holder.headSha, "sluice/plan");
-    await h.sim.pushBranch(repo, { branch: "second", files: { "prod/main.tf": tfProject("prod", 3) } });
-    const pr = await h.sim.openPullRequest(repo, { head: "second", author: "carol" });
-    await completed(h, repo, pr.headSha, "sluice/plan");
+    const { repo, holder } = await waitingBehindDave("lock-release-lost", { writers: ["carol", "dave", "mallory"] });
     // mallory's push reaches GitHub, its webhook never reaches Sluice.
     h.sim.setWebhookTarget("http://127.0.0.1:9");
     const pushed = await h.sim.pushBranch(repo, { branch: "second", files: { "prod/main.tf": tfProject("prod", 4) }, pusher: "mallory" });
@@ -83,11 +82,7 @@ describe("the autoplan Sluice queues when a lock is released", { timeout: 300_00
   });
 
   it("a fork's head carol saved in GitHub's web editor (committed by web-flow), its push never heard: the released lock's plan asks carol, not web-flow", async () => {
-    for (const u of ["carol", "dave"]) h.sim.setPermission("acme/lock-release-web", u, "write");
-    const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release-web", files: { "prod/main.tf": tfProject("prod", 1) } });
-    await h.sim.pushBranch(repo, { branch: "first", files: { "prod/main.tf": tfProject("prod", 2) } });
-    const holder = await h.sim.openPullRequest(repo, { head: "first", author: "dave" });
-    await completed(h, repo, holder.headSha, "sluice/plan");
+    const { repo, holder } = await heldByDave("lock-release-web");
     const edited = await h.sim.pushBranch(repo, { branch: "patch-1", files: { "prod/main.tf": tfProject("prod", 3) } });
     repo.commitUsers ??= new Map();
     repo.commitUsers.set(edited, { author: "carol", committer: "web-flow" });
@@ -100,14 +95,7 @@ describe("the autoplan Sluice queues when a lock is released", { timeout: 300_00
   });
 
   it("mallory pushes carol's head commit to a fork's pull request of her own: the released lock's plan of carol's asks carol, not mallory", async () => {
-    for (const u of ["carol", "dave"]) h.sim.setPermission("acme/lock-release-copy", u, "write");
-    const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release-copy", files: { "prod/main.tf": tfProject("prod", 1) } });
-    await h.sim.pushBranch(repo, { branch: "first", files: { "prod/main.tf": tfProject("prod", 2) } });
-    const holder = await h.sim.openPullRequest(repo, { head: "first", author: "dave" });
-    await completed(h, repo, holder.headSha, "sluice/plan");
-    await h.sim.pushBranch(repo, { branch: "second", files: { "prod/main.tf": tfProject("prod", 3) } });
-    const pr = await h.sim.openPullRequest(repo, { head: "second", author: "carol" });
-    await completed(h, repo, pr.headSha, "sluice/plan");
+    const { repo, holder, pr } = await waitingBehindDave("lock-release-copy");
     // Anyone can fetch a public commit and push it to their fork: mallory's PR's head is carol's.
     await h.sim.pushBranch(repo, { branch: "copy", files: { "README.md": "fork\n" } });
     const copy = await h.sim.openPullRequest(repo, { head: "copy", author: "mallory", headRepo: "mallory/lock-release-copy" });
@@ -127,14 +115,7 @@ describe("the autoplan Sluice queues when a lock is released", { timeout: 300_00
   });
 
   it("a project no rule names who plans: the released lock's plan reads no branch activity to find the head's pusher", async () => {
-    for (const u of ["carol", "dave"]) h.sim.setPermission("acme/lock-release-stage", u, "write");
-    const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release-stage", files: { "stage/main.tf": tfProject("stage", 1) } });
-    await h.sim.pushBranch(repo, { branch: "first", files: { "stage/main.tf": tfProject("stage", 2) } });
-    const holder = await h.sim.openPullRequest(repo, { head: "first", author: "dave" });
-    await completed(h, repo, holder.headSha, "sluice/plan");
-    await h.sim.pushBranch(repo, { branch: "second", files: { "stage/main.tf": tfProject("stage", 3) } });
-    const pr = await h.sim.openPullRequest(repo, { head: "second", author: "carol" });
-    await completed(h, repo, pr.headSha, "sluice/plan");
+    const { repo, holder, pr } = await waitingBehindDave("lock-release-stage", { dir: "stage" });
     const activity = () => h.sim.calls.filter((c) => c.path === `/repos/${repo.fullName}/activity`).length;
     await h.sim.closePullRequest(repo, holder.number, { user: "dave" });
     const replanned = await completed(h, repo, pr.headSha, "sluice/plan", 2);
