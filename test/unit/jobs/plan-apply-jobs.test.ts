@@ -191,12 +191,17 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
     expect(lastCheck("sluice/plan")).toMatchObject({ status: "completed", conclusion: "failure" });
   });
 
-  it("does not plan a project whose dependency failed to plan", async () => {
-    const config = ["version: 1", "projects:", "  - { name: net, dir: net }", "  - { name: app, dir: app, depends_on: [net] }", ""].join(
-      "\n",
-    );
+  /** `app` depending on `net` (config version `version` in `file`), autoplanned: net's plan fails. */
+  async function netBrokenUnderApp(version: number, file: string): Promise<FakeRunner> {
+    const config = [
+      `version: ${version}`,
+      "projects:",
+      "  - { name: net, dir: net }",
+      "  - { name: app, dir: app, depends_on: [net] }",
+      "",
+    ].join("\n");
     const { runner } = await setup({
-      head: { "net/main.tf": "", "app/main.tf": "", ".sluice.yaml": config },
+      head: { "net/main.tf": "", "app/main.tf": "", [file]: config },
       script: {
         plan: (p) =>
           p.name === "net"
@@ -205,6 +210,11 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
       },
     });
     await runJob(await autoplan(), deps);
+    return runner;
+  }
+
+  it("does not plan a project whose dependency failed to plan", async () => {
+    const runner = await netBrokenUnderApp(1, ".sluice.yaml");
     expect(runner.planned).toEqual(["net"]);
     const body = deps.vcs.bodiesOn(1).join("\n");
     expect(body).toContain("net is broken");
@@ -213,19 +223,7 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
   });
 
   it("atlantis.yaml: plans a project whose dependency failed to plan (depends_on gates the apply only), and says so", async () => {
-    const config = ["version: 3", "projects:", "  - { name: net, dir: net }", "  - { name: app, dir: app, depends_on: [net] }", ""].join(
-      "\n",
-    );
-    const { runner } = await setup({
-      head: { "net/main.tf": "", "app/main.tf": "", "atlantis.yaml": config },
-      script: {
-        plan: (p) =>
-          p.name === "net"
-            ? { ok: false, failedStep: "plan", message: "net is broken", output: "", durationMs: 1 }
-            : { ok: true, summary: summaryOf(1) },
-      },
-    });
-    await runJob(await autoplan(), deps);
+    const runner = await netBrokenUnderApp(3, "atlantis.yaml");
     expect(runner.planned.sort()).toEqual(["app", "net"]);
     const body = deps.vcs.bodiesOn(1).join("\n");
     expect(body).toContain("net is broken");
