@@ -1,21 +1,15 @@
-import { cp, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, mkdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installHelm } from "../../scripts/install-helm.js";
+import { describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
-import { createHelmRunner } from "../../runners/helm/helm-runner.js";
-import type { Project } from "../../src/model/project.js";
 import type { PlanOutcome } from "../../runners/runner.js";
+import { helmLinkScratch, planWeb, TOKEN_PIECES as pieces, WEB_CHART as FIXTURE } from "../support/helm-links.js";
 
 /**
  * `helm dependency build` runs when one dependency is not vendored, and then packages every
  * `file://` dependency of the chart into `charts/` (following its symlinks), the vendored ones too:
  * each of them must stay inside the repository and hold no link out, not only the missing one.
  */
-const FIXTURE = fileURLToPath(new URL("../fixtures/charts/web/", import.meta.url));
-const TOKEN = "kubeconfig-user-token-0123456789";
 // Each piece is too short to be the secret the redaction knows; together they are the token.
 const LEAK = `apiVersion: v1
 kind: ConfigMap
@@ -26,19 +20,7 @@ data:
   leak2: {{ .Files.Get "kc" | regexFind "token: .*" | substr 20 60 | quote }}
 `;
 
-let helmPath = "";
-let root = "";
-let kubeconfig = "";
-let n = 0;
-beforeAll(async () => {
-  helmPath = (await installHelm()).path;
-  root = await mkdtemp(join(tmpdir(), "sluice-helm-dep-links-"));
-  kubeconfig = join(root, "plan.kubeconfig");
-  await writeFile(kubeconfig, `apiVersion: v1\nkind: Config\nusers:\n  - name: u\n    user:\n      token: ${TOKEN}\n`);
-}, 120_000);
-afterAll(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
-});
+const scratch = helmLinkScratch("sluice-helm-dep-links-");
 
 /**
  * The head checkout: the web chart's `cache` dependency moved out of the chart to `cache/`
@@ -46,7 +28,7 @@ afterAll(async () => {
  * `file://` dependency `other` that is not vendored (so helm dependency build runs).
  */
 async function plan(linkOut: boolean): Promise<PlanOutcome> {
-  const dir = join(root, String(++n));
+  const dir = scratch.next();
   const head = join(dir, "head");
   await cp(FIXTURE, join(head, "charts/web"), { recursive: true });
   const chart = join(head, "charts/web");
@@ -55,14 +37,14 @@ async function plan(linkOut: boolean): Promise<PlanOutcome> {
   // The vendored package: what the chart looks like without the link.
   const clean = join(dir, "clean");
   await cp(join(head, "cache"), join(clean, "cache"), { recursive: true });
-  const packed = await exec(helmPath, ["package", join(clean, "cache"), "-d", join(chart, "charts")], {
+  const packed = await exec(scratch.helmPath, ["package", join(clean, "cache"), "-d", join(chart, "charts")], {
     cwd: dir,
     env: {},
     timeoutMs: 60_000,
     redact: (s) => s,
   });
   if (packed.exitCode !== 0) throw new Error(packed.stderr);
-  if (linkOut) await symlink(kubeconfig, join(head, "cache/kc"));
+  if (linkOut) await symlink(scratch.kubeconfig, join(head, "cache/kc"));
   else await writeFile(join(head, "cache/kc"), "token: inside-the-repository\n");
   await mkdir(join(head, "other/templates"), { recursive: true });
   await writeFile(join(head, "other/Chart.yaml"), "apiVersion: v2\nname: other\nversion: 0.1.0\n");
@@ -71,14 +53,8 @@ async function plan(linkOut: boolean): Promise<PlanOutcome> {
     file,
     `${(await readFile(file, "utf8")).replace("file://charts/cache", "file://../../cache")}  - name: other\n    version: 0.1.0\n    repository: file://../../other\n`,
   );
-  const project: Project = { name: "web", dir: "charts/web", workspace: "default", runner: "helm", helm: { namespace: "apps" } };
-  return createHelmRunner({ helmBinary: helmPath }).plan(
-    { project, checkoutDir: head, dataDir: join(dir, "data"), extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s) => s },
-    exec,
-  );
+  return planWeb(scratch.helmPath, dir, head);
 }
-
-const pieces = [TOKEN.slice(0, 13), TOKEN.slice(13)];
 
 describe("helm dependency build and a vendored file:// dependency", () => {
   it("a vendored file:// dependency holding a link out of the repository is refused when helm would build it", async () => {
