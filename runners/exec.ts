@@ -86,7 +86,10 @@ export interface ExecResult {
   exitCode: number | null;
   signal?: string;
   timedOut: boolean;
-  /** A sandbox limit the run reached; it was killed for it. */
+  /**
+   * A sandbox limit the run reached: it was killed for it, or (the disk limit) its dirs were found
+   * over it by the measure at its end, after it exited by itself (see ranWell).
+   */
   limit?: LimitHit;
   /** The largest memory its processes held together, as the sandbox's limit watch measured it (steps over ~250 ms). */
   peakMemoryBytes?: number;
@@ -100,6 +103,15 @@ export interface ExecResult {
    */
   outputCut?: boolean;
   durationMs: number;
+}
+
+/**
+ * Whether a run did its work within the rules: exited 0 and reached no limit. A run that wrote
+ * past the disk limit and exited before a measure saw it exits 0 all the same; a later step could
+ * remove what it wrote, so its end is where the hit must count.
+ */
+export function ranWell(r: Pick<ExecResult, "exitCode" | "limit">): boolean {
+  return r.exitCode === 0 && r.limit === undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;

@@ -1,3 +1,4 @@
+import { ranWell } from "../exec.js";
 import { CheckoutFileError } from "../../src/util/read-checkout-file.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import type { Exec } from "../runner.js";
@@ -74,7 +75,7 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
     // Only local and vendored charts: no index to refresh, no network.
     const argv = remote.length > 0 ? ["dependency", "build", i.chart.dir] : helmDependencyBuildArgv(i.chart.dir);
     const dep = await exec(i.bin, argv, { ...opts, env });
-    if (dep.exitCode !== 0) {
+    if (!ranWell(dep)) {
       const message = withoutRepoAddAdvice(describeExecFailure(`helm dependency build (${i.side})`, dep, i.timeoutMs));
       return { ok: false, failedStep: step, message, output: withoutRepoAddAdvice(dep.stdout + dep.stderr) };
     }
@@ -83,7 +84,7 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
   // stdout holds Secret values in clear: parsed (and hashed) before anything shows it.
   const r = await exec(i.bin, helmTemplateArgv(input), { ...opts, redact: identity, onOutput: undefined });
   // A render cut at the cap would read as a whole one missing its last objects.
-  if (r.exitCode !== 0 || r.outputCut) {
+  if (!ranWell(r) || r.outputCut) {
     const message = describeExecFailure(`helm template (${i.side})`, r, i.timeoutMs);
     return { ok: false, failedStep: `template (${i.side})`, message, output: i.redact(r.stderr) };
   }

@@ -1,3 +1,4 @@
+import { ranWell } from "../exec.js";
 import { kubectlBinary } from "../helm/helm-binary.js";
 import { planFailure } from "../plan-failure.js";
 import { randomBytes } from "node:crypto";
@@ -132,7 +133,7 @@ async function renderKustomization(bin: string, req: PlanRequest, exec: Exec, si
   // stdout holds Secret values in clear: parsed (and hashed) before anything shows it.
   const r = await exec(bin, kustomizeBuildArgv(dir), { cwd: dir, env: req.env, timeoutMs: req.timeoutMs, redact: identity });
   // A render cut at the cap would read as a whole one missing its last objects.
-  if (r.exitCode === 0 && !r.outputCut) return { ok: true as const, yaml: r.stdout };
+  if (ranWell(r) && !r.outputCut) return { ok: true as const, yaml: r.stdout };
   const message = describeExecFailure(`kubectl kustomize (${side})`, r, req.timeoutMs);
   return { ok: false as const, failedStep: `build (${side})`, message, output: req.redact(r.stderr) };
 }

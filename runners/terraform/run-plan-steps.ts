@@ -1,6 +1,6 @@
 import type { WorkflowStep } from "../../src/model/repo-config.js";
 import type { heldOutput } from "../held-output.js";
-import type { ExecOptions } from "../exec.js";
+import { type ExecOptions, ranWell } from "../exec.js";
 import type { Exec, PlanRequest } from "../runner.js";
 import { findBinary } from "../sandbox/sandbox.js";
 import { describeStepFailure } from "./describe-step-failure.js";
@@ -101,7 +101,7 @@ async function runWorkflowSteps(s: PlanSteps, steps: readonly WorkflowStep[]): P
         s.dir,
         req.project.workspace,
       );
-      if (r.exitCode !== 0)
+      if (!ranWell(r))
         return { ok: false, step: "init", message: describeStepFailure(bin, "init", r, req.timeoutMs), output: r.stdout + r.stderr };
     } else if (step.kind === "plan") {
       const r = await exec(bin, planArgv(planFile, [...step.extraArgs, ...s.extraArgs]), {
@@ -110,8 +110,7 @@ async function runWorkflowSteps(s: PlanSteps, steps: readonly WorkflowStep[]): P
         onOutput: undefined,
       });
       s.heldPlan.hold(r.stdout);
-      if (r.exitCode !== 0)
-        return { ok: false, step: "plan", message: describeStepFailure(bin, "plan", r, req.timeoutMs), output: r.stdout };
+      if (!ranWell(r)) return { ok: false, step: "plan", message: describeStepFailure(bin, "plan", r, req.timeoutMs), output: r.stdout };
       shown += r.stdout;
     } else if (step.kind === "run") {
       const [file, ...args] = step.argv;
@@ -121,7 +120,7 @@ async function runWorkflowSteps(s: PlanSteps, steps: readonly WorkflowStep[]): P
       const { line, name } = shownStep(step);
       s.heldPlan.hold(r.stdout);
       shown += `$ ${line}\n${r.stdout}`;
-      if (r.exitCode !== 0)
+      if (!ranWell(r))
         return { ok: false, step: `run ${name}`, message: describeStepFailure(name, "step", r, req.timeoutMs), output: shown };
     }
   }

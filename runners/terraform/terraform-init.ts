@@ -1,5 +1,5 @@
 import type { WorkflowStep } from "../../src/model/repo-config.js";
-import type { ExecOptions, ExecResult } from "../exec.js";
+import { type ExecOptions, type ExecResult, ranWell } from "../exec.js";
 import type { ApplyRequest, Exec } from "../runner.js";
 import { describeStepFailure } from "./describe-step-failure.js";
 import { selectWorkspaceScript } from "./init-plan-show.js";
@@ -31,7 +31,7 @@ export async function terraformInit(
   const run = (access = { writable: [] as string[] }) =>
     exec(bin, [...initArgv(), ...extraArgs], { ...base, env, sandboxWrite: access.writable });
   const r = await (pluginCache ? pluginCache.guard(checkoutDir, projectDir, run) : run());
-  if (r.exitCode !== 0 || workspace === "default") return r;
+  if (!ranWell(r) || workspace === "default") return r;
   const s = await exec("/bin/sh", ["-c", selectWorkspaceScript(bin, workspace)], { ...base, env });
   return { ...s, stdout: r.stdout + s.stdout, stderr: r.stderr + s.stderr };
 }
@@ -61,7 +61,7 @@ export async function initAsPlanned(
     if (step.kind !== "init") continue;
     const at = { ...base, env: { ...base.env, ...stepEnv } };
     const r = await terraformInit(pluginCache, bin, exec, step.extraArgs, at, checkoutDir, projectDir, workspace);
-    if (r.exitCode !== 0) return { stepEnv, failed: r };
+    if (!ranWell(r)) return { stepEnv, failed: r };
   }
   return { stepEnv };
 }

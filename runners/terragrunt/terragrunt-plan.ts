@@ -3,7 +3,7 @@ import { planFailure } from "../plan-failure.js";
 import { join } from "node:path";
 import { createRedactor } from "../../src/util/redact.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
-import type { ExecOptions, ExecResult } from "../exec.js";
+import { type ExecOptions, type ExecResult, ranWell } from "../exec.js";
 import { heldOutput, withheldFailure } from "../held-output.js";
 import type { Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { describeStepFailure } from "../terraform/describe-step-failure.js";
@@ -68,7 +68,7 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
   const showPlan = () =>
     exec(bin, terragruntShowJsonArgv(flags, planFile), { ...base, redact: identity, onOutput: undefined, sandboxReadOnly: [planFile] });
   const isPlanFile = async () => (await lstat(planFile).catch(() => undefined))?.isFile() === true;
-  if (plan.exitCode !== 0) {
+  if (!ranWell(plan)) {
     const failed = describeStepFailure(bin, "plan", plan, req.timeoutMs);
     // Terraform prints what it planned before the error (some sensitive values unmarked among it)
     // and leaves an errored plan file, whose JSON tells them; one show cannot read tells nothing.
