@@ -1,6 +1,7 @@
 import { repoFullName } from "../model/repo.js";
 import { errorMessage } from "../util/errors.js";
 import { networkFor } from "../../runners/sandbox/network-policy.js";
+import { ranWell } from "../../runners/exec.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Job } from "../model/job.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
@@ -125,11 +126,12 @@ export async function runWorkflowHooks(
         })
         .catch((e: unknown) => ({ started: errorMessage(e) }));
       if ("started" in result) return { ok: false, line: `${key}: hook ${describeHook(hook)} could not start: ${result.started}` };
-      if (result.exitCode === 0 && !result.timedOut) continue;
+      if (ranWell(result) && !result.timedOut) continue;
       const why = result.timedOut
         ? `did not finish within its time limit (${Math.round(deps.config.workflow_hook_timeout / 1000)}s, server setting \`workflow_hook_timeout\`) and was stopped`
         : result.limit
-          ? `was stopped: it reached the sandbox's ${result.limit} limit`
+          ? // Stopped by the watch, or found over the disk limit by the measure at its end.
+            `reached a sandbox limit: ${result.limit.message} (server setting \`limits\`)`
           : `failed (exit code ${result.exitCode ?? result.signal})`;
       const tail = lastLine(`${result.stdout}\n${result.stderr}`);
       return { ok: false, line: `${key}: hook ${describeHook(hook)} ${why}${tail ? `: ${tail}` : ""}` };
