@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { constants } from "node:os";
 import * as pty from "node-pty";
 import { captureOutput } from "./capture-output.js";
 import type { ExecResult } from "./exec.js";
 import { type ExecRun, outputFilter, type RunEnded } from "./exec-run.js";
 import { liveRedactor } from "./live-redactor.js";
+import { endMark } from "./pty-end-mark.js";
 import { spawnError } from "./spawn-error.js";
 import { superviseRun } from "./supervise-run.js";
 
@@ -13,19 +15,30 @@ function signalName(n: number): string {
 }
 
 /**
- * A process that closes its terminal before it has exited (coreutils close stdout in an atexit
- * handler) makes node-pty close the master, and the kernel then sends the still-exiting process
- * SIGHUP: it is reported killed although it finished its work. So pty children start with SIGHUP
- * ignored. The script is fixed and the command stays an argv array (`"$@"`): nothing in it is
- * interpreted by the shell. A timeout still ends the group with SIGTERM and SIGKILL.
+ * The wrapper every pty run starts in. SIGHUP ignored: a process that closes its terminal before
+ * it has exited (coreutils close stdout in an atexit handler) would otherwise be sent SIGHUP by the
+ * kernel as the terminal closes, and be reported killed although it finished its work. SIGTERM and
+ * SIGINT only caught, so that the command (which gets them as they were) is asked to stop while the
+ * wrapper stays to print the end mark (EndMark) and wait for Sluice's answer before it exits; a
+ * command a signal ended is ended again by the wrapper with the same signal, so that the run is
+ * reported killed by it (a command that itself exits with 128 + N reads as killed by signal N).
+ * The script is fixed and the command stays an argv array (`"$@"`): nothing in it is interpreted
+ * by the shell. A timeout still ends the group with SIGTERM and SIGKILL.
  */
-const HUP_IGNORED = ["-c", 'trap "" HUP; exec "$@"', "sluice-exec"];
+const WRAPPER = [
+  "-c",
+  'trap "" HUP; trap : TERM INT; m=$1; shift; exec 3>&2 2>/dev/null; (exec "$@" 2>&3 3>&-); s=$?; trap "" TTIN TTOU; printf %s "$m"; read -r _; if [ "$s" -gt 128 ]; then trap - TERM INT; ulimit -c 0; kill -$((s - 128)) $$; fi; exit "$s"',
+  "sluice-exec",
+];
 
 export async function execPty(run: ExecRun): Promise<ExecResult> {
   const started = performance.now();
+  // Unguessable before the run: a command that prints it early (it can read its wrapper's argv)
+  // only ends Sluice's wait for its output early, as every pty run ended before.
+  const mark = `SLUICE-END-${randomBytes(16).toString("hex").toUpperCase()}`;
   let child: pty.IPty;
   try {
-    child = pty.spawn("/bin/sh", [...HUP_IGNORED, run.file, ...run.args], {
+    child = pty.spawn("/bin/sh", [...WRAPPER, mark, run.file, ...run.args], {
       cwd: run.cwd,
       env: run.env,
       cols: 160,
@@ -43,18 +56,26 @@ export async function execPty(run: ExecRun): Promise<ExecResult> {
     out.push(text);
     if (run.onOutput) live.push(text);
   };
-  child.onData((c) => take(filter.push(c)));
+  const end = endMark(mark);
+  child.onData((c) => {
+    const got = end.push(c);
+    take(filter.push(got.text));
+    // All the command printed was read: the wrapper may exit. A line's end as the terminal reads
+    // it whether it maps CR to NL or not (the command may have left its settings changed).
+    if (got.ended) child.write("\r\n");
+  });
   const ended = new Promise<RunEnded>((resolve) =>
     child.onExit(({ exitCode, signal }) =>
       resolve({ exitCode: signal ? null : exitCode, signal: signal ? signalName(signal) : undefined }),
     ),
   );
   // A pty child leads its own session, so its pid is also its process group id.
-  const end = await superviseRun(run, child.pid, ended);
+  const result = await superviseRun(run, child.pid, ended);
+  take(filter.push(end.flush()));
   take(filter.end());
   live.flush();
   return {
-    ...end,
+    ...result,
     stdout: out.text(run.redact),
     stderr: "",
     ...(out.dropped() ? { outputCut: true } : {}),

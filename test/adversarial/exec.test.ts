@@ -136,6 +136,29 @@ describe("pty runs", () => {
     expect(existsSync(done)).toBe(true);
     rmSync(done, { force: true });
   });
+
+  it("the last KiB a command printed as it exited are read (a state Terraform prints at its exit is among them)", async () => {
+    // libuv took the terminal's close for its end while a few KiB were still queued: about one
+    // run in three of this lost its last line.
+    const print = "head -c 800000 /dev/zero | tr '\\0' a; echo END";
+    for (let i = 0; i < 20; i++) {
+      const r = await exec("sh", ["-c", print], { cwd: tmpdir(), pty: true });
+      expect(r.stdout.length).toBe(800_005);
+      expect(r.stdout.endsWith("aEND\r\n")).toBe(true);
+    }
+  });
+
+  it("how the command ended is reported as it ended, with nothing of the wrapper in its output", async () => {
+    const run = (script: string, timeoutMs = 30_000) => exec("sh", ["-c", script], { cwd: tmpdir(), pty: true, timeoutMs });
+    expect(await run("printf partial; exit 3")).toMatchObject({ exitCode: 3, signal: undefined, stdout: "partial" });
+    expect(await run("echo done")).toMatchObject({ exitCode: 0, signal: undefined, stdout: "done\r\n" });
+    // The shell that waits for the command says nothing of a command a signal ended.
+    expect(await run("kill -TERM $$")).toMatchObject({ exitCode: null, signal: "SIGTERM", stdout: "" });
+    expect(await run("kill -KILL $$")).toMatchObject({ exitCode: null, signal: "SIGKILL", stdout: "" });
+    // Asked to stop at its timeout, the command gets SIGTERM and what it prints stopping is read.
+    const stopped = await run("trap 'echo saving state; exit 7' TERM; sleep 30 & wait", 500);
+    expect(stopped).toMatchObject({ timedOut: true, exitCode: 7, stdout: "saving state\r\n" });
+  });
 });
 
 describe("spawn failures are typed, not read from a message", () => {
