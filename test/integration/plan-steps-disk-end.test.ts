@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type ExecOptions, exec } from "../../runners/exec.js";
 import type { Exec } from "../../runners/runner.js";
-import { NET, scratchRoot, terraform } from "../support/terraform-scratch.js";
+import { planRequest, scratchRoot, terraform } from "../support/terraform-scratch.js";
 
 /**
  * A workflow step that writes past the disk limit and exits before the first measure (a second in)
@@ -23,27 +23,16 @@ async function planWriting(bytes: number) {
   // The limits without bwrap (`sandbox: off` keeps them): the run's dirs are the checkout and its plan dir.
   const limited: Exec = (file, args, opts: ExecOptions) =>
     exec(file, args, { ...opts, sandbox: { limits: { diskBytes: LIMIT }, diskDirs: [checkoutDir, dataDir] } });
-  return terraform.plan(
-    {
-      project: NET,
-      checkoutDir,
-      dataDir,
-      extraArgs: [],
-      env: {},
-      timeoutMs: 60_000,
-      redact: (s) => s,
-      workflow: {
-        plan: [
-          { kind: "init", extraArgs: [] },
-          { kind: "run", argv: ["sh", "-c", `head -c ${bytes} /dev/zero > big`] },
-          { kind: "run", argv: ["rm", "big"] },
-          { kind: "plan", extraArgs: [] },
-        ],
-        apply: [],
-      },
-    },
-    limited,
-  );
+  const workflow = {
+    plan: [
+      { kind: "init" as const, extraArgs: [] },
+      { kind: "run" as const, argv: ["sh", "-c", `head -c ${bytes} /dev/zero > big`] },
+      { kind: "run" as const, argv: ["rm", "big"] },
+      { kind: "plan" as const, extraArgs: [] },
+    ],
+    apply: [],
+  };
+  return terraform.plan(planRequest(checkoutDir, dataDir, { workflow }), limited);
 }
 
 describe("a plan step over the disk limit at its end", () => {

@@ -3,34 +3,22 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
 import type { PlanRequest } from "../../runners/runner.js";
-import { NET, scratchRoot, terraform } from "../support/terraform-scratch.js";
+import { planRequest, scratchRoot, terraform } from "../support/terraform-scratch.js";
 
 /** The plan's JSON for conftest is written by Sluice into the data dir the sandbox just had writable. */
 const scratch = scratchRoot("sluice-tf-showfile-");
 
 /** Real terraform's plan of `net` in `dir`/checkout (its data dir `dir`/plan), its workflow's init and plan followed by `step`. */
 function planThen(dir: string, step: string[], more: Partial<PlanRequest> = {}) {
-  return terraform.plan(
-    {
-      project: NET,
-      checkoutDir: join(dir, "checkout"),
-      dataDir: join(dir, "plan"),
-      extraArgs: [],
-      env: {},
-      timeoutMs: 60_000,
-      redact: (s) => s,
-      workflow: {
-        plan: [
-          { kind: "init", extraArgs: [] },
-          { kind: "plan", extraArgs: [] },
-          { kind: "run", argv: step },
-        ],
-        apply: [],
-      },
-      ...more,
-    },
-    exec,
-  );
+  const workflow = {
+    plan: [
+      { kind: "init" as const, extraArgs: [] },
+      { kind: "plan" as const, extraArgs: [] },
+      { kind: "run" as const, argv: step },
+    ],
+    apply: [],
+  };
+  return terraform.plan(planRequest(join(dir, "checkout"), join(dir, "plan"), { workflow, ...more }), exec);
 }
 
 describe("the policy check's plan JSON ($SHOWFILE)", () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { exec } from "../../runners/exec.js";
-import type { ApplyRequest } from "../../runners/runner.js";
+import type { ApplyRequest, PlanRequest } from "../../runners/runner.js";
 import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
 import type { Project } from "../../src/model/project.js";
 import type { Workflow } from "../../src/model/repo-config.js";
@@ -29,19 +29,14 @@ export function scratchRoot(prefix: string): { next: () => string } {
   return { next: () => join(root, String(++n)) };
 }
 
+/** A plan of `net/`, redacting nothing; `more` adds or replaces fields. */
+export function planRequest(checkout: string, dataDir: string, more: Partial<PlanRequest> = {}): PlanRequest {
+  return { project: NET, checkoutDir: checkout, dataDir, extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s) => s, ...more };
+}
+
 /** Plans `net/` of `checkout` into `dataDir` (a failed plan throws, with its output). */
 export async function planNet(checkout: string, dataDir: string, workflow?: Workflow): Promise<string> {
-  const req = {
-    project: NET,
-    checkoutDir: checkout,
-    dataDir,
-    extraArgs: [],
-    env: {},
-    timeoutMs: 60_000,
-    redact: (s: string) => s,
-    workflow,
-  };
-  const planned = await terraform.plan(req, exec);
+  const planned = await terraform.plan(planRequest(checkout, dataDir, { workflow }), exec);
   if (!planned.ok) throw new Error(`${planned.message}\n${planned.output}`);
   return planned.planFile;
 }
