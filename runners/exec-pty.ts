@@ -15,19 +15,22 @@ function signalName(n: number): string {
 }
 
 /**
- * The wrapper every pty run starts in. SIGHUP ignored: a process that closes its terminal before
- * it has exited (coreutils close stdout in an atexit handler) would otherwise be sent SIGHUP by the
- * kernel as the terminal closes, and be reported killed although it finished its work. SIGTERM and
- * SIGINT only caught, so that the command (which gets them as they were) is asked to stop while the
- * wrapper stays to print the end mark (EndMark) and wait for Sluice's answer before it exits; a
- * command a signal ended is ended again by the wrapper with the same signal, so that the run is
+ * The wrapper every pty run starts in. It holds the terminal open while the command runs, so a
+ * command that closes its own end before it has exited (coreutils close stdout in an atexit
+ * handler) no longer closes the terminal under itself (the kernel's SIGHUP then reported it
+ * killed although it finished its work). SIGHUP keeps its default: the app's end closes the
+ * terminal, and the hangup ends the wrapper and the command with it (a sandbox's bwrap too, whose
+ * parent the wrapper is: an apply must not outlive the app and hold its state lock). SIGTERM and
+ * SIGINT only caught, so that the command (which gets them as they were) is asked to stop while
+ * the wrapper stays to print the end mark (EndMark) and wait for Sluice's answer before it exits;
+ * a command a signal ended is ended again by the wrapper with the same signal, so that the run is
  * reported killed by it (a command that itself exits with 128 + N reads as killed by signal N).
  * The script is fixed and the command stays an argv array (`"$@"`): nothing in it is interpreted
  * by the shell. A timeout still ends the group with SIGTERM and SIGKILL.
  */
 const WRAPPER = [
   "-c",
-  'trap "" HUP; trap : TERM INT; m=$1; shift; exec 3>&2 2>/dev/null; (exec "$@" 2>&3 3>&-); s=$?; trap "" TTIN TTOU; printf %s "$m"; read -r _; if [ "$s" -gt 128 ]; then trap - TERM INT; ulimit -c 0; kill -$((s - 128)) $$; fi; exit "$s"',
+  'trap : TERM INT; m=$1; shift; exec 3>&2 2>/dev/null; (exec "$@" 2>&3 3>&-); s=$?; trap "" TTIN TTOU; printf %s "$m"; read -r _; if [ "$s" -gt 128 ]; then trap - TERM INT; ulimit -c 0; kill -$((s - 128)) $$; fi; exit "$s"',
   "sluice-exec",
 ];
 
