@@ -88,3 +88,23 @@ export function realNamespaces(projects: readonly Project[]): string[] {
     q.runner === "helm" ? [q.helm?.namespace ?? "default"] : q.runner === "kustomize" ? [q.kustomize?.namespace ?? "default"] : [],
   );
 }
+
+/**
+ * Why a standing preview is not torn down where it lives, or undefined when it may be: the base
+ * branch has since given its workspace (or namespace) to a real project, found by that project's
+ * trusted place (dir and workspace, or the namespace it renders into), never by a name. A
+ * teardown there would destroy that project's state, or delete its namespace.
+ */
+export function previewPlaceTaken(
+  preview: Pick<PreviewRecord, "dir" | "workspace" | "runner">,
+  trusted: readonly Project[],
+): string | undefined {
+  const byNamespace = previewsByNamespace(preview.runner);
+  const owner = byNamespace
+    ? trusted.find((q) => realNamespaces([q]).includes(preview.workspace))
+    : trusted.find((q) => q.dir === preview.dir && q.workspace === preview.workspace && !previewsByNamespace(q.runner));
+  if (!owner) return undefined;
+  const place = byNamespace ? `namespace \`${preview.workspace}\`` : `workspace \`${preview.workspace}\` of \`${preview.dir}\``;
+  const held = byNamespace ? "its objects there" : "its state there";
+  return `the base branch now gives the preview's ${place} to its project \`${owner.name}\`, and a teardown there would take ${held} too. The preview stays recorded and is tried again: destroy what it made there by hand, or move \`${owner.name}\` off ${byNamespace ? "that namespace" : "that workspace"} on the base branch`;
+}

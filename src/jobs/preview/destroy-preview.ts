@@ -4,7 +4,9 @@ import { type Project, projectKey } from "../../model/project.js";
 import type { Decision } from "../../policy/decision.js";
 import { nextDestroyAttempt } from "../../preview/preview-expiry.js";
 import { clusterMoved, clusterOf } from "../../preview/preview-cluster.js";
-import { previewsByNamespace } from "../../preview/preview-workspace.js";
+import { previewPlaceTaken, previewsByNamespace } from "../../preview/preview-workspace.js";
+import { recordDecision } from "../../gate/record-decision.js";
+import { repoFullName } from "../../model/repo.js";
 import { planCounts } from "../../render/plan-counts.js";
 import { openJobLog } from "../../tool-runs/store-job-log.js";
 import { applyPreview } from "./apply-preview.js";
@@ -45,6 +47,14 @@ export async function destroyPreview(
     const fresh = await deps.store.getPreview({ repo: record.repo, pr: record.pr, project: record.project });
     if (fresh?.status === "destroyed") return { record: fresh };
     if (fresh) await save({ ...fresh, status: "destroying", lastResult: record.lastResult });
+    // Decided before anything is planned: even a destroy plan there reads the real project's state.
+    const taken = previewPlaceTaken(record, from.trusted);
+    if (taken) {
+      const road = "preview-destroy" as const;
+      const who = { road, repo: repoFullName(job.target.repo), project: record.project, number: record.pr, actor: ctx.actor };
+      await recordDecision(deps.store, who, { allowed: false, rule: "destroy", reasons: [taken], road });
+      return failed(`⛔ refused: ${taken}`);
+    }
     // Torn down where it lives: in another cluster the destroy would find nothing and call it done.
     const moved = clusterMoved(record, await clusterOf(ctx.settings.kubeconfig?.apply), "destroyed");
     if (moved) return failed(moved);

@@ -2,17 +2,16 @@ import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../support/harness.js";
-import { previewComment, stateInputs, waitPreviewComment } from "../support/previews.js";
+import { previewComment, stateInputs, storeRows, waitPreviewComment } from "../support/previews.js";
 import { untilIdle } from "../support/until-idle.js";
-import { completed, say } from "./trust-holes-support.js";
+import { completed } from "./trust-holes-support.js";
 
 /**
- * A preview's apply (here its `/preview destroy`) is refused while another pull request holds its
- * project's lock at the preview's dir and workspace. Of named projects sharing that dir and
- * workspace (each locked by name), the gate read only the oldest lock there: when that was the
- * preview's own pull request's lock on the sibling, another's lock on the project itself went
- * unseen. Such locks stand where the default branch made the preview's workspace a real one: `a`
- * and `b` moved onto `app`/`pr-1`, the workspace #1's preview of `a` stands in.
+ * A standing preview whose workspace the default branch later gives to real projects (`a` and `b`
+ * moved onto `app`/`pr-1`, where #1's preview of `a` stands) is not torn down there: its destroy
+ * would take what is now those projects' state. Found by the base branch's projects at the
+ * preview's dir and workspace; `/preview destroy` and the close are both refused, the preview
+ * stays recorded. (Another pull request's lock there refused such a teardown only sometimes.)
  */
 let h: Harness;
 
@@ -32,14 +31,10 @@ const config = (workspace?: string) =>
 const appTf = (dir: string, v: string) =>
   `terraform {\n  backend "local" {\n    path          = "${join(dir, "prod.tfstate")}"\n    workspace_dir = "${join(dir, "ws")}"\n  }\n}\nvariable "flavor" {\n  type    = string\n  default = "real"\n}\nresource "terraform_data" "web" {\n  input = "\${terraform.workspace}-\${var.flavor}-${v}"\n}\n`;
 
-/**
- * #1's preview of `a` live in `app`/`pr-1`; then the default branch puts `a` and `b` on that
- * workspace, #1 plans both there and lets `a`'s lock go (it holds `b`'s, the oldest there); with
- * `other`, a second pull request then takes `a`'s lock.
- */
-async function previewBesideLocks(name: string, other: boolean) {
+/** #1's preview of `a` live in `app`/`pr-1`; then the default branch puts `a` and `b` on `workspace` of `app`. */
+async function previewThenMove(name: string, workspace: string) {
   const dir = await mkdtemp(join(h.stateDir, `${name}-`));
-  for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
+  h.sim.setPermission(`acme/${name}`, "alice", "write");
   const repo = await h.sim.createRepo({ owner: "acme", name, files: { ".sluice.yaml": config(), "app/main.tf": appTf(dir, "v1") } });
   await h.sim.pushBranch(repo, { branch: "feature", files: { "app/main.tf": appTf(dir, "v2") } });
   const pr = await h.sim.openPullRequest(repo, { head: "feature", author: "alice" });
@@ -47,36 +42,39 @@ async function previewBesideLocks(name: string, other: boolean) {
   await waitPreviewComment(h, repo, pr.number, /✅ live/, "no live preview of a");
   const previewState = join(dir, "ws", "pr-1", "terraform.tfstate");
   expect(await stateInputs(previewState)).toEqual(["pr-1-preview-v2"]);
-
-  await h.sim.pushDefaultBranch(repo, { ".sluice.yaml": config("pr-1") });
-  const head = await h.sim.pushToPullRequest(repo, pr.number, { ".sluice.yaml": config("pr-1"), "app/main.tf": appTf(dir, "v3") });
+  await h.sim.pushDefaultBranch(repo, { ".sluice.yaml": config(workspace) });
+  const head = await h.sim.pushToPullRequest(repo, pr.number, { ".sluice.yaml": config(workspace) });
   await completed(h, repo, head.headSha, "sluice/plan");
   await untilIdle(h.app.dataDir);
-  // Its first plan's lock on `a` at `default` goes too.
-  expect(await say(h, repo, pr.number, "alice", "/unlock -p a")).toContain("- `a` (`app`, workspace `pr-1`)");
-  let holder: number | undefined;
-  if (other) {
-    await h.sim.pushBranch(repo, { branch: "other", files: { "app/main.tf": appTf(dir, "v4") } });
-    const second = await h.sim.openPullRequest(repo, { head: "other", author: "bob" });
-    await completed(h, repo, second.headSha, "sluice/plan");
-    await untilIdle(h.app.dataDir);
-    holder = second.number;
-  }
-  return { repo, pr, previewState, holder };
+  return { repo, pr, previewState };
 }
 
-describe("a preview's apply and another pull request's lock on its named project", { timeout: 300_000 }, () => {
-  it("/preview destroy is refused while another PR holds the project's lock, though the oldest lock there is the PR's own on its sibling", async () => {
-    const { repo, pr, previewState, holder } = await previewBesideLocks("preview-named-lock-1", true);
+describe("a preview's teardown in a workspace the default branch gave to a real project", { timeout: 300_000 }, () => {
+  it("/preview destroy and the close are refused: the state there is the projects' now, the preview stays recorded", async () => {
+    const { repo, pr, previewState } = await previewThenMove("preview-real-ws-1", "pr-1");
     await h.sim.comment(repo, pr.number, { user: "alice", body: "/preview destroy -p a" });
     const said = await waitPreviewComment(h, repo, pr.number, /refused|🗑️ destroyed/, "/preview destroy did nothing");
-    expect(said).toContain(`${holder} holds the project's lock`);
+    expect(said).toContain("⛔ refused: the base branch now gives the preview's workspace `pr-1` of `app` to its project `a`");
     expect(said).not.toContain("🗑️ destroyed");
     expect(await stateInputs(previewState)).toEqual(["pr-1-preview-v2"]);
+
+    await h.sim.closePullRequest(repo, pr.number, { user: "alice" });
+    await waitPreviewComment(h, repo, pr.number, /attempt 2\)/, "the close's teardown did nothing");
+    await untilIdle(h.app.dataDir);
+    expect(previewComment(h, repo, pr.number)).not.toContain("🗑️ destroyed");
+    expect(await stateInputs(previewState)).toEqual(["pr-1-preview-v2"]);
+    const rows = storeRows<{ status: string }>(h, "SELECT status FROM previews WHERE repo = ? AND project = 'a'", repo.fullName);
+    expect(rows.map((r) => r.status)).toEqual(["destroy-failed"]);
+    const refusals = storeRows<{ detail: string }>(
+      h,
+      "SELECT detail FROM audit_events WHERE repo = ? AND action = 'gate-refused' AND detail LIKE 'road: preview-destroy%'",
+      repo.fullName,
+    );
+    expect(refusals.length).toBe(2);
   });
 
-  it("control: with only the PR's own lock on the sibling there, /preview destroy destroys the preview", async () => {
-    const { repo, pr, previewState } = await previewBesideLocks("preview-named-lock-2", false);
+  it("control: where the default branch put them on another workspace, /preview destroy destroys the preview", async () => {
+    const { repo, pr, previewState } = await previewThenMove("preview-real-ws-2", "pr-2");
     await h.sim.comment(repo, pr.number, { user: "alice", body: "/preview destroy -p a" });
     const said = await waitPreviewComment(h, repo, pr.number, /refused|🗑️ destroyed/, "/preview destroy did nothing");
     expect(said, previewComment(h, repo, pr.number)).toContain("🗑️ destroyed");
