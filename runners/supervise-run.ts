@@ -139,7 +139,7 @@ export async function superviseRun(run: ExecRun, pid: number | undefined, ended:
     limit ??= run.sandbox ? rlimitHit(run.sandbox.limits, end) : undefined;
     // A run that wrote past the quota between two measures and ended is over it all the same.
     const last = limit ? undefined : await diskWatch?.last();
-    if (last) limit = diskHit(last);
+    if (last) limit = { ...diskHit(last), atEnd: true };
   } finally {
     held.release();
   }

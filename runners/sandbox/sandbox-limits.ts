@@ -34,6 +34,11 @@ export interface LimitHit {
   name: LimitName;
   /** "memory limit of 512 MiB", for the PR comment. */
   message: string;
+  /**
+   * Found by the disk measure at the run's end, after it ended by itself: nothing stopped it, and
+   * how it ended (its exit code) is still what it did.
+   */
+  atEnd?: true;
 }
 
 const UNITS: Record<string, number> = {

@@ -42,6 +42,9 @@ describe("a plan step over the disk limit at its end", () => {
     if (outcome.ok) return;
     expect(outcome.failedStep).toBe("run sh");
     expect(outcome.message).toMatch(/disk limit \(2 MiB\)/);
+    // Nothing stopped it: it exited by itself, and that is said with its code.
+    expect(outcome.message).toContain("exited with code 0; its dirs were measured at its end");
+    expect(outcome.message).not.toContain("stopped");
   });
 
   it("control: a step that stays under the limit plans", async () => {
