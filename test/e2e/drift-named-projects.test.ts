@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
-import { namedProjectFiles } from "./named-projects-support.js";
+import { namedRepo, prodAndStaging } from "./named-projects-support.js";
 import { completed, say } from "./trust-holes-support.js";
 
 // A drift check skips a project a pull request applied and has not merged (it legitimately differs
@@ -22,20 +22,16 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-/** prod and staging on `.`/default, each its own backend: a state file of repo `repo` and the project. */
-const projectFiles = (repo: string) => namedProjectFiles(["prod", "staging"], (name) => join(stateDir, `${repo}-${name}.tfstate`));
-
-async function namedRepo(name: string) {
-  for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
-  return h.sim.createRepo({
-    owner: "acme",
-    name,
-    files: projectFiles(name),
-  });
-}
+/** acme/NAME: prod and staging on `.`/default, each its own backend (a state file of the repo and the project). */
+const prodAndStagingRepo = (name: string) => namedRepo(h, name, prodAndStaging(stateDir, name));
 
 /** A pull request of `files`, planned, then `/apply -p PROJECT`ed. */
-async function appliedPr(repo: Awaited<ReturnType<typeof namedRepo>>, branch: string, files: Record<string, string>, project: string) {
+async function appliedPr(
+  repo: Awaited<ReturnType<typeof prodAndStagingRepo>>,
+  branch: string,
+  files: Record<string, string>,
+  project: string,
+) {
   await h.sim.pushBranch(repo, { branch, files });
   const pr = await h.sim.openPullRequest(repo, { head: branch, author: "alice" });
   await completed(h, repo, pr.headSha, "sluice/plan");
@@ -50,7 +46,7 @@ async function appliedPr(repo: Awaited<ReturnType<typeof namedRepo>>, branch: st
 describe("drift of named projects on one dir and workspace while a pull request applied one", () => {
   it("staging applied by an open PR whose prod plan failed: staging is skipped, prod is checked (and in line)", async () => {
     const name = "drift-named";
-    const repo = await namedRepo(name);
+    const repo = await prodAndStagingRepo(name);
     const pr = await appliedPr(repo, "grow-staging", { "staging.tfvars": "n = 1\n", "prod.tfvars": 'n = "many"\n' }, "staging");
     expect(await stateResources(join(stateDir, `${name}-staging.tfstate`))).toEqual(["terraform_data.item"]);
 
@@ -65,7 +61,7 @@ describe("drift of named projects on one dir and workspace while a pull request 
 
   it("prod applied by a later PR while an earlier one holds staging's lock: prod is skipped as the later PR's", async () => {
     const name = "drift-named-two";
-    const repo = await namedRepo(name);
+    const repo = await prodAndStagingRepo(name);
     const earlier = await appliedPr(repo, "grow-staging", { "staging.tfvars": "n = 1\n" }, "staging");
     // Both were planned (a change to either var file plans both): prod's lock is let go, staging's kept.
     expect(await say(h, repo, earlier.number, "alice", "/unlock -p prod")).toContain("Released 1 lock");
@@ -77,7 +73,7 @@ describe("drift of named projects on one dir and workspace while a pull request 
 
   it("prod applied by #1, let go, applied by #2 and let go, #1 planning again: prod's drift is checked, not skipped as #1's", async () => {
     const name = "drift-named-replaced";
-    const repo = await namedRepo(name);
+    const repo = await prodAndStagingRepo(name);
     const first = await appliedPr(repo, "grow-prod", { "prod.tfvars": "n = 1\n" }, "prod");
     expect(await say(h, repo, first.number, "alice", "/unlock")).toContain("Released");
     const second = await appliedPr(repo, "grow-prod-more", { "prod.tfvars": "n = 2\n" }, "prod");

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
-import { namedProjectFiles } from "./named-projects-support.js";
+import { namedRepo, prodAndStaging } from "./named-projects-support.js";
 import { bot, completed, say } from "./trust-holes-support.js";
 
 // Of two base-branch projects sharing a dir and workspace (each its own backend, told apart by
@@ -32,14 +32,13 @@ afterAll(async () => {
 async function driftWhileLocked(released: "prod" | "staging", reconcile: boolean) {
   const name = `drift-named-reconcile-${++n}`;
   const prodState = join(stateDir, `${name}-prod.tfstate`);
-  const files = namedProjectFiles(["prod", "staging"], (project) => join(stateDir, `${name}-${project}.tfstate`));
+  const files = prodAndStaging(stateDir, name);
   files["prod.tfvars"] = "n = 1\n";
   if (reconcile) {
     files[".sluice.yaml"] = `${files["atlantis.yaml"]?.replace("version: 3", "version: 1")}drift: { on_drift: apply }\n`;
     delete files["atlantis.yaml"];
   }
-  for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
-  const repo = await h.sim.createRepo({ owner: "acme", name, files });
+  const repo = await namedRepo(h, name, files);
   await h.sim.pushBranch(repo, { branch: "grow-staging", files: { "staging.tfvars": "n = 2\n" } });
   const pr = await h.sim.openPullRequest(repo, { head: "grow-staging", author: "alice" });
   await completed(h, repo, pr.headSha, "sluice/plan");

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
 import { untilIdle } from "../support/until-idle.js";
-import { namedProjectFiles } from "./named-projects-support.js";
+import { namedRepo, prodAndStaging } from "./named-projects-support.js";
 import { bot, completed, say } from "./trust-holes-support.js";
 
 // Apply on merge with no plan waiting, of two base-branch projects sharing a dir and workspace
@@ -23,17 +23,10 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-/** prod and staging on `.`/default, each its own backend: a state file of repo `repo` and the project. */
-const projectFiles = (repo: string) => namedProjectFiles(["prod", "staging"], (name) => join(stateDir, `${repo}-${name}.tfstate`));
-
 /** A PR changing both projects' var files, each planned, then `/apply`ed as `applies` say, then merged. */
 async function mergedAfter(name: string, staging: string, applies: string[]) {
-  for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
-  const repo = await h.sim.createRepo({
-    owner: "acme",
-    name,
-    files: projectFiles(name),
-  });
+  // prod and staging on `.`/default, each its own backend (a state file of the repo and the project).
+  const repo = await namedRepo(h, name, prodAndStaging(stateDir, name));
   await h.sim.pushBranch(repo, { branch: "change", files: { "prod.tfvars": "n = 1\n", "staging.tfvars": staging } });
   const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
   await completed(h, repo, pr.headSha, "sluice/plan");
@@ -58,8 +51,7 @@ describe("apply on merge with no plan waiting, of named projects on one dir and 
 
   it("prod applied by #1, let go, then applied by #2 and merged: #1's merge says prod (and staging, #2's merge applied it) is not live", async () => {
     const name = "merged-named-replaced";
-    for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
-    const repo = await h.sim.createRepo({ owner: "acme", name, files: projectFiles(name) });
+    const repo = await namedRepo(h, name, prodAndStaging(stateDir, name));
     // #1 adds an output to both projects and applies them, then lets go of their locks.
     await h.sim.pushBranch(repo, { branch: "first", files: { "one.tf": 'output "one" {\n  value = 1\n}\n' } });
     const first = await h.sim.openPullRequest(repo, { head: "first", author: "alice" });

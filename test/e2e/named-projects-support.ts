@@ -1,6 +1,10 @@
 // Shared by the e2e tests of Atlantis' "custom backend config" pattern (named-projects,
-// drift-named-projects, merge-without-plans-named): projects sharing `.`/default, each workflow
-// initialising its own local backend and planning its own var file.
+// drift-named-projects, drift-named-reconcile, merge-without-plans-named): projects sharing
+// `.`/default, each workflow initialising its own local backend and planning its own var file;
+// namedRepo also for trust-holes-workspaces.
+
+import { join } from "node:path";
+import type { Harness } from "../support/harness.js";
 
 /** `n` items; each project sets `n` in its own NAME.tfvars. */
 export const MAIN_TF = `terraform {
@@ -41,4 +45,14 @@ export function namedProjectFiles(names: string[], state: (name: string) => stri
   };
   for (const name of names) files[`${name}.tfvars`] = "n = 0\n";
   return files;
+}
+
+/** prod and staging (namedProjectFiles), each its state in `stateDir` named after the repository `repo` and the project. */
+export const prodAndStaging = (stateDir: string, repo: string) =>
+  namedProjectFiles(["prod", "staging"], (project) => join(stateDir, `${repo}-${project}.tfstate`));
+
+/** acme/NAME holding `files`, which `writers` may write to. */
+export function namedRepo(h: Harness, name: string, files: Record<string, string>, writers = ["alice", "bob"]) {
+  for (const u of writers) h.sim.setPermission(`acme/${name}`, u, "write");
+  return h.sim.createRepo({ owner: "acme", name, files });
 }

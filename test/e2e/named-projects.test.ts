@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
-import { MAIN_TF, namedProjectFiles, workflows } from "./named-projects-support.js";
+import { MAIN_TF, namedProjectFiles, namedRepo, workflows } from "./named-projects-support.js";
 import { bot, completed, planRows, say, storeRows } from "./trust-holes-support.js";
 
 // Issue #13: Atlantis' "custom backend config" pattern. Projects a and b share `.`/default; each
@@ -57,14 +57,16 @@ const exists = (file: string) =>
 describe("issue #13: two named projects on one dir and workspace", () => {
   it("plans both, applies one by name, leaves the other's state alone; locks are per project", async () => {
     const name = "named-projects";
-    for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(`acme/${name}`, u, "write");
     const aState = join(stateDir, "a.tfstate");
     const bState = join(stateDir, "b.tfstate");
-    const repo = await h.sim.createRepo({
-      owner: "acme",
-      name,
-      files: { "atlantis.yaml": atlantisYaml(), "main.tf": MAIN_TF, "a.tfvars": "n = 0\n", "b.tfvars": "n = 0\n", "twins/main.tf": "" },
-    });
+    const files = {
+      "atlantis.yaml": atlantisYaml(),
+      "main.tf": MAIN_TF,
+      "a.tfvars": "n = 0\n",
+      "b.tfvars": "n = 0\n",
+      "twins/main.tf": "",
+    };
+    const repo = await namedRepo(h, name, files, ["alice", "bob", "carol"]);
 
     // PR 1 changes both var files: both projects are planned, each against its own backend.
     await h.sim.pushBranch(repo, { branch: "both", files: { "a.tfvars": "n = 1\n", "b.tfvars": "n = 2\n" } });
@@ -127,12 +129,7 @@ describe("issue #13: two named projects on one dir and workspace", () => {
 
   it("each one's teardown is measured against its own state's trusted count, not the other's (attack: the other state's count caps nothing)", async () => {
     const name = "named-counts";
-    for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(`acme/${name}`, u, "write");
-    const repo = await h.sim.createRepo({
-      owner: "acme",
-      name,
-      files: namedProjectFiles(["prod", "staging"], stateOf),
-    });
+    const repo = await namedRepo(h, name, namedProjectFiles(["prod", "staging"], stateOf), ["alice", "bob", "carol"]);
     await h.sim.pushBranch(repo, { branch: "grow", files: { "prod.tfvars": "n = 4\n", "staging.tfvars": "n = 1\n" } });
     const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
     await completed(h, repo, pr.headSha, "sluice/plan");
@@ -159,12 +156,7 @@ describe("issue #13: two named projects on one dir and workspace", () => {
 
   it("one's teardown adds up its own earlier applies of the pull request, not the other's (a false teardown)", async () => {
     const name = "named-pr-sum";
-    for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(`acme/${name}`, u, "write");
-    const repo = await h.sim.createRepo({
-      owner: "acme",
-      name,
-      files: namedProjectFiles(["live", "test"], stateOf),
-    });
+    const repo = await namedRepo(h, name, namedProjectFiles(["live", "test"], stateOf), ["alice", "bob", "carol"]);
     await h.sim.pushBranch(repo, { branch: "grow", files: { "live.tfvars": "n = 4\n", "test.tfvars": "n = 4\n" } });
     const grow = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
     await completed(h, repo, grow.headSha, "sluice/plan");

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources, tfProject } from "../support/harness.js";
+import { namedRepo } from "./named-projects-support.js";
 import { completed, say } from "./trust-holes-support.js";
 
 // Issue #13's correctness bug: two workspaces of one autodiscovered dir, then a bare /apply. Each
@@ -29,11 +30,10 @@ const workspaceAware = (defaultState: string, workspaceDir: string, resources: n
 describe("issue #13: two workspaces of one directory, then a bare /apply", () => {
   it("`/plan`, `/plan -w new_workspace`, `/apply`: both workspaces applied from their own plans", async () => {
     const name = "two-workspaces";
-    for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
     const defaultState = join(stateDir, "default.tfstate");
     const workspaceDir = join(stateDir, "workspaces");
     const otherState = join(workspaceDir, "new_workspace", "terraform.tfstate");
-    const repo = await h.sim.createRepo({ owner: "acme", name, files: { "app/main.tf": workspaceAware(defaultState, workspaceDir, 0) } });
+    const repo = await namedRepo(h, name, { "app/main.tf": workspaceAware(defaultState, workspaceDir, 0) });
     await h.sim.pushBranch(repo, { branch: "grow", files: { "app/main.tf": workspaceAware(defaultState, workspaceDir, 1) } });
     const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
     await completed(h, repo, pr.headSha, "sluice/plan");
