@@ -26,6 +26,18 @@ afterAll(async () => {
   await h?.stop();
 });
 
+type Repo = Parameters<typeof h.sim.comments>[0];
+/** The scheduled destroy reports of `app` on pull request `pr`. */
+const said = (repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.body.includes("scheduled destroy of `app`"));
+/** Waits for the `n`th report on `pr`; on none, prints the app's own account for the failure's reader. */
+const report = (repo: Repo, pr: number, n = 1) =>
+  h.sim
+    .waitFor(() => said(repo, pr).length >= n, { message: `no scheduled destroy report #${n}`, timeoutMs: 120_000 })
+    .catch((e: unknown) => {
+      console.error(scheduledDestroyLog(h), rows("SELECT id, status, error, spec, once_key FROM jobs ORDER BY id DESC LIMIT 6"));
+      throw e;
+    });
+
 const CONFIG = `version: 1
 projects:
   - name: app
@@ -46,16 +58,9 @@ describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () 
     expect(await stateResources(state)).toHaveLength(1);
 
     shiftTime(repo.fullName, 60 * 60_000);
-    const said = () => h.sim.comments(repo, pr.number).filter((c) => c.body.includes("scheduled destroy of `app`"));
-    await h.sim
-      .waitFor(() => said().length > 0, { message: "no scheduled destroy report", timeoutMs: 120_000 })
-      .catch((e: unknown) => {
-        // The app's own account, for the failure's reader.
-        console.error(scheduledDestroyLog(h), rows("SELECT id, status, error, spec, once_key FROM jobs ORDER BY id DESC LIMIT 6"));
-        throw e;
-      });
-    expect(said()[0]?.body).toContain("destroyed (");
-    expect(said()[0]?.body).toContain("`idle_ttl` (1h)");
+    await report(repo, pr.number);
+    expect(said(repo, pr.number)[0]?.body).toContain("destroyed (");
+    expect(said(repo, pr.number)[0]?.body).toContain("`idle_ttl` (1h)");
     expect(await stateResources(state)).toEqual([]);
     const roads = rows<{ detail: string }>("SELECT detail FROM audit_events WHERE repo = ? AND action = 'gate-allowed'", repo.fullName);
     expect(roads.filter((r) => r.detail.startsWith("road: scheduled-destroy"))).toHaveLength(1);
@@ -64,7 +69,7 @@ describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () 
     await untilIdle(h.app.dataDir);
     shiftTime(repo.fullName, 24 * 3600_000);
     await db.checked(repo.fullName);
-    expect(said()).toHaveLength(1);
+    expect(said(repo, pr.number)).toHaveLength(1);
     expect(rows("SELECT id FROM jobs WHERE repo = ? AND spec LIKE ?", repo.fullName, '%"project":"app"%')).toHaveLength(1);
   });
 
@@ -77,13 +82,7 @@ describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () 
     const replies = () => h.sim.comments(repo, ops.number).filter((c) => c.user === "sluice[bot]" && c.body.includes("Drift check"));
     // Idle for two hours: its scheduled destroy runs.
     shiftTime(repo.fullName, 2 * 3600_000);
-    const said = () => h.sim.comments(repo, pr.number).filter((c) => c.body.includes("scheduled destroy of `app`"));
-    await h.sim
-      .waitFor(() => said().length > 0, { message: "no scheduled destroy report", timeoutMs: 120_000 })
-      .catch((e: unknown) => {
-        console.error(scheduledDestroyLog(h), rows("SELECT id, status, error, spec, once_key FROM jobs ORDER BY id DESC LIMIT 6"));
-        throw e;
-      });
+    await report(repo, pr.number);
     expect(await stateResources(state)).toEqual([]);
     await untilIdle(h.app.dataDir);
     // The next drift check finds git's resources missing: it says so, and leaves the workspace destroyed.
@@ -101,8 +100,7 @@ describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () 
     await h.sim.mergePullRequest(repo, pr.number, { user: "alice" });
     await untilIdle(h.app.dataDir);
     shiftTime(repo.fullName, 2 * 3600_000);
-    const said = () => h.sim.comments(repo, pr.number).filter((c) => c.body.includes("scheduled destroy of `app`"));
-    await h.sim.waitFor(() => said().length > 0, { message: "no scheduled destroy report", timeoutMs: 120_000 });
+    await report(repo, pr.number);
     expect(await stateResources(state)).toEqual([]);
     await untilIdle(h.app.dataDir);
     // The team renames the project (same dir and workspace): what lives there is what was destroyed.
@@ -152,14 +150,8 @@ describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () 
     await h.sim.waitFor(() => headReads() >= 2, { message: "the destroy never read the default branch", timeoutMs: 60_000 });
     await h.sim.pushDefaultBranch(repo, { ".sluice.yaml": CONFIG.replace("    idle_ttl: 1h\n", "") });
     release();
-    const said = () => h.sim.comments(repo, pr.number).filter((c) => c.body.includes("scheduled destroy of `app`"));
-    await h.sim
-      .waitFor(() => said().length > 0, { message: "no scheduled destroy report", timeoutMs: 120_000 })
-      .catch((e: unknown) => {
-        console.error(scheduledDestroyLog(h), rows("SELECT id, status, error, spec, once_key FROM jobs ORDER BY id DESC LIMIT 6"));
-        throw e;
-      });
-    expect(said()[0]?.body).toContain("the default branch moved since this plan");
+    await report(repo, pr.number);
+    expect(said(repo, pr.number)[0]?.body).toContain("the default branch moved since this plan");
     expect(await stateResources(state)).toHaveLength(1);
   });
 
@@ -187,15 +179,6 @@ projects:
 const WHY = "`destroy_at` (2001-01-01T00:00:00Z) passed";
 
 describe("destroy_at of an ordinary workspace", { timeout: 300_000 }, () => {
-  const said = (repo: Parameters<typeof h.sim.comments>[0], pr: number) =>
-    h.sim.comments(repo, pr).filter((c) => c.body.includes("scheduled destroy of `app`"));
-  const report = (repo: Parameters<typeof h.sim.comments>[0], pr: number, n: number) =>
-    h.sim
-      .waitFor(() => said(repo, pr).length >= n, { message: `no scheduled destroy report #${n}`, timeoutMs: 120_000 })
-      .catch((e: unknown) => {
-        console.error(scheduledDestroyLog(h), rows("SELECT id, status, error, spec, once_key FROM jobs ORDER BY id DESC LIMIT 6"));
-        throw e;
-      });
   const gateAllowed = (repo: string) =>
     rows<{ detail: string }>("SELECT detail FROM audit_events WHERE repo = ? AND action = 'gate-allowed'", repo).filter((r) =>
       r.detail.startsWith("road: scheduled-destroy"),
@@ -234,14 +217,8 @@ describe("destroy_at of an ordinary workspace", { timeout: 300_000 }, () => {
     const networkState = await readFile(join(dir, "network.tfstate"), "utf8");
 
     shiftTime(repo.fullName, 2 * 3600_000);
-    const said = () => h.sim.comments(repo, pr.number).filter((c) => c.body.includes("scheduled destroy of `app`"));
-    await h.sim
-      .waitFor(() => said().length > 0, { message: "no scheduled destroy report", timeoutMs: 120_000 })
-      .catch((e: unknown) => {
-        console.error(scheduledDestroyLog(h), rows("SELECT id, status, error, spec FROM jobs ORDER BY id DESC LIMIT 6"));
-        throw e;
-      });
-    expect(said()[0]?.body).toContain("destroyed (");
+    await report(repo, pr.number);
+    expect(said(repo, pr.number)[0]?.body).toContain("destroyed (");
     expect(await stateResources(state)).toEqual([]);
     expect(await readFile(join(dir, "network.tfstate"), "utf8")).toBe(networkState);
   });
