@@ -1,12 +1,11 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
 import type { ApplyRequest, Exec } from "../../runners/runner.js";
 import { createTerragruntRunner } from "../../runners/terragrunt/terragrunt-runner.js";
-import type { Project } from "../../src/model/project.js";
+import { writeFiles } from "../support/prior-state-secret.js";
+import { TERRAGRUNT_STAND_IN, terragruntUnit, useTerragruntScratch } from "../support/terragrunt-prior-state.js";
 
 /**
  * Rule 8's line for a Terragrunt unit: refused before terragrunt started (its saved plan not a
@@ -14,38 +13,23 @@ import type { Project } from "../../src/model/project.js";
  * `run_cmd` run, with the apply's credentials), a failure is not. Through the stand-in
  * (terragrunt cannot be installed here) and real terraform.
  */
-const STAND_IN = fileURLToPath(new URL("../fixtures/terragrunt-stand-in/terragrunt", import.meta.url));
-const unit: Project = { name: "live/db", dir: "live/db", workspace: "default", runner: "terragrunt" };
-const runner = createTerragruntRunner({ binary: STAND_IN });
+const unit = terragruntUnit("live/db");
+const runner = createTerragruntRunner({ binary: TERRAGRUNT_STAND_IN });
 
-let root = "";
-let checkout = "";
-let env: Record<string, string> = {};
+const scratch = useTerragruntScratch("sluice-tg-untouched-");
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "sluice-tg-untouched-"));
-  checkout = join(root, "checkout");
-  const cliConfig = join(root, "terraform.rc");
-  await writeFile(cliConfig, "");
-  env = { TF_CLI_CONFIG_FILE: cliConfig, PATH: process.env.PATH ?? "" };
-  const files: Record<string, string> = {
-    "modules/db/main.tf": `terraform {\n  backend "local" {\n    path = "${join(root, "state.tfstate")}"\n  }\n}\nresource "terraform_data" "db" {\n  input = "db"\n}\n`,
+  await writeFiles(scratch.checkout, {
+    "modules/db/main.tf": `terraform {\n  backend "local" {\n    path = "${join(scratch.root, "state.tfstate")}"\n  }\n}\nresource "terraform_data" "db" {\n  input = "db"\n}\n`,
     "live/db/terragrunt.hcl": 'terraform {\n  source = "../../modules//db"\n}\n',
-  };
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(checkout, path)), { recursive: true });
-    await writeFile(join(checkout, path), text);
-  }
-});
-afterAll(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
+  });
 });
 
 const request = (dataDir: string, planFile: string): ApplyRequest => ({
   project: unit,
-  checkoutDir: checkout,
+  checkoutDir: scratch.checkout,
   dataDir,
   planFile,
-  env,
+  env: scratch.env(),
   timeoutMs: 60_000,
   redactWith: () => (s) => s,
 });
@@ -61,7 +45,7 @@ const failingAt = (failing: string, calls: string[]): Exec => {
 
 describe("a terragrunt apply", () => {
   it("refused before terragrunt started (the saved plan is no file) is untouched; nothing ran", async () => {
-    const dataDir = join(root, "data-dir-plan");
+    const dataDir = join(scratch.root, "data-dir-plan");
     await mkdir(join(dataDir, "plan.tfplan"), { recursive: true });
     const calls: string[] = [];
     const result = await runner.apply(request(dataDir, join(dataDir, "plan.tfplan")), failingAt("", calls));
@@ -70,11 +54,8 @@ describe("a terragrunt apply", () => {
   });
 
   it("that failed once terragrunt ran, at its `show` or at its apply, is not untouched", async () => {
-    const dataDir = join(root, "data-db");
-    const plan = await runner.plan(
-      { project: unit, checkoutDir: checkout, dataDir, extraArgs: [], env, timeoutMs: 60_000, redact: (s) => s },
-      exec,
-    );
+    const dataDir = join(scratch.root, "data-db");
+    const plan = await runner.plan(scratch.planRequest("live/db", "data-db"), exec);
     if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
     for (const step of ["show", "apply"]) {
       const calls: string[] = [];

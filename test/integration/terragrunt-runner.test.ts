@@ -1,32 +1,24 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terragrunt and Terraform (HCL) text
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
 import type { Exec } from "../../runners/runner.js";
 import { createTerragruntRunner } from "../../runners/terragrunt/terragrunt-runner.js";
-import type { Project } from "../../src/model/project.js";
+import { writeFiles } from "../support/prior-state-secret.js";
+import { TERRAGRUNT_STAND_IN, terragruntUnit as unit, useTerragruntScratch } from "../support/terragrunt-prior-state.js";
 
 // terragrunt cannot be installed here: the stand-in follows its documented CLI and runs the real
 // terraform (README: Terragrunt support was not run against a real terragrunt).
-const STAND_IN = fileURLToPath(new URL("../fixtures/terragrunt-stand-in/terragrunt", import.meta.url));
-
-let root = "";
-let checkout = "";
-let cliConfig = "";
+const scratch = useTerragruntScratch("sluice-terragrunt-");
+const { env } = scratch;
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "sluice-terragrunt-"));
-  checkout = join(root, "checkout");
-  cliConfig = join(root, "terraform.rc");
-  await writeFile(cliConfig, "");
   const files: Record<string, string> = {
     "modules/db/main.tf": [
       'variable "name" {\n  type = string\n}',
       'variable "password" {\n  type      = string\n  sensitive = true\n}',
-      `terraform {\n  backend "local" {\n    path = "${join(root, "state.tfstate")}"\n  }\n}`,
+      `terraform {\n  backend "local" {\n    path = "${join(scratch.root, "state.tfstate")}"\n  }\n}`,
       'resource "terraform_data" "db" {\n  input = var.name\n}',
       'resource "terraform_data" "secret" {\n  input = var.password\n}',
       'output "id" {\n  value = terraform_data.db.input\n}\n',
@@ -39,16 +31,9 @@ beforeAll(async () => {
     "live/app/terragrunt.hcl":
       'include "common" {\n  path = find_in_parent_folders("common.hcl")\n}\nterraform {\n  source = "../../modules/db"\n}\ndependency "db" {\n  config_path = "../db"\n  mock_outputs = {\n    id = "mock-db"\n  }\n  mock_outputs_allowed_terraform_commands = ["plan", "show"]\n}\ninputs = {\n  name = "app-on-${dependency.db.outputs.id}"\n}\n',
   };
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(checkout, path)), { recursive: true });
-    await writeFile(join(checkout, path), text);
-  }
-});
-afterAll(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
+  await writeFiles(scratch.checkout, files);
 });
 
-const unit = (dir: string): Project => ({ name: dir, dir, workspace: "default", runner: "terragrunt" });
 const redact = (s: string) => s.replaceAll("hunter2-secret", "[redacted]");
 
 function recording(): { exec: Exec; calls: { file: string; args: string[] }[] } {
@@ -63,14 +48,13 @@ function recording(): { exec: Exec; calls: { file: string; args: string[] }[] } 
 }
 
 describe("terragrunt runner through the stand-in and real terraform", () => {
-  const runner = createTerragruntRunner({ binary: STAND_IN });
-  const env = () => ({ TF_CLI_CONFIG_FILE: cliConfig, PATH: process.env.PATH ?? "" });
+  const runner = createTerragruntRunner({ binary: TERRAGRUNT_STAND_IN });
 
   it("plans a unit from its included inputs and local source, shows the plan as Terraform's, applies exactly that file", async () => {
-    const dataDir = join(root, "data-db");
+    const dataDir = join(scratch.root, "data-db");
     const r = recording();
     const plan = await runner.plan(
-      { project: unit("live/db"), checkoutDir: checkout, dataDir, extraArgs: [], env: env(), timeoutMs: 60_000, redact },
+      { project: unit("live/db"), checkoutDir: scratch.checkout, dataDir, extraArgs: [], env: env(), timeoutMs: 60_000, redact },
       r.exec,
     );
     if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
@@ -80,14 +64,14 @@ describe("terragrunt runner through the stand-in and real terraform", () => {
     expect(plan.summary.sensitiveValues).toContain("hunter2-secret");
     expect(plan.output).not.toContain("hunter2-secret");
     // The source was copied into the scratch dir, never into the checkout.
-    expect(existsSync(join(checkout, "live/db/.terragrunt-cache"))).toBe(false);
+    expect(existsSync(join(scratch.checkout, "live/db/.terragrunt-cache"))).toBe(false);
     expect((await readdir(join(dataDir, "terragrunt-cache"))).length).toBe(1);
 
     const applied = recording();
     const result = await runner.apply(
       {
         project: unit("live/db"),
-        checkoutDir: checkout,
+        checkoutDir: scratch.checkout,
         dataDir,
         planFile: plan.planFile,
         env: env(),
@@ -102,7 +86,7 @@ describe("terragrunt runner through the stand-in and real terraform", () => {
     expect(applied.calls[1]?.args.at(-1)).toBe(plan.planFile);
     expect(applied.calls[2]?.args.slice(-3)).toEqual(["--", "state", "pull"]);
     expect(result).toMatchObject({ readBack: { serialAfter: expect.any(Number), checked: 2 } });
-    const state = JSON.parse(await readFile(join(root, "state.tfstate"), "utf8")) as { outputs: { id: { value: string } } };
+    const state = JSON.parse(await readFile(join(scratch.root, "state.tfstate"), "utf8")) as { outputs: { id: { value: string } } };
     expect(state.outputs.id.value).toBe("db");
   });
 
@@ -110,8 +94,8 @@ describe("terragrunt runner through the stand-in and real terraform", () => {
     const plan = await runner.plan(
       {
         project: unit("live/nostate"),
-        checkoutDir: checkout,
-        dataDir: join(root, "data-nostate"),
+        checkoutDir: scratch.checkout,
+        dataDir: join(scratch.root, "data-nostate"),
         extraArgs: [],
         env: env(),
         timeoutMs: 60_000,
@@ -127,8 +111,8 @@ describe("terragrunt runner through the stand-in and real terraform", () => {
     const plan = await runner.plan(
       {
         project: unit("live/app"),
-        checkoutDir: checkout,
-        dataDir: join(root, "data-app"),
+        checkoutDir: scratch.checkout,
+        dataDir: join(scratch.root, "data-app"),
         extraArgs: [],
         env: env(),
         timeoutMs: 60_000,
@@ -141,13 +125,13 @@ describe("terragrunt runner through the stand-in and real terraform", () => {
   });
 
   it("a failing terragrunt is a failed plan with its message, not a fault", async () => {
-    await mkdir(join(checkout, "live/broken"), { recursive: true });
-    await writeFile(join(checkout, "live/broken/terragrunt.hcl"), 'terraform {\n  source = "../../modules/nope"\n}\n');
+    await mkdir(join(scratch.checkout, "live/broken"), { recursive: true });
+    await writeFile(join(scratch.checkout, "live/broken/terragrunt.hcl"), 'terraform {\n  source = "../../modules/nope"\n}\n');
     const plan = await runner.plan(
       {
         project: unit("live/broken"),
-        checkoutDir: checkout,
-        dataDir: join(root, "data-broken"),
+        checkoutDir: scratch.checkout,
+        dataDir: join(scratch.root, "data-broken"),
         extraArgs: [],
         env: env(),
         timeoutMs: 60_000,
@@ -161,20 +145,20 @@ describe("terragrunt runner through the stand-in and real terraform", () => {
 
   it("a -var-file from the comment that leads outside the checkout (a symlink the PR commits) is refused before anything runs", async () => {
     // With `sandbox: off` terraform would read the server file and quote it in its error.
-    await mkdir(join(checkout, "live/vars"), { recursive: true });
+    await mkdir(join(scratch.checkout, "live/vars"), { recursive: true });
     await writeFile(
-      join(checkout, "live/vars/terragrunt.hcl"),
+      join(scratch.checkout, "live/vars/terragrunt.hcl"),
       'include "common" {\n  path = find_in_parent_folders("common.hcl")\n}\nterraform {\n  source = "../../modules//db"\n}\n',
     );
-    await writeFile(join(root, "server-file.txt"), "root:x:0:0:SERVER-ONLY-LINE\n");
-    await symlink(join(root, "server-file.txt"), join(checkout, "live/vars/evil.tfvars"));
-    await writeFile(join(checkout, "live/vars/inside.tfvars"), 'name = "from-a-var-file"\n');
+    await writeFile(join(scratch.root, "server-file.txt"), "root:x:0:0:SERVER-ONLY-LINE\n");
+    await symlink(join(scratch.root, "server-file.txt"), join(scratch.checkout, "live/vars/evil.tfvars"));
+    await writeFile(join(scratch.checkout, "live/vars/inside.tfvars"), 'name = "from-a-var-file"\n');
     const plan = (file: string, r = recording()) =>
       runner.plan(
         {
           project: unit("live/vars"),
-          checkoutDir: checkout,
-          dataDir: join(root, `data-vars-${file}`),
+          checkoutDir: scratch.checkout,
+          dataDir: join(scratch.root, `data-vars-${file}`),
           extraArgs: [`-var-file=${file}`],
           env: env(),
           timeoutMs: 60_000,
@@ -189,7 +173,7 @@ describe("terragrunt runner through the stand-in and real terraform", () => {
     expect(r.calls).toEqual([]);
     // Control: a var file of the unit's own is passed on, as Terraform projects' are (the link is
     // gone: the stand-in copies the unit's files again at `show`, and cannot copy a link twice).
-    await rm(join(checkout, "live/vars/evil.tfvars"));
+    await rm(join(scratch.checkout, "live/vars/evil.tfvars"));
     const inside = await plan("inside.tfvars");
     if (!inside.ok) throw new Error(`${inside.message}\n${inside.output}`);
     expect(inside.summary.hasChanges).toBe(true);
@@ -197,7 +181,14 @@ describe("terragrunt runner through the stand-in and real terraform", () => {
 
   it("a project dir without terragrunt.hcl, or outside the checkout, is refused before anything runs", async () => {
     const r = recording();
-    const base = { checkoutDir: checkout, dataDir: join(root, "data-x"), extraArgs: [], env: env(), timeoutMs: 60_000, redact };
+    const base = {
+      checkoutDir: scratch.checkout,
+      dataDir: join(scratch.root, "data-x"),
+      extraArgs: [],
+      env: env(),
+      timeoutMs: 60_000,
+      redact,
+    };
     expect(await runner.plan({ ...base, project: unit("modules/db") }, r.exec)).toMatchObject({ ok: false, failedStep: "checkout" });
     expect(await runner.plan({ ...base, project: unit("../..") }, r.exec)).toMatchObject({ ok: false, failedStep: "checkout" });
     expect(r.calls).toEqual([]);

@@ -1,29 +1,20 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
 import { createTerragruntRunner } from "../../runners/terragrunt/terragrunt-runner.js";
-import type { Project } from "../../src/model/project.js";
+import { writeFiles } from "../support/prior-state-secret.js";
+import { TERRAGRUNT_STAND_IN, terragruntUnit as unit, useTerragruntScratch } from "../support/terragrunt-prior-state.js";
 
 // The apply's state-place check reads the backend terraform resolved in each copy terragrunt
 // made of the unit (found by its terragrunt.hcl under the download dir). A copy it cannot find
 // must not be taken for "no copy": the unit's own dir in the checkout is the PR's, and so is any
 // `.terraform/terraform.tfstate` committed there.
-const STAND_IN = fileURLToPath(new URL("../fixtures/terragrunt-stand-in/terragrunt", import.meta.url));
-
-let root = "";
-let checkout = "";
-let cliConfig = "";
+const scratch = useTerragruntScratch("sluice-tg-place-");
 // Deeper than the walk goes (16 levels under the download dir).
 const deepSub = "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p";
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "sluice-tg-place-"));
-  checkout = join(root, "checkout");
-  cliConfig = join(root, "terraform.rc");
-  await writeFile(cliConfig, "");
   const files: Record<string, string> = {
     // No backend: terraform keeps the state beside the config it runs, in Sluice's scratch copy.
     [`modules/deep/${deepSub}/main.tf`]: 'resource "terraform_data" "x" {\n  input = "x"\n}\n',
@@ -40,34 +31,12 @@ beforeAll(async () => {
   files["modules/wide/zz/main.tf"] = 'resource "terraform_data" "x" {\n  input = "x"\n}\n';
   files["live/wide/terragrunt.hcl"] = 'terraform {\n  source = "../../modules/wide//zz"\n}\n';
   files["live/wide/.terraform/terraform.tfstate"] = JSON.stringify({ version: 3, backend: { type: "s3", config: {} } });
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(checkout, path)), { recursive: true });
-    await writeFile(join(checkout, path), text);
-  }
+  await writeFiles(scratch.checkout, files);
 });
-afterAll(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
-});
-
-const unit = (dir: string): Project => ({ name: dir, dir, workspace: "default", runner: "terragrunt" });
-const env = () => ({ TF_CLI_CONFIG_FILE: cliConfig, PATH: process.env.PATH ?? "" });
-const redact = (s: string) => s;
 
 describe("terragrunt state place: a copy the check cannot find", () => {
-  const runner = createTerragruntRunner({ binary: STAND_IN });
-  const planOf = async (dir: string) =>
-    runner.plan(
-      {
-        project: unit(dir),
-        checkoutDir: checkout,
-        dataDir: join(root, `data-${dir.replaceAll("/", "-")}`),
-        extraArgs: [],
-        env: env(),
-        timeoutMs: 60_000,
-        redact,
-      },
-      exec,
-    );
+  const runner = createTerragruntRunner({ binary: TERRAGRUNT_STAND_IN });
+  const planOf = async (dir: string) => runner.plan(scratch.planRequest(dir, `data-${dir.replaceAll("/", "-")}`), exec);
 
   it("control: a unit whose state is a local file in the scratch copy is refused, whatever the PR committed beside it", async () => {
     const plan = await planOf("live/shallow");
@@ -75,7 +44,7 @@ describe("terragrunt state place: a copy the check cannot find", () => {
   });
 
   it("a copy deeper than the walk is not read as 'no copy' (the PR's committed backend file): refused at plan and at apply", async () => {
-    const dataDir = join(root, "data-live-deep");
+    const dataDir = join(scratch.root, "data-live-deep");
     const plan = await planOf("live/deep");
     expect(plan).toMatchObject({ ok: false, failedStep: "state" });
     expect(plan.ok ? "" : plan.message).toMatch(/could not find/);
@@ -83,12 +52,12 @@ describe("terragrunt state place: a copy the check cannot find", () => {
     const apply = await runner.apply(
       {
         project: unit("live/deep"),
-        checkoutDir: checkout,
+        checkoutDir: scratch.checkout,
         dataDir,
         planFile: join(dataDir, "plan.tfplan"),
-        env: env(),
+        env: scratch.env(),
         timeoutMs: 60_000,
-        redactWith: () => redact,
+        redactWith: () => (s) => s,
       },
       exec,
     );
@@ -105,29 +74,15 @@ describe("terragrunt state place: a copy the check cannot find", () => {
 
   it("a source copying the whole repository is planned: the other units' dirs in the copy are not where terraform ran", async () => {
     // A repository of its own (the one above holds a module too wide for the walk).
-    const repo = join(root, "rooted");
+    const repo = join(scratch.root, "rooted");
     const files: Record<string, string> = {
-      "modules/kept/main.tf": `terraform {\n  backend "local" {\n    path = "${join(root, "kept.tfstate")}"\n  }\n}\nresource "terraform_data" "x" {\n  input = "x"\n}\n`,
+      "modules/kept/main.tf": `terraform {\n  backend "local" {\n    path = "${join(scratch.root, "kept.tfstate")}"\n  }\n}\nresource "terraform_data" "x" {\n  input = "x"\n}\n`,
       "live/other/terragrunt.hcl": 'terraform {\n  source = "../../modules/kept"\n}\n',
       "live/rooted/terragrunt.hcl": 'terraform {\n  source = "../..//modules/kept"\n}\n',
     };
-    for (const [path, text] of Object.entries(files)) {
-      await mkdir(dirname(join(repo, path)), { recursive: true });
-      await writeFile(join(repo, path), text);
-    }
-    const plan = await runner.plan(
-      {
-        project: unit("live/rooted"),
-        checkoutDir: repo,
-        dataDir: join(root, "data-rooted"),
-        extraArgs: [],
-        env: env(),
-        timeoutMs: 60_000,
-        redact,
-      },
-      exec,
-    );
+    await writeFiles(repo, files);
+    const plan = await runner.plan({ ...scratch.planRequest("live/rooted", "data-rooted"), checkoutDir: repo }, exec);
     if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
-    expect(plan.summary.stateAt).toBe(`local file \`${join(root, "kept.tfstate")}\``);
+    expect(plan.summary.stateAt).toBe(`local file \`${join(scratch.root, "kept.tfstate")}\``);
   });
 });
