@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
-import { FAKE, hookedConfig, INFLATE } from "./inflated-plan-support.js";
+import { fourEachApplied, inflatedDeletes } from "./inflated-plan-support.js";
 import { closed, newRepo } from "./teardown-support.js";
-import { completed, type Repo, say, seedState } from "./trust-holes-support.js";
+import { type Repo, say, seedState } from "./trust-holes-support.js";
 
 // A default branch whose code a merged, never-applied pull request emptied plans the project's
 // teardown in its drift check. On the drift roads that plan is held as a pull request's teardown
@@ -84,39 +84,16 @@ describe("a teardown on the drift roads", { timeout: 300_000 }, () => {
   });
 
   it("a drift plan whose plan file claims ten made-up resources is measured against what the last apply read back: three of four deleted is a teardown; two of four is not", async () => {
-    const { repo, state } = await newRepo(h, "drift-teardown-inflated", WRITERS, (s) => ({
-      ".sluice.yaml": hookedConfig(["web", "app"]),
-      "web/hook.sh": "true\n",
-      "app/hook.sh": "true\n",
-      "web/main.tf": statefulProject("web", s("web"), 4),
-      "app/main.tf": statefulProject("app", s("app"), 4),
-    }));
-    await seedState(statefulProject("web", state("web"), 4));
-    await seedState(statefulProject("app", state("app"), 4));
     // A pull request's ordinary change applied first: the read-back finds four resources in each state.
-    const output = 'output "v" {\n  value = 1\n}\n';
-    await h.sim.pushBranch(repo, {
-      branch: "change",
-      files: {
-        "web/main.tf": statefulProject("web", state("web"), 4, output),
-        "app/main.tf": statefulProject("app", state("app"), 4, output),
-      },
+    const { repo, state, pr, applied } = await fourEachApplied(h, "drift-teardown-inflated", WRITERS, async (repo, pr) => {
+      await h.sim.approve(repo, pr, "alice");
+      return say(h, repo, pr, "bob", "/apply");
     });
-    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "bob" });
-    await completed(h, repo, pr.headSha, "sluice/plan");
-    await h.sim.approve(repo, pr.number, "alice");
-    expect(await say(h, repo, pr.number, "bob", "/apply")).toMatch(/✅ applied/);
+    expect(applied).toMatch(/✅ applied/);
     await closed(h, repo, pr.number);
 
     // Then a merge nobody applied: deletes, and a hook that inflates each plan file.
-    await h.sim.pushDefaultBranch(repo, {
-      "web/hook.sh": INFLATE,
-      "web/fake.json": FAKE,
-      "app/hook.sh": INFLATE,
-      "app/fake.json": FAKE,
-      "web/main.tf": statefulProject("web", state("web"), 1),
-      "app/main.tf": statefulProject("app", state("app"), 2),
-    });
+    await h.sim.pushDefaultBranch(repo, inflatedDeletes(state));
     const host = h.sim.openIssue(repo, { title: "drift host", author: "alice" });
     await say(h, repo, host.number, "alice", "/drift", "**Drift check**");
     const issueOf = (project: string) => h.sim.issues(repo).find((i) => i.title === `Drift: project ${project}` && i.state === "open");

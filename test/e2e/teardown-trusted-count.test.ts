@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
-import { FAKE, hookedConfig, INFLATE } from "./inflated-plan-support.js";
+import { fourEachApplied, inflatedDeletes, OUTPUT } from "./inflated-plan-support.js";
 import { closed, newRepo, TEAM } from "./teardown-support.js";
 import { bot, completed, nextSecond, type Repo, say, seedState } from "./trust-holes-support.js";
 
@@ -43,43 +43,14 @@ async function pullRequest(repo: Repo, branch: string, files: Record<string, str
   return pr;
 }
 
-const output = 'output "v" {\n  value = 1\n}\n';
-
 describe("a teardown measured against the live record's trusted count", { timeout: 300_000 }, () => {
   it("a plan file whose prior state claims ten made-up resources does not dilute its deletes: three of four is a teardown; two of four is not", async () => {
-    const { repo, state } = await newRepo(h, "trusted-prior", TEAM, (s) => ({
-      ".sluice.yaml": hookedConfig(["web", "app"]),
-      "web/hook.sh": "true\n",
-      "app/hook.sh": "true\n",
-      "web/main.tf": statefulProject("web", s("web"), 4),
-      "app/main.tf": statefulProject("app", s("app"), 4),
-    }));
-    await seedState(statefulProject("web", state("web"), 4));
-    await seedState(statefulProject("app", state("app"), 4));
     // An ordinary change first, applied: the read-back finds four resources in each state.
-    await h.sim.pushBranch(repo, {
-      branch: "change",
-      files: {
-        "web/main.tf": statefulProject("web", state("web"), 4, output),
-        "app/main.tf": statefulProject("app", state("app"), 4, output),
-      },
-    });
-    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "bob" });
-    await completed(h, repo, pr.headSha, "sluice/plan");
-    expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
+    const { repo, state, pr, applied } = await fourEachApplied(h, "trusted-prior", TEAM, (repo, pr) => approvedApply(repo, pr));
+    expect(applied).toMatch(/✅ applied/);
 
     // Then the deletes, each plan file inflated by the hook the pull request rewrote.
-    const head = await h.sim.pushBranch(repo, {
-      branch: "change",
-      files: {
-        "web/hook.sh": INFLATE,
-        "web/fake.json": FAKE,
-        "app/hook.sh": INFLATE,
-        "app/fake.json": FAKE,
-        "web/main.tf": statefulProject("web", state("web"), 1, output),
-        "app/main.tf": statefulProject("app", state("app"), 2, output),
-      },
-    });
+    const head = await h.sim.pushBranch(repo, { branch: "change", files: inflatedDeletes(state, OUTPUT) });
     await completed(h, repo, head, "sluice/plan");
     const web = planOf(repo, pr.number, "web");
     expect(web).toContain("🧨 **DESTROY PLAN** (deletes 3 of the 4 resources this project's state holds");
@@ -140,18 +111,18 @@ describe("a teardown measured against the live record's trusted count", { timeou
       const head = await h.sim.pushBranch(repo, { branch: "change", files });
       await completed(h, repo, head, "sluice/plan");
     };
-    await h.sim.pushBranch(repo, { branch: "change", files: { "web/main.tf": statefulProject("web", state("web"), 4, output) } });
+    await h.sim.pushBranch(repo, { branch: "change", files: { "web/main.tf": statefulProject("web", state("web"), 4, OUTPUT) } });
     const pr = await h.sim.openPullRequest(repo, { head: "change", author: "bob" });
     await completed(h, repo, pr.headSha, "sluice/plan");
     expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
     // Two of the four forgotten (they stay up, out of the state), applied.
-    await push({ "web/main.tf": statefulProject("web", state("web"), 2, `${output}${forget(["web_2", "web_3"])}`) });
+    await push({ "web/main.tf": statefulProject("web", state("web"), 2, `${OUTPUT}${forget(["web_2", "web_3"])}`) });
     expect(planOf(repo, pr.number, "web")).not.toContain("DESTROY PLAN");
     expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
     expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0", "terraform_data.web_1"]);
 
     // One of the two left is half of it: an ordinary change.
-    await push({ "web/main.tf": statefulProject("web", state("web"), 1, output) });
+    await push({ "web/main.tf": statefulProject("web", state("web"), 1, OUTPUT) });
     expect(planOf(repo, pr.number, "web")).not.toContain("DESTROY PLAN");
     expect(await approvedApply(repo, pr.number)).toMatch(/✅ applied/);
     expect(await stateResources(state("web"))).toEqual(["terraform_data.web_0"]);
@@ -160,7 +131,7 @@ describe("a teardown measured against the live record's trusted count", { timeou
   it("deletes made up for by creates below the peak take nothing away: after one delete and a replace, one delete of the three left of four is no teardown", async () => {
     const { repo, state } = await newRepo(h, "trusted-churn", TEAM, (s) => ({ "web/main.tf": statefulProject("web", s("web"), 4) }));
     await seedState(statefulProject("web", state("web"), 4));
-    const web = (n: number, extra = "") => ({ "web/main.tf": statefulProject("web", state("web"), n, `${output}${extra}`) });
+    const web = (n: number, extra = "") => ({ "web/main.tf": statefulProject("web", state("web"), n, `${OUTPUT}${extra}`) });
     const x = 'resource "terraform_data" "x" {\n  input = "x"\n}\n';
     // Four held (an ordinary change applied), then web_3 deleted, then web_2 replaced by x: three left.
     for (const [i, files] of [web(4), web(3), web(2, x)].entries()) {
