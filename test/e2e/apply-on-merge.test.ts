@@ -2,7 +2,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
-import { httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
+import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
 import { untilIdle } from "../support/until-idle.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
@@ -39,6 +39,38 @@ async function approvedPr(name: string) {
   await completed(repo, pr.headSha, "sluice/plan");
   await h.sim.approve(repo, pr.number, "bob");
   return { repo, pr, state };
+}
+
+/** The locks of `repo`, read from the app's store. */
+const locksOf = (repo: string) => {
+  const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare("SELECT pr, dir FROM locks WHERE repo = ?").all(repo) as { pr: number; dir: string }[];
+  } finally {
+    db.close();
+  }
+};
+
+/**
+ * acme/NAME's net on `backend`, grown by an approved pull request and merged while the backend
+ * acknowledges the state and keeps nothing: the apply on merge's read-back fails it, which it says.
+ */
+async function failedOnMerge(backend: HttpStateBackend, name: string) {
+  const project = (n: number) => `${httpBackendBlock(backend.url)}${tfProject("net", n)}`;
+  for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
+  const repo = await h.sim.createRepo({ owner: "acme", name, files: { "net/main.tf": project(0) } });
+  await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": project(2) } });
+  const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+  await completed(repo, pr.headSha, "sluice/plan");
+  await h.sim.approve(repo, pr.number, "bob");
+  backend.dropWrites = true;
+  const { delivery } = await h.sim.mergePullRequest(repo, pr.number);
+  expect((await completed(repo, pr.headSha, "sluice/apply")).conclusion).toBe("failure");
+  await h.sim.waitFor(() => bot(repo, pr.number).some((c) => c.body.includes("keeps its locks")), {
+    message: "no word that the locks are kept",
+    timeoutMs: 30_000,
+  });
+  return { repo, pr, project, delivery };
 }
 
 describe("apply_on: merge", () => {
@@ -79,14 +111,6 @@ describe("apply_on: merge", () => {
   });
 
   it("an apply on merge that failed keeps the PR's locks for a person: the next PR waits until /unlock (control: a merge that applied releases them)", async () => {
-    const locksOf = (repo: string) => {
-      const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
-      try {
-        return db.prepare("SELECT pr, dir FROM locks WHERE repo = ?").all(repo) as { pr: number; dir: string }[];
-      } finally {
-        db.close();
-      }
-    };
     // Control: an apply on merge that landed releases the merged PR's locks.
     const ok = await approvedPr("merge-released");
     await h.sim.mergePullRequest(ok.repo, ok.pr.number);
@@ -96,20 +120,7 @@ describe("apply_on: merge", () => {
     // A backend that acknowledges the state and keeps nothing: the apply's read-back fails it.
     const backend = await startHttpStateBackend();
     try {
-      const project = (n: number) => `${httpBackendBlock(backend.url)}${tfProject("net", n)}`;
-      for (const u of ["alice", "bob"]) h.sim.setPermission("acme/merge-failed", u, "write");
-      const repo = await h.sim.createRepo({ owner: "acme", name: "merge-failed", files: { "net/main.tf": project(0) } });
-      await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": project(2) } });
-      const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
-      await completed(repo, pr.headSha, "sluice/plan");
-      await h.sim.approve(repo, pr.number, "bob");
-      backend.dropWrites = true;
-      await h.sim.mergePullRequest(repo, pr.number);
-      expect((await completed(repo, pr.headSha, "sluice/apply")).conclusion).toBe("failure");
-      await h.sim.waitFor(() => bot(repo, pr.number).some((c) => c.body.includes("keeps its locks")), {
-        message: "no word that the locks are kept",
-        timeoutMs: 30_000,
-      });
+      const { repo, pr, project } = await failedOnMerge(backend, "merge-failed");
       expect(locksOf("acme/merge-failed")).toEqual([{ pr: pr.number, dir: "net" }]);
       // The next pull request on the project waits for a person.
       await h.sim.pushBranch(repo, { branch: "more", files: { "net/main.tf": project(3) } });
@@ -131,30 +142,9 @@ describe("apply_on: merge", () => {
   }, 180_000);
 
   it("the merge's closed event replayed under a new delivery id does not release the locks a failed apply on merge kept", async () => {
-    const locksOf = (repo: string) => {
-      const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
-      try {
-        return db.prepare("SELECT pr, dir FROM locks WHERE repo = ?").all(repo) as { pr: number; dir: string }[];
-      } finally {
-        db.close();
-      }
-    };
     const backend = await startHttpStateBackend();
     try {
-      const project = (n: number) => `${httpBackendBlock(backend.url)}${tfProject("net", n)}`;
-      for (const u of ["alice", "bob"]) h.sim.setPermission("acme/merge-replayed", u, "write");
-      const repo = await h.sim.createRepo({ owner: "acme", name: "merge-replayed", files: { "net/main.tf": project(0) } });
-      await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": project(2) } });
-      const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
-      await completed(repo, pr.headSha, "sluice/plan");
-      await h.sim.approve(repo, pr.number, "bob");
-      backend.dropWrites = true;
-      const { delivery } = await h.sim.mergePullRequest(repo, pr.number);
-      expect((await completed(repo, pr.headSha, "sluice/apply")).conclusion).toBe("failure");
-      await h.sim.waitFor(() => bot(repo, pr.number).some((c) => c.body.includes("keeps its locks")), {
-        message: "no word that the locks are kept",
-        timeoutMs: 30_000,
-      });
+      const { repo, pr, delivery } = await failedOnMerge(backend, "merge-replayed");
       await untilIdle(h.app.dataDir);
       expect(locksOf("acme/merge-replayed")).toEqual([{ pr: pr.number, dir: "net" }]);
       // The signed body of the merge, captured and sent again under an id of the attacker's.
