@@ -54,6 +54,35 @@ async function driftedRepo(name: string, onDrift: "report" | "apply") {
   return { repo, state, ops };
 }
 
+/**
+ * alice's `/apply` on drift issue `issue`, written before bob's newer plan was shown there, its
+ * delivery `deliveryId` sent again: it applies nothing and says why; the control, her `/apply`
+ * written now, applies bob's plan (net's three items).
+ */
+async function refusedThenApplied(repo: Repo, issue: number, deliveryId: string, state: string) {
+  const before = said(repo, issue).length;
+  expect((await h.sim.redeliver(deliveryId)).status).toBe(202);
+  await h.sim.waitFor(
+    () => said(repo, issue).length > before && /Nothing was applied|Applied the plan/.test(said(repo, issue).at(-1) ?? ""),
+    {
+      message: "no answer to the redelivered /apply",
+      timeoutMs: 90_000,
+    },
+  );
+  // Compared with the issue's showing of bob's plan (GitHub's clock, as the comment's).
+  expect(said(repo, issue).at(-1)).toMatch(
+    /this `\/apply` was written at .* UTC, before this plan \(made at .* UTC by @\u200b?bob\) was shown at .* UTC, when the drift issue was updated with it/,
+  );
+  expect(await stateResources(state)).toEqual([]);
+
+  await h.sim.comment(repo, issue, { user: "alice", body: "/apply" });
+  await h.sim.waitFor(() => said(repo, issue).some((b) => b.includes("Applied the plan")), {
+    message: "the control /apply did not apply",
+    timeoutMs: 90_000,
+  });
+  expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1", "terraform_data.net_2"]);
+}
+
 describe("a drift command whose comment is deleted while its job runs", { timeout: 240_000 }, () => {
   it("`/apply` on a drift issue applies nothing, and says why (control: asked again, it applies)", async () => {
     const { repo, state, ops } = await driftedRepo("drift-apply-withdrawn", "report");
@@ -116,27 +145,7 @@ describe("a drift command whose comment is deleted while its job runs", { timeou
       timeoutMs: 90_000,
     });
     await untilIdle(h.app.dataDir);
-    const before = said(repo, issue.number).length;
-    expect((await h.sim.redeliver(delivery.deliveryId)).status).toBe(202);
-    await h.sim.waitFor(
-      () => said(repo, issue.number).length > before && /Nothing was applied|Applied the plan/.test(said(repo, issue.number).at(-1) ?? ""),
-      {
-        message: "no answer to the redelivered /apply",
-        timeoutMs: 90_000,
-      },
-    );
-    // Compared with the issue's showing of bob's plan (GitHub's clock, as the comment's).
-    expect(said(repo, issue.number).at(-1)).toMatch(
-      /this `\/apply` was written at .* UTC, before this plan \(made at .* UTC by @\u200b?bob\) was shown at .* UTC, when the drift issue was updated with it/,
-    );
-    expect(await stateResources(state)).toEqual([]);
-
-    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
-    await h.sim.waitFor(() => said(repo, issue.number).some((b) => b.includes("Applied the plan")), {
-      message: "the control /apply did not apply",
-      timeoutMs: 90_000,
-    });
-    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1", "terraform_data.net_2"]);
+    await refusedThenApplied(repo, issue.number, delivery.deliveryId, state);
   });
 
   // Written after a newer check saved its plan, but before that check updated the issue with it: the
@@ -162,22 +171,6 @@ describe("a drift command whose comment is deleted while its job runs", { timeou
       timeoutMs: 90_000,
     });
     await untilIdle(h.app.dataDir);
-    const before = said(repo, issue.number).length;
-    expect((await h.sim.redeliver(delivery.deliveryId)).status).toBe(202);
-    await h.sim.waitFor(
-      () => said(repo, issue.number).length > before && /Nothing was applied|Applied the plan/.test(said(repo, issue.number).at(-1) ?? ""),
-      { message: "no answer to the redelivered /apply", timeoutMs: 90_000 },
-    );
-    expect(said(repo, issue.number).at(-1)).toMatch(
-      /this `\/apply` was written at .* UTC, before this plan \(made at .* UTC by @\u200b?bob\) was shown at .* UTC, when the drift issue was updated with it/,
-    );
-    expect(await stateResources(state)).toEqual([]);
-
-    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
-    await h.sim.waitFor(() => said(repo, issue.number).some((b) => b.includes("Applied the plan")), {
-      message: "the control /apply did not apply",
-      timeoutMs: 90_000,
-    });
-    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1", "terraform_data.net_2"]);
+    await refusedThenApplied(repo, issue.number, delivery.deliveryId, state);
   });
 });
