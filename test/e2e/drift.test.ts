@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { untilIdle } from "../support/until-idle.js";
+import { plannedPr } from "./teardown-support.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources, statefulProject, tfProject } from "../support/harness.js";
 
@@ -267,12 +268,7 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
     const sluice = "version: 1\ndrift:\n  on_drift: apply\n";
     const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 0) }));
     h.sim.setPermission(repo, "bob", "write");
-    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });
-    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
-    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
-      message: "no plan",
-      timeoutMs: 60_000,
-    });
+    const pr = await plannedPr(h, repo, { "net/main.tf": statefulProject("net", state, 1) }, "alice", "grow");
     await h.sim.approve(repo, pr.number, "bob");
     await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
     await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/apply" && c.status === "completed"), {
@@ -383,12 +379,7 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
       `${statefulProject("net", s, 0)}\nresource "terraform_data" "slow" {\n  input = "slow"\n  provisioner "local-exec" {\n    command = "until [ -e ${s}.go ]; do sleep 0.05; done"\n  }\n}\n`;
     const { repo, state } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
     h.sim.setPermission(repo, "bob", "write");
-    await h.sim.pushBranch(repo, { branch: "slow", files: { "net/main.tf": slow(state) } });
-    const pr = await h.sim.openPullRequest(repo, { head: "slow", author: "alice" });
-    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
-      message: "no plan",
-      timeoutMs: 60_000,
-    });
+    const pr = await plannedPr(h, repo, { "net/main.tf": slow(state) }, "alice", "slow");
     await h.sim.approve(repo, pr.number, "bob");
     await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
     await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/apply" && c.status === "in_progress"), {
@@ -478,12 +469,7 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
 
     // A PR's `/import` of the project holds its run lock (the PR does not change it: no project
     // lock is taken, the gate refuses it) while GitHub is slow to list the PR's reviews.
-    await h.sim.pushBranch(repo, { branch: "docs", files: { "docs/README.md": "docs\n" } });
-    const pr = await h.sim.openPullRequest(repo, { head: "docs", author: "alice" });
-    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
-      message: "no plan of the PR",
-      timeoutMs: 60_000,
-    });
+    const pr = await plannedPr(h, repo, { "docs/README.md": "docs\n" }, "alice", "docs");
     let release = () => {};
     let arrived = false;
     h.sim.failNext({
@@ -568,12 +554,7 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
     expect(await stateInput(state)).toEqual(["hand-edit"]);
 
     // Resumed, but a PR now holds the project's lock (its plan took it): still only reported.
-    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 2) } });
-    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
-    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
-      message: "no plan",
-      timeoutMs: 60_000,
-    });
+    const pr = await plannedPr(h, repo, { "net/main.tf": statefulProject("net", state, 2) }, "alice", "grow");
     await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift resume -p net" });
     await h.sim.waitFor(() => h.sim.comments(repo, ops.number).some((c) => c.body.includes("is resumed")), { message: "no resume reply" });
     await h.sim.waitFor(() => issue.body.includes(`#${pr.number} holds the project`), {

@@ -5,7 +5,8 @@ import { bot, completed, type Repo, storeRows } from "./trust-holes-support.js";
 
 // Shared by the e2e tests of what a pull request takes away or tears down (teardown-*,
 // gone-autodiscovered, plan-rules, gate-roads): a fresh repository whose projects keep their
-// state in files of their own, a pull request planned on it, and the plan comment read back.
+// state in files of their own, a pull request planned on it, and the plan comment read back
+// (plannedPr also for drift).
 
 /** Where project `p` of the repository keeps its state: a local backend file of its own. */
 export type StatePath = (p: string) => string;
