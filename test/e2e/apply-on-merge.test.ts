@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
 import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
 import { untilIdle } from "../support/until-idle.js";
-
-type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
+import { bot, completed } from "./trust-holes-support.js";
 
 let h: Harness;
 let stateDir: string;
@@ -17,18 +16,6 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const bot = (repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
-
-async function completed(repo: Repo, sha: string, name: string) {
-  await h.sim.waitFor(() => h.sim.checkRuns(repo, sha).some((c) => c.name === name && c.status === "completed"), {
-    message: `no completed ${name}`,
-    timeoutMs: 60_000,
-  });
-  return h.sim.checkRuns(repo, sha).find((c) => c.name === name && c.status === "completed") as ReturnType<
-    Harness["sim"]["checkRuns"]
-  >[number];
-}
-
 async function approvedPr(name: string) {
   const state = join(stateDir, `${name}.tfstate`);
   for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
@@ -36,7 +23,7 @@ async function approvedPr(name: string) {
   const repo = await h.sim.createRepo({ owner: "acme", name, files });
   await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 2) } });
   const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
-  await completed(repo, pr.headSha, "sluice/plan");
+  await completed(h, repo, pr.headSha, "sluice/plan");
   await h.sim.approve(repo, pr.number, "bob");
   return { repo, pr, state };
 }
@@ -61,12 +48,12 @@ async function failedOnMerge(backend: HttpStateBackend, name: string) {
   const repo = await h.sim.createRepo({ owner: "acme", name, files: { "net/main.tf": project(0) } });
   await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": project(2) } });
   const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
-  await completed(repo, pr.headSha, "sluice/plan");
+  await completed(h, repo, pr.headSha, "sluice/plan");
   await h.sim.approve(repo, pr.number, "bob");
   backend.dropWrites = true;
   const { delivery } = await h.sim.mergePullRequest(repo, pr.number);
-  expect((await completed(repo, pr.headSha, "sluice/apply")).conclusion).toBe("failure");
-  await h.sim.waitFor(() => bot(repo, pr.number).some((c) => c.body.includes("keeps its locks")), {
+  expect((await completed(h, repo, pr.headSha, "sluice/apply")).conclusion).toBe("failure");
+  await h.sim.waitFor(() => bot(h, repo, pr.number).some((c) => c.body.includes("keeps its locks")), {
     message: "no word that the locks are kept",
     timeoutMs: 30_000,
   });
@@ -77,10 +64,10 @@ describe("apply_on: merge", () => {
   it("merging applies the saved plan when the merged tree is the planned tree", async () => {
     const { repo, pr, state } = await approvedPr("merge-same");
     await h.sim.mergePullRequest(repo, pr.number);
-    const check = await completed(repo, pr.headSha, "sluice/apply");
+    const check = await completed(h, repo, pr.headSha, "sluice/apply");
     expect(check.conclusion).toBe("success");
     expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
-    expect(bot(repo, pr.number)[1]?.body).toContain("apply on merge");
+    expect(bot(h, repo, pr.number)[1]?.body).toContain("apply on merge");
   });
 
   it("a merge whose tree differs is planned again and applied when the changes match", async () => {
@@ -88,7 +75,7 @@ describe("apply_on: merge", () => {
     // The base moved on in another project: the merge commit's tree differs from the PR head's.
     await h.sim.pushBranch(repo, { branch: "main", files: { "app/main.tf": tfProject("app", 2) } });
     await h.sim.mergePullRequest(repo, pr.number);
-    const check = await completed(repo, pr.headSha, "sluice/apply");
+    const check = await completed(h, repo, pr.headSha, "sluice/apply");
     expect(check.conclusion).toBe("success");
     expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
   });
@@ -97,14 +84,14 @@ describe("apply_on: merge", () => {
     const { repo, pr, state } = await approvedPr("merge-differs");
     await h.sim.pushBranch(repo, { branch: "main", files: { "net/extra.tf": tfProject("surprise") } });
     await h.sim.mergePullRequest(repo, pr.number);
-    const check = await completed(repo, pr.headSha, "sluice/apply");
+    const check = await completed(h, repo, pr.headSha, "sluice/apply");
     expect(check.conclusion).toBe("failure");
     // A refusal's check is completed before its comment is (the PR's apply slot is freed between).
-    await h.sim.waitFor(() => !/🔄 running/.test(bot(repo, pr.number)[1]?.body ?? "🔄 running"), {
+    await h.sim.waitFor(() => !/🔄 running/.test(bot(h, repo, pr.number)[1]?.body ?? "🔄 running"), {
       message: "the refusal's comment was not posted",
       timeoutMs: 30_000,
     });
-    const reply = bot(repo, pr.number)[1]?.body ?? "";
+    const reply = bot(h, repo, pr.number)[1]?.body ?? "";
     expect(reply).toContain("other changes than the approved plan");
     expect(reply).toContain("terraform_data.surprise_0");
     expect(await stateResources(state)).toEqual([]);
@@ -114,7 +101,7 @@ describe("apply_on: merge", () => {
     // Control: an apply on merge that landed releases the merged PR's locks.
     const ok = await approvedPr("merge-released");
     await h.sim.mergePullRequest(ok.repo, ok.pr.number);
-    expect((await completed(ok.repo, ok.pr.headSha, "sluice/apply")).conclusion).toBe("success");
+    expect((await completed(h, ok.repo, ok.pr.headSha, "sluice/apply")).conclusion).toBe("success");
     await h.sim.waitFor(() => locksOf("acme/merge-released").length === 0, { message: "locks kept after a good merge", timeoutMs: 30_000 });
 
     // A backend that acknowledges the state and keeps nothing: the apply's read-back fails it.
@@ -125,7 +112,7 @@ describe("apply_on: merge", () => {
       // The next pull request on the project waits for a person.
       await h.sim.pushBranch(repo, { branch: "more", files: { "net/main.tf": project(3) } });
       const next = await h.sim.openPullRequest(repo, { head: "more", author: "alice" });
-      await h.sim.waitFor(() => bot(repo, next.number).some((c) => c.body.includes(`locked by #`)), {
+      await h.sim.waitFor(() => bot(h, repo, next.number).some((c) => c.body.includes(`locked by #`)), {
         message: "the next PR was not told of the lock",
         timeoutMs: 60_000,
       });

@@ -2,12 +2,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
 import { untilIdle } from "../support/until-idle.js";
+import { bot, completed } from "./trust-holes-support.js";
 
 // Apply on merge trusts the merge because branch protection decides who may merge into the
 // default branch (or a protected branch the server lists in `trusted_branches`). Into any other
 // branch, whoever may push to it may merge: such a merge applies nothing, and says why.
-
-type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
 let h: Harness;
 beforeAll(async () => {
@@ -21,18 +20,6 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const bot = (repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
-
-async function completed(repo: Repo, sha: string, name: string) {
-  await h.sim.waitFor(() => h.sim.checkRuns(repo, sha).some((c) => c.name === name && c.status === "completed"), {
-    message: `no completed ${name}`,
-    timeoutMs: 90_000,
-  });
-  return h.sim.checkRuns(repo, sha).find((c) => c.name === name && c.status === "completed") as ReturnType<
-    Harness["sim"]["checkRuns"]
-  >[number];
-}
-
 /** `net` grown to two resources by bob (write, not in `permissions.apply`), in a PR into `base`, planned and approved by alice. */
 async function plannedPrInto(name: string, base: string, protect = false) {
   const state = join(h.stateDir, `${name}.tfstate`);
@@ -42,7 +29,7 @@ async function plannedPrInto(name: string, base: string, protect = false) {
   if (protect) h.sim.protectBranch(repo, base);
   await h.sim.pushBranch(repo, { branch: "grow", from: base, files: { "net/main.tf": statefulProject("net", state, 2) } });
   const pr = await h.sim.openPullRequest(repo, { head: "grow", base, author: "bob", title: "grow net" });
-  await completed(repo, pr.headSha, "sluice/plan");
+  await completed(h, repo, pr.headSha, "sluice/plan");
   await h.sim.approve(repo, pr.number, "alice");
   return { repo, pr, state };
 }
@@ -52,11 +39,11 @@ describe("apply on merge into a branch no protection guards", () => {
     const { repo, pr, state } = await plannedPrInto("untrusted-scratch", "scratch");
     // His `/apply` is refused by the permissions rule.
     await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
-    await completed(repo, pr.headSha, "sluice/apply");
+    await completed(h, repo, pr.headSha, "sluice/apply");
     expect(await stateResources(state)).toEqual([]);
     await h.sim.mergePullRequest(repo, pr.number, { user: "bob" });
     await untilIdle(h.app.dataDir, 120_000, repo);
-    const said = bot(repo, pr.number)
+    const said = bot(h, repo, pr.number)
       .map((c) => c.body)
       .join("\n");
     expect(await stateResources(state)).toEqual([]);
@@ -66,11 +53,11 @@ describe("apply on merge into a branch no protection guards", () => {
   it("control: a merge into the default branch, and into a protected branch in `trusted_branches`, applies", async () => {
     const intoMain = await plannedPrInto("trusted-main", "main");
     await h.sim.mergePullRequest(intoMain.repo, intoMain.pr.number, { user: "bob" });
-    expect((await completed(intoMain.repo, intoMain.pr.headSha, "sluice/apply")).conclusion).toBe("success");
+    expect((await completed(h, intoMain.repo, intoMain.pr.headSha, "sluice/apply")).conclusion).toBe("success");
     expect(await stateResources(intoMain.state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
     const intoRelease = await plannedPrInto("trusted-release", "release", true);
     await h.sim.mergePullRequest(intoRelease.repo, intoRelease.pr.number, { user: "bob" });
-    expect((await completed(intoRelease.repo, intoRelease.pr.headSha, "sluice/apply")).conclusion).toBe("success");
+    expect((await completed(h, intoRelease.repo, intoRelease.pr.headSha, "sluice/apply")).conclusion).toBe("success");
     expect(await stateResources(intoRelease.state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
   }, 300_000);
 });
