@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyOutside } from "../support/apply-outside.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { bot, completed, say } from "./trust-holes-support.js";
 
@@ -13,7 +12,6 @@ import { bot, completed, say } from "./trust-holes-support.js";
  * producer was found by the name the PR gave it: a PR that named the `vault` dir `network` had
  * vault's secret handed to app's code through network's trusted mapping.
  */
-const run = promisify(execFile);
 let h: Harness;
 let stateDir: string;
 
@@ -28,19 +26,7 @@ const config = (networkDir: string, otherDir: string) =>
   `version: 1\nprojects:\n  - name: network\n    dir: ${networkDir}\n  - name: other\n    dir: ${otherDir}\n  - name: app\n    dir: app\n    inputs_from:\n      token: network.token\n`;
 
 /** Applies a producer outside Sluice (another pipeline), so its state holds its output. */
-async function applyOutside(name: string, token: string): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "outside-"));
-  try {
-    await writeFile(join(dir, "main.tf"), producer(name, token));
-    const rc = join(dir, "rc");
-    await writeFile(rc, "");
-    const env = { ...process.env, TF_CLI_CONFIG_FILE: rc, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
-    await run("terraform", ["init", "-input=false", "-no-color"], { cwd: dir, env });
-    await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: dir, env });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const applyProducer = (name: string, token: string) => applyOutside(tmpdir(), producer(name, token));
 
 async function appToken(): Promise<unknown> {
   const text = await readFile(join(stateDir, "app.tfstate"), "utf8").catch(() => "{}");
@@ -51,8 +37,8 @@ async function appToken(): Promise<unknown> {
 beforeAll(async () => {
   h = await startHarness({ serverConfig: "apply_requirements: []\n" });
   stateDir = await mkdtemp(join(h.stateDir, "producer-identity-"));
-  await applyOutside("network", NET_TOKEN);
-  await applyOutside("vault", VAULT_SECRET);
+  await applyProducer("network", NET_TOKEN);
+  await applyProducer("vault", VAULT_SECRET);
 }, 180_000);
 afterAll(async () => {
   await h?.stop();

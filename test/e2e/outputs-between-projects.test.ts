@@ -1,17 +1,14 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installHelm } from "../../scripts/install-helm.js";
+import { applyOutside } from "../support/apply-outside.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { bot, completed, planRows, say } from "./trust-holes-support.js";
 
 // Outputs between projects: `network`'s Terraform outputs flow into `app`'s variables
 // (`inputs_from`) and into the `web` chart's values (`values_from`), inside one pull request.
-
-const run = promisify(execFile);
 
 let h: Harness;
 let stateDir: string;
@@ -110,19 +107,7 @@ async function stateInput(project: string, resource: string): Promise<unknown> {
 }
 
 /** Applies `network` at `vpc` outside Sluice (another pipeline), on the same state. */
-async function applyOutside(vpc: string): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "outside-"));
-  try {
-    await writeFile(join(dir, "main.tf"), network(vpc, HOSTILE));
-    const rc = join(dir, "rc");
-    await writeFile(rc, "");
-    const env = { ...process.env, TF_CLI_CONFIG_FILE: rc, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
-    await run("terraform", ["init", "-input=false", "-no-color"], { cwd: dir, env });
-    await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: dir, env });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const applyNetwork = (vpc: string) => applyOutside(tmpdir(), network(vpc, HOSTILE));
 
 describe("outputs passed between projects", () => {
   it("flow into variables and chart values, known and known after apply; re-plan after apply; stale inputs refused", async () => {
@@ -177,7 +162,7 @@ describe("outputs passed between projects", () => {
     expect(replans).not.toContain(SECRET);
 
     // Another pipeline applies network with a new vpc: app's plan used vpc-1, so its apply is refused.
-    await applyOutside("vpc-2");
+    await applyNetwork("vpc-2");
     const refused = await say(h, repo, pr.number, "bob", "/apply -p app");
     expect(text([{ body: refused }])).toContain(
       "⛔ refused: inputs from network.vpc_id changed since this plan (network was applied); re-plan with /plan -p app",

@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
+import { applyOutside } from "../support/apply-outside.js";
 import { allowedRoads, previewComment, stateInputs } from "../support/previews.js";
 import { untilIdle } from "../support/until-idle.js";
 
@@ -70,14 +69,7 @@ projects:
 /** Production's db applied, a repository of the three projects, and a PR whose two previews went live. */
 async function livePreviews(name: string) {
   const dir = await mkdtemp(join(h.stateDir, `${name}-`));
-  const seed = join(dir, "seed");
-  await mkdir(seed);
-  await writeFile(join(seed, "main.tf"), db(dir));
-  const env = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
-  const run = promisify(execFile);
-  await run("terraform", ["init", "-input=false", "-no-color"], { cwd: seed, env });
-  await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: seed, env });
-  await rm(seed, { recursive: true, force: true });
+  await applyOutside(dir, db(dir));
   const repo = await h.sim.createRepo({
     owner: "acme",
     name,

@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
+import { applyOutside } from "../support/apply-outside.js";
 import { storeRows, waitPreviewComment } from "../support/previews.js";
 import { untilIdle } from "../support/until-idle.js";
 import { say } from "./trust-holes-support.js";
@@ -50,14 +49,7 @@ describe("a preview's kept state", { timeout: 300_000 }, () => {
     const dir = await mkdtemp(join(h.stateDir, "prev-hold-"));
     const prodState = join(dir, "prod.tfstate");
     const wsDir = join(dir, "ws");
-    const seed = join(dir, "seed");
-    await mkdir(seed);
-    await writeFile(join(seed, "main.tf"), appTf(prodState, wsDir));
-    const run = promisify(execFile);
-    const env = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
-    await run("terraform", ["init", "-input=false", "-no-color"], { cwd: seed, env });
-    await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: seed, env });
-    await rm(seed, { recursive: true, force: true });
+    await applyOutside(dir, appTf(prodState, wsDir));
     const prod = JSON.parse(await readFile(prodState, "utf8")) as { lineage: string; serial: number };
     expect(await stateResources(prodState)).toEqual(["terraform_data.web"]);
 
