@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyOutside } from "../support/apply-outside.js";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
 import { untilIdle } from "../support/until-idle.js";
 import { freePort } from "../support/start-app.js";
@@ -75,14 +74,7 @@ async function newRepo(opts: { config?: string; extra?: string } = {}) {
   const prodState = join(dir, "prod.tfstate");
   const wsDir = join(dir, "ws");
   const tf = appTf(prodState, wsDir, "v1", opts.extra);
-  const seed = join(dir, "seed");
-  await mkdir(seed);
-  await writeFile(join(seed, "main.tf"), tf);
-  const run = promisify(execFile);
-  const env = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
-  await run("terraform", ["init", "-input=false", "-no-color"], { cwd: seed, env });
-  await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: seed, env });
-  await rm(seed, { recursive: true, force: true });
+  await applyOutside(dir, tf);
   const repo = await h.sim.createRepo({
     owner: "acme",
     name: `previews-${n}`,

@@ -1,13 +1,11 @@
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { promisify } from "node:util";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyOutside } from "../support/apply-outside.js";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
 import { appDb, appliedPr as appliedPrOf, scheduledDestroyLog } from "../support/scheduled-destroy-app.js";
 import { untilIdle } from "../support/until-idle.js";
 
-const run = promisify(execFile);
 let h: Harness;
 let db: ReturnType<typeof appDb>;
 const rows = <T>(sql: string, ...args: unknown[]) => db.rows<T>(sql, ...args);
@@ -191,12 +189,7 @@ describe("destroy_at of an ordinary workspace", { timeout: 300_000 }, () => {
       `terraform {\n  backend "local" {\n    workspace_dir = "${join(dir, "ws")}"\n  }\n}\nvariable "vpc_id" {\n  type = string\n}\nresource "terraform_data" "app" {\n  input = "\${var.vpc_id}-${v}"\n}\n`;
     const config = `version: 1\nprojects:\n  - name: network\n    dir: network\n  - name: app\n    dir: app\n    workspace: staging\n    idle_ttl: 1h\n    inputs_from:\n      vpc_id: network.vpc_id\n`;
     // Production's network, applied before Sluice: its state is read, never changed.
-    const seed = join(dir, "seed");
-    await mkdir(seed);
-    await writeFile(join(seed, "main.tf"), network);
-    const env = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
-    await run("terraform", ["init", "-input=false", "-no-color"], { cwd: seed, env });
-    await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: seed, env });
+    await applyOutside(dir, network);
     const repo = await h.sim.createRepo({
       owner: "acme",
       name: "sched-inputs",
