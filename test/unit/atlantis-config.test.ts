@@ -1,31 +1,18 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { TF_DEFAULT, tf } from "../support/project-config.js";
 import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
-import type { ProjectConfig, RepoConfig, WorkflowStep } from "../../src/model/repo-config.js";
+import type { RepoConfig, WorkflowStep } from "../../src/model/repo-config.js";
 
 // Fixtures written for Sluice, modelled on the examples of Atlantis' repo-level atlantis.yaml and
 // custom workflow docs; each is read as-is and must give exactly this model and these warnings.
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/repo-config/atlantis/${name}`, import.meta.url), "utf8");
-const TF_DEFAULT = ["**/*.tf*", "**/*.tofu", "**/*.tofu.json", "**/terragrunt.hcl", "**/.terraform.lock.hcl"];
 const INIT: WorkflowStep = { kind: "init", extraArgs: [] };
 const PLAN: WorkflowStep = { kind: "plan", extraArgs: [] };
 const APPLY: WorkflowStep = { kind: "apply", extraArgs: [] };
 /** An atlantis.yaml `run`: a script for `sh -c` (or the step's shell), as Atlantis runs it. */
 const sh = (script: string, shell = "sh", args = ["-c"]): WorkflowStep => ({ kind: "run", argv: [shell, ...args, script], shell: true });
-
-function tf(dir: string, more: Partial<ProjectConfig> = {}): ProjectConfig {
-  return {
-    name: dir,
-    dir,
-    workspace: "default",
-    runner: "terraform",
-    autoplan: { enabled: true, whenModified: TF_DEFAULT },
-    dependsOn: [],
-    executionOrderGroup: 0,
-    ...more,
-  };
-}
 
 const ATLANTIS_DEFAULTS = {
   source: "atlantis.yaml",

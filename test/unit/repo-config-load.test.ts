@@ -1,24 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { TF_DEFAULT, tf } from "../support/project-config.js";
 import { defaultRepoConfig, loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
 import type { Project } from "../../src/model/project.js";
-import type { ProjectConfig, RepoConfig } from "../../src/model/repo-config.js";
+import type { RepoConfig } from "../../src/model/repo-config.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/repo-config/sluice/${name}`, import.meta.url), "utf8");
-const TF_DEFAULT = ["**/*.tf*", "**/*.tofu", "**/*.tofu.json", "**/terragrunt.hcl", "**/.terraform.lock.hcl"];
-
-function tf(dir: string, more: Partial<ProjectConfig> = {}): ProjectConfig {
-  return {
-    name: dir,
-    dir,
-    workspace: "default",
-    runner: "terraform",
-    autoplan: { enabled: true, whenModified: TF_DEFAULT },
-    dependsOn: [],
-    executionOrderGroup: 0,
-    ...more,
-  };
-}
 
 function load(sluice: string): RepoConfig {
   const result = loadRepoConfig({ sluice });

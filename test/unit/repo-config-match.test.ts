@@ -2,24 +2,13 @@ import { posix } from "node:path";
 import fc from "fast-check";
 import picomatch from "picomatch";
 import { describe, expect, it } from "vitest";
+import { TF_DEFAULT, tf } from "../support/project-config.js";
 import { defaultRepoConfig } from "../../src/config/repo/load-repo-config.js";
 import { projectsForChanges } from "../../src/config/repo/match-when-modified.js";
 import type { ProjectConfig, RepoConfig } from "../../src/model/repo-config.js";
 
-const TF_DEFAULT = ["**/*.tf*", "**/*.tofu", "**/*.tofu.json", "**/terragrunt.hcl", "**/.terraform.lock.hcl"];
-
-function project(dir: string, whenModified: string[] = TF_DEFAULT, more: Partial<ProjectConfig> = {}): ProjectConfig {
-  return {
-    name: more.name ?? `${dir}:${whenModified.join(",")}`,
-    dir,
-    workspace: "default",
-    runner: "terraform",
-    autoplan: { enabled: true, whenModified },
-    dependsOn: [],
-    executionOrderGroup: 0,
-    ...more,
-  };
-}
+const project = (dir: string, whenModified: string[] = TF_DEFAULT, more: Partial<ProjectConfig> = {}): ProjectConfig =>
+  tf(dir, { name: `${dir}:${whenModified.join(",")}`, autoplan: { enabled: true, whenModified }, ...more });
 
 const config = (projects: ProjectConfig[]): RepoConfig => ({ ...defaultRepoConfig(), projects });
 const matched = (projects: ProjectConfig[], files: string[]) => projectsForChanges(config(projects), files).map((p) => p.name);
