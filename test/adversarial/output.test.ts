@@ -9,7 +9,7 @@ import { parseMarker } from "../../src/render/comment-body.js";
 import { renderInvalid } from "../../src/render/render-usage.js";
 import { secretVariants } from "../../src/util/secret-variants.js";
 import { input, planned, project, summary } from "../golden/fixtures.js";
-import { structure, UNPAIRED_SURROGATE, withoutCodeSpans } from "../golden/markdown-checks.js";
+import { interpreted, structure, UNPAIRED_SURROGATE } from "../golden/markdown-checks.js";
 
 // Everything posted is built from text a PR controls: tool output, resource addresses, error
 // messages, project names. These tests feed the renderer the worst of it.
@@ -17,19 +17,6 @@ import { structure, UNPAIRED_SURROGATE, withoutCodeSpans } from "../golden/markd
 const TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
 const SERVER_SECRET = "db-Pa55word!with/slash+plus=";
 const SENSITIVE = "sensitive-from-the-plan-9f2c";
-
-/** The text GitHub would interpret: outside fences and code spans, link targets dropped. */
-function interpreted(body: string): string {
-  const lines: string[] = [];
-  let open = 0;
-  for (const line of body.split("\n")) {
-    const run = /^(`{3,})/.exec(line)?.[1]?.length ?? 0;
-    if (open === 0 && run >= 3) open = run;
-    else if (open > 0 && run >= open && /^`+ *$/.test(line)) open = 0;
-    else if (open === 0) lines.push(withoutCodeSpans(line).replace(/\]\([^)\s]*\)/g, "]"));
-  }
-  return lines.join("\n");
-}
 
 /** Every rule a posted comment obeys, whatever went in. */
 function expectSafe(bodies: string[], jobId: string, secrets: string[], maxComments = 10) {

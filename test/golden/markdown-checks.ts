@@ -113,3 +113,19 @@ export function withoutCodeSpans(line: string): string {
   }
   return out;
 }
+
+/**
+ * The text GitHub would interpret: outside fences and code spans, escapes removed, link targets
+ * dropped (Sluice's only links are the log URL).
+ */
+export function interpreted(body: string): string {
+  const lines: string[] = [];
+  let open = 0;
+  for (const line of body.split("\n")) {
+    const run = /^(`{3,})/.exec(line)?.[1]?.length ?? 0;
+    if (open === 0 && run >= 3) open = run;
+    else if (open > 0 && run >= open && /^`+ *$/.test(line)) open = 0;
+    else if (open === 0) lines.push(withoutCodeSpans(line).replace(/\]\([^)\s]*\)/g, "]"));
+  }
+  return lines.join("\n");
+}

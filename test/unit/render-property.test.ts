@@ -7,21 +7,7 @@ import { createRedactor } from "../../src/util/redact.js";
 import { type CommentInput, renderComments } from "../../src/render/render-comment.js";
 import { parseMarker } from "../../src/render/comment-body.js";
 import { summary } from "../golden/fixtures.js";
-import { structure, UNPAIRED_SURROGATE, withoutCodeSpans } from "../golden/markdown-checks.js";
-
-/** The text GitHub would interpret: outside fences and code spans, escapes removed. */
-function interpreted(body: string): string {
-  const lines: string[] = [];
-  let open = 0;
-  for (const line of body.split("\n")) {
-    const run = /^(`{3,})/.exec(line)?.[1]?.length ?? 0;
-    if (open === 0 && run >= 3) open = run;
-    else if (open > 0 && run >= open && /^`+ *$/.test(line)) open = 0;
-    // Link destinations are not text either (our only links are the log URL).
-    else if (open === 0) lines.push(withoutCodeSpans(line).replace(/\]\([^)\s]*\)/g, "]"));
-  }
-  return lines.join("\n");
-}
+import { interpreted, structure, UNPAIRED_SURROGATE } from "../golden/markdown-checks.js";
 
 const SECRET = "qz7sekr1tvalu3xx";
 const SENSITIVE = "pl4n-sensitive-v4lue";
