@@ -6,7 +6,7 @@ import { installHelm, installKubectl } from "./install-helm.js";
 import { type NeedProbe, neededFor, type Privileges, planSetup, type SetupMode, type SystemNeed, systemNeeds } from "./system-needs.js";
 
 /**
- * npm's pre-hooks call this before `npm start`, `npm run demo` and `npm test`:
+ * npm's pre-hooks call this before `npm start`, `npm run demo`, `npm test` and `npm run bench`:
  *
  *   tsx scripts/setup-system.ts runtime|test
  *
