@@ -155,6 +155,17 @@ describe("pty runs", () => {
     // The shell that waits for the command says nothing of a command a signal ended.
     expect(await run("kill -TERM $$")).toMatchObject({ exitCode: null, signal: "SIGTERM", stdout: "" });
     expect(await run("kill -KILL $$")).toMatchObject({ exitCode: null, signal: "SIGKILL", stdout: "" });
+    expect(await run("exit 143")).toMatchObject({ exitCode: null, signal: "SIGTERM" });
+    // 128 + a signal that stops, continues or is ignored by default is an exit code, not a signal
+    // to raise in the wrapper: SIGSTOP held it (and the run) until the timeout.
+    for (const code of [145, 146, 147, 148, 149, 150, 151, 156]) {
+      expect(await run(`printf x; exit ${code}`, 20_000)).toMatchObject({
+        exitCode: code,
+        signal: undefined,
+        timedOut: false,
+        stdout: "x",
+      });
+    }
     // Asked to stop at its timeout, the command gets SIGTERM and what it prints stopping is read.
     const stopped = await run("trap 'echo saving state; exit 7' TERM; sleep 30 & wait", 500);
     expect(stopped).toMatchObject({ timedOut: true, exitCode: 7, stdout: "saving state\r\n" });
