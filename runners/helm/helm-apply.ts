@@ -5,7 +5,7 @@ import { type K8sObject, objectKey } from "../k8s/k8s-object.js";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { describeExecFailure } from "../k8s/describe-exec-failure.js";
+import { howItEnded } from "../how-it-ended.js";
 import { diffObjects } from "../k8s/diff-objects.js";
 import { k8sApplyOutcome, readSavedPlan } from "../k8s/k8s-apply-outcome.js";
 import { NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
@@ -103,7 +103,7 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
       helmUpgradeArgv({ ...chartInput(common), kubeconfig: req.kubeconfig }),
       changeRunOptions(req, { cwd: chart.dir, env: common.env, redact: req.redactWith(outcome.sensitiveValues) }),
     );
-    if (r.exitCode !== 0) return fail(describeExecFailure("helm upgrade", r, req.timeoutMs), r.stdout);
+    if (r.exitCode !== 0) return fail(howItEnded("helm upgrade", r, req.timeoutMs), r.stdout);
     return outcome.done(r.stdout);
   } finally {
     await rm(secretDir, { recursive: true, force: true });

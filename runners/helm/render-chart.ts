@@ -1,6 +1,6 @@
 import { ranWell } from "../exec.js";
 import { CheckoutFileError } from "../../src/util/read-checkout-file.js";
-import { describeExecFailure } from "../k8s/describe-exec-failure.js";
+import { howItEnded } from "../how-it-ended.js";
 import type { Exec } from "../runner.js";
 import { realpath } from "node:fs/promises";
 import { relative, resolve } from "node:path";
@@ -76,7 +76,7 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
     const argv = remote.length > 0 ? ["dependency", "build", i.chart.dir] : helmDependencyBuildArgv(i.chart.dir);
     const dep = await exec(i.bin, argv, { ...opts, env });
     if (!ranWell(dep)) {
-      const message = withoutRepoAddAdvice(describeExecFailure(`helm dependency build (${i.side})`, dep, i.timeoutMs));
+      const message = withoutRepoAddAdvice(howItEnded(`helm dependency build (${i.side})`, dep, i.timeoutMs));
       return { ok: false, failedStep: step, message, output: withoutRepoAddAdvice(dep.stdout + dep.stderr) };
     }
   }
@@ -85,7 +85,7 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
   const r = await exec(i.bin, helmTemplateArgv(input), { ...opts, redact: identity, onOutput: undefined });
   // A render cut at the cap would read as a whole one missing its last objects.
   if (!ranWell(r) || r.outputCut) {
-    const message = describeExecFailure(`helm template (${i.side})`, r, i.timeoutMs);
+    const message = howItEnded(`helm template (${i.side})`, r, i.timeoutMs);
     return { ok: false, failedStep: `template (${i.side})`, message, output: i.redact(r.stderr) };
   }
   return { ok: true, yaml: r.stdout };

@@ -1,4 +1,4 @@
-import { describeExecFailure } from "../k8s/describe-exec-failure.js";
+import { howItEnded } from "../how-it-ended.js";
 import { diffObjects } from "../k8s/diff-objects.js";
 import type { SecretHashing } from "../k8s/hash-secret-values.js";
 import type { IgnoreRule } from "../k8s/ignore-differences.js";
@@ -29,7 +29,7 @@ export async function dryRunUpgrade(
     redact: (s) => s,
   });
   if (dry.exitCode !== 0) {
-    return { ok: false, message: `${describeExecFailure("helm upgrade --dry-run=server", dry, req.timeoutMs)}: nothing was applied` };
+    return { ok: false, message: `${howItEnded("helm upgrade --dry-run=server", dry, req.timeoutMs)}: nothing was applied` };
   }
   const text = releaseObjectsText(dry.stdout);
   if (text === undefined)
@@ -49,7 +49,7 @@ export async function releaseManifestNow(
   if (/\brelease: not found\b/.test(got.stderr)) return { ok: true, text: "" };
   return {
     ok: false,
-    message: `${describeExecFailure("helm get manifest", got, req.timeoutMs)}: what the upgrade would delete is unknown, so nothing was applied`,
+    message: `${howItEnded("helm get manifest", got, req.timeoutMs)}: what the upgrade would delete is unknown, so nothing was applied`,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { ExecResult } from "../exec.js";
-import { describeExecFailure } from "./describe-exec-failure.js";
+import { howItEnded } from "../how-it-ended.js";
 
 /** klog's prefix (`E1121 14:08:23.337590    8705 memcache.go:265] …`): kubectl's retries, not its verdict. */
 const KLOG = /^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s/;
@@ -11,7 +11,7 @@ const KLOG = /^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s/;
  * (helm's `Error: 1 error occurred:`) takes the next one along.
  */
 export function execFailureLine(what: string, r: ExecResult, timeoutMs: number): string {
-  const head = describeExecFailure(what, r, timeoutMs);
+  const head = howItEnded(what, r, timeoutMs);
   if (r.timedOut || r.signal) return head;
   const all = r.stderr
     .split("\n")

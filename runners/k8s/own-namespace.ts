@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { Project } from "../../src/model/project.js";
 import { writeNewFile } from "../../src/util/write-new-file.js";
 import type { ApplyRequest, Exec } from "../runner.js";
-import { describeExecFailure } from "./describe-exec-failure.js";
+import { howItEnded } from "../how-it-ended.js";
 import {
   clusterScopedKinds,
   kubectlClusterKindsArgv,
@@ -31,8 +31,7 @@ export async function ownNamespace(
 ): Promise<OwnNamespace> {
   const opts = { cwd: t.req.dataDir, env: t.req.env, timeoutMs: t.req.timeoutMs, redact: t.redact };
   const got = await exec(t.kubectl, kubectlGetNamespaceArgv(preview.namespace, t.kubeconfig), opts);
-  if (got.exitCode !== 0)
-    return { ok: false, message: describeExecFailure("kubectl get namespace", got, t.req.timeoutMs), output: got.stderr };
+  if (got.exitCode !== 0) return { ok: false, message: howItEnded("kubectl get namespace", got, t.req.timeoutMs), output: got.stderr };
   const owner = namespaceOwner(got.stdout, preview.namespace, preview.of);
   if (owner.kind === "unknown") return { ok: false, message: owner.message, output: "" };
   if (owner.kind !== "absent" || !create) return { ok: true, owner };
@@ -42,7 +41,7 @@ export async function ownNamespace(
   if (made.exitCode !== 0)
     return {
       ok: false,
-      message: describeExecFailure("kubectl create namespace", made, t.req.timeoutMs),
+      message: howItEnded("kubectl create namespace", made, t.req.timeoutMs),
       output: made.stdout + made.stderr,
     };
   return { ok: true, owner: { kind: "ours" } };
@@ -67,7 +66,7 @@ export async function clusterKindsOf(
   const got = await exec(t.kubectl, kubectlClusterKindsArgv(t.kubeconfig), opts);
   const kinds = clusterScopedKinds(got.stdout);
   if (kinds.size === 0) {
-    const failed = got.exitCode !== 0 ? describeExecFailure("kubectl api-resources", got, t.req.timeoutMs) : undefined;
+    const failed = got.exitCode !== 0 ? howItEnded("kubectl api-resources", got, t.req.timeoutMs) : undefined;
     return { ok: false, message: failed ?? "kubectl api-resources listed no cluster-scoped kind", output: got.stderr };
   }
   return { ok: true, kinds };

@@ -1,7 +1,7 @@
 import type { Project } from "../../src/model/project.js";
 import type { ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
-import { describeExecFailure } from "./describe-exec-failure.js";
+import { howItEnded } from "../how-it-ended.js";
 import type { k8sApplyOutcome } from "./k8s-apply-outcome.js";
 import { ownNamespace, previewOfProject } from "./own-namespace.js";
 import { kubectlDeleteNamespaceArgv } from "./preview-namespace.js";
@@ -44,7 +44,7 @@ export async function teardownPreview(
   const removed = await removeObjects();
   const removalFailed =
     removed && removed.exitCode !== 0
-      ? `${describeExecFailure(removed.step, removed, req.timeoutMs)}; the namespace's deletion removes what is left\n`
+      ? `${howItEnded(removed.step, removed, req.timeoutMs)}; the namespace's deletion removes what is left\n`
       : "";
   const deleted = await exec(t.kubectl, kubectlDeleteNamespaceArgv(namespace, t.kubeconfig), {
     cwd: req.dataDir,
@@ -55,6 +55,6 @@ export async function teardownPreview(
     pty: true,
   });
   const output = (removed?.stdout ?? "") + removalFailed + deleted.stdout;
-  if (deleted.exitCode !== 0) return outcome.fail(describeExecFailure("kubectl delete namespace", deleted, req.timeoutMs), output);
+  if (deleted.exitCode !== 0) return outcome.fail(howItEnded("kubectl delete namespace", deleted, req.timeoutMs), output);
   return outcome.done(output);
 }

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { deletionManifest, decodeDeletions } from "../k8s/deletion-header.js";
-import { describeExecFailure } from "../k8s/describe-exec-failure.js";
+import { howItEnded } from "../how-it-ended.js";
 import { k8sApplyOutcome, readSavedPlan } from "../k8s/k8s-apply-outcome.js";
 import { NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
@@ -72,7 +72,7 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
   for (const pass of applying.passes) {
     const applied = await exec(bin, kubectlApplyArgv(pass.file, pass.target), opts);
     output += applied.stdout;
-    if (applied.exitCode !== 0) return fail(describeExecFailure("kubectl apply", applied, req.timeoutMs), output);
+    if (applied.exitCode !== 0) return fail(howItEnded("kubectl apply", applied, req.timeoutMs), output);
   }
   // A preview deletes only inside its namespace, whatever the plan file's header says.
   const toDelete = decodeDeletions(saved).filter((o) => !preview || o.namespace === preview.namespace);
@@ -85,7 +85,7 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
   for (const pass of deleting.passes) {
     const deleted = await exec(bin, kubectlDeleteArgv(pass.file, pass.target), opts);
     output += deleted.stdout;
-    if (deleted.exitCode !== 0) return fail(describeExecFailure("kubectl delete", deleted, req.timeoutMs), output);
+    if (deleted.exitCode !== 0) return fail(howItEnded("kubectl delete", deleted, req.timeoutMs), output);
   }
   return done(output);
 }

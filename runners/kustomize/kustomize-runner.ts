@@ -7,7 +7,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import { writeNewFile } from "../../src/util/write-new-file.js";
-import { describeExecFailure } from "../k8s/describe-exec-failure.js";
+import { howItEnded } from "../how-it-ended.js";
 import { ignoreDifferenceRules } from "../k8s/ignore-differences.js";
 import { invalidIgnorePath } from "../k8s/ignore-paths.js";
 import { saveDestroyPlan } from "../k8s/save-destroy-plan.js";
@@ -134,7 +134,7 @@ async function renderKustomization(bin: string, req: PlanRequest, exec: Exec, si
   const r = await exec(bin, kustomizeBuildArgv(dir), { cwd: dir, env: req.env, timeoutMs: req.timeoutMs, redact: identity });
   // A render cut at the cap would read as a whole one missing its last objects.
   if (ranWell(r) && !r.outputCut) return { ok: true as const, yaml: r.stdout };
-  const message = describeExecFailure(`kubectl kustomize (${side})`, r, req.timeoutMs);
+  const message = howItEnded(`kubectl kustomize (${side})`, r, req.timeoutMs);
   return { ok: false as const, failedStep: `build (${side})`, message, output: req.redact(r.stderr) };
 }
 
