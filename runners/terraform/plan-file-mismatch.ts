@@ -1,4 +1,4 @@
-import { type PlanFileChange, readPlanFileChanges } from "./plan-file-changes.js";
+import type { PlanFileChange, PlanFileRead } from "./plan-file-contents.js";
 import type { PlanJson } from "./plan-json-schema.js";
 
 /** One change as a line both sides can be compared by. */
@@ -54,11 +54,11 @@ function without(a: readonly string[], b: readonly string[]): string[] {
 }
 
 /**
- * Why the shown JSON cannot be taken for the saved plan at `planFile`, or undefined: it matches,
- * or the file is not a local plan file (nothing to compare; terraform applies no other).
+ * Why the shown JSON cannot be taken for the saved plan `file` (readPlanFileContents), or
+ * undefined: it matches, or the file is not a local plan file (nothing to compare; terraform
+ * applies no other).
  */
-export async function shownPlanDisagrees(planFile: string, json: Pick<PlanJson, "resource_changes">): Promise<string | undefined> {
-  const file = await readPlanFileChanges(planFile);
+export function shownPlanDisagrees(file: PlanFileRead, json: Pick<PlanJson, "resource_changes">): string | undefined {
   if (file === undefined) return undefined;
   if (!file.ok) return `the plan file could not be read: ${file.reason}`;
   return planFileMismatch(json, file.changes);

@@ -1,4 +1,5 @@
 import { isAbsolute, join, relative, resolve } from "node:path";
+import type { PlanFileBackend } from "./plan-file-contents.js";
 
 /** Where terraform keeps a project's state, as its backend (resolved at init) says. */
 export type StatePlace =
@@ -83,4 +84,58 @@ export function localStateWarning(place: StatePlace, allowed: boolean): string |
 /** Why an apply is refused: its state would be written into the checkout and removed with it. */
 export function checkoutStateRefusal(inCheckout: string): string {
   return `state is a local file inside the checkout (\`${inCheckout}\`): Sluice removes the checkout when the job ends, and this state with it, so an apply is refused. Use a remote backend, or a local \`path\` in a directory the server lists in \`sandbox_paths\`; a server whose states are meant to be thrown away sets \`allow_checkout_state: true\`.`;
+}
+
+/**
+ * Why the backend file init left in TF_DATA_DIR (`backendState`, absent for the local default)
+ * is not the backend the saved plan was made with, or undefined. `terraform apply` of a saved
+ * plan writes the state where the plan's backend says, in the plan's workspace; the state
+ * commands, the read-back after the apply and the place the comment names read the backend file,
+ * which the plan's run could write. A plan made in another workspace than the project's would
+ * apply to that workspace's state. The backends' settings are compared, never shown (a
+ * `-backend-config` may hold a credential).
+ */
+export function backendFileDisagrees(plan: PlanFileBackend, backendState: string | undefined, workspace: string): string | undefined {
+  if (plan.workspace !== workspace)
+    return `the plan was made in workspace \`${plan.workspace}\`, not in the project's \`${workspace}\`: its apply would change that workspace's state`;
+  let file: { type?: unknown; config?: unknown } = { type: "local", config: {} };
+  if (backendState !== undefined) {
+    try {
+      file = (JSON.parse(backendState) as { backend?: typeof file }).backend ?? file;
+    } catch {
+      return "the backend file terraform init wrote (TF_DATA_DIR/terraform.tfstate) cannot be read as one";
+    }
+  }
+  const named = typeof file.type === "string" ? `\`${file.type}\`` : "no backend";
+  if (file.type !== plan.type)
+    return `the backend file in TF_DATA_DIR names ${named}, but the plan file was made with the \`${plan.type}\` backend: the state would not be read back where the apply writes it`;
+  const a = canonical(file.config ?? {});
+  if (a === undefined || a !== canonical(plan.config))
+    return `the \`${plan.type}\` backend's settings in TF_DATA_DIR are not those the plan file was made with: the state would not be read back where the apply writes it`;
+  return undefined;
+}
+
+/**
+ * A value as stable text: object keys sorted, null attributes left out (the JSON and the msgpack
+ * of one backend config agree on them), bytes as hex. Undefined past a depth no backend's settings reach.
+ */
+function canonical(v: unknown, depth = 0): string | undefined {
+  if (depth > 32) return undefined;
+  if (v instanceof Uint8Array) return `bytes:${Buffer.from(v).toString("hex")}`;
+  if (Array.isArray(v)) {
+    const items = v.map((x) => canonical(x, depth + 1));
+    return items.includes(undefined) ? undefined : `[${items.join(",")}]`;
+  }
+  if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    const parts: string[] = [];
+    for (const k of Object.keys(o).sort()) {
+      if (o[k] === null || o[k] === undefined) continue;
+      const c = canonical(o[k], depth + 1);
+      if (c === undefined) return undefined;
+      parts.push(`${JSON.stringify(k)}:${c}`);
+    }
+    return `{${parts.join(",")}}`;
+  }
+  return typeof v === "bigint" ? `${v}` : (JSON.stringify(v) ?? String(v));
 }

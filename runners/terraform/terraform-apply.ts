@@ -13,7 +13,8 @@ import { erroredBefore, printedUnsaved, type UnsavedPrinted, unsavedState, withE
 import type { PrintedState } from "../withheld-state.js";
 import { backendDigest } from "./backend-digest.js";
 import type { TerraformContext } from "./terraform-runner.js";
-import { checkoutStateRefusal, statePlace } from "./state-place.js";
+import { backendFileDisagrees, checkoutStateRefusal, statePlace } from "./state-place.js";
+import { type PlanFileRead, readPlanFileContents } from "./plan-file-contents.js";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 
 const DEFAULT_APPLY: WorkflowStep[] = [{ kind: "apply", extraArgs: [] }];
@@ -49,11 +50,16 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
     const failed = await initAgain(pluginCache, bin, exec, req, env, dir.path);
     if (failed) return refuse(failed.message, failed.output);
   }
-  // A state written into the checkout goes with it: refused before anything runs, unless allowed.
-  const place = checkoutState(env.TF_DATA_DIR as string, dir.path, req);
-  if ("unreadable" in place) return refuse(unreadableBackend(place.unreadable));
-  if (place.inCheckout !== undefined && req.checkoutStateAllowed !== true) return refuse(checkoutStateRefusal(place.inCheckout));
   if (!(await isRegularFile(req.planFile))) return refuse("the saved plan is not a regular file");
+  // Where the apply writes the state: the saved plan's backend and workspace, which the backend
+  // file the read-back goes through must name too.
+  const file = await readPlanFileContents(req.planFile);
+  if (file?.ok === false) return refuse(`the saved plan cannot be read: ${file.reason}`);
+  // A state written into the checkout goes with it: refused before anything runs, unless allowed.
+  const place = checkoutState(env.TF_DATA_DIR as string, dir.path, req, file);
+  if ("unreadable" in place) return refuse(unreadableBackend(place.unreadable));
+  if ("moved" in place) return refuse(`${place.moved}; plan again`);
+  if (place.inCheckout !== undefined && req.checkoutStateAllowed !== true) return refuse(checkoutStateRefusal(place.inCheckout));
   // What the backend holds before: the read-back after the apply must find it moved. Terraform
   // applies a saved plan only over the state it was made against (else "Saved plan is stale"),
   // and keeps that state in the plan file: read there, it saves a terraform run per apply. Read
@@ -133,13 +139,21 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
 
 /**
  * The state's path inside the checkout when the backend terraform resolved at init (its file in
- * TF_DATA_DIR, a file the plan's run wrote: read carefully) is a local one there. A file there that
+ * TF_DATA_DIR, a file the plan's run wrote: read carefully) is a local one there; `moved` when that
+ * file does not name the saved plan's backend (`file`) and workspace (backendFileDisagrees). A file there that
  * cannot be read as one (a link, a dir, a FIFO, text that is no backend, left by a run) says
  * nothing of where the state goes: unreadable, never taken for a remote backend.
  */
-function checkoutState(dataDir: string, projectDir: string, req: ApplyRequest): { inCheckout?: string } | { unreadable: string } {
+function checkoutState(
+  dataDir: string,
+  projectDir: string,
+  req: ApplyRequest,
+  file: PlanFileRead,
+): { inCheckout?: string } | { unreadable: string } | { moved: string } {
   const backend = readCheckoutFile(dataDir, "terraform.tfstate");
   if (!backend.ok && backend.problem !== "missing") return { unreadable: backend.message };
+  const moved = file?.ok ? backendFileDisagrees(file.backend, backend.ok ? backend.text : undefined, req.project.workspace) : undefined;
+  if (moved) return { moved };
   const place = statePlace({
     backendState: backend.ok ? backend.text : undefined,
     projectDir,

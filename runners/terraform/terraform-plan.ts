@@ -11,7 +11,8 @@ import type { Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { leftPlanSensitiveValues } from "./left-plan-secrets.js";
 import { loadedModuleDirs } from "./loaded-module-dirs.js";
 import { remoteBackendDigest } from "./backend-digest.js";
-import { describeStatePlace, localStateWarning, statePlace, stateRefusal } from "./state-place.js";
+import { backendFileDisagrees, describeStatePlace, localStateWarning, type StatePlace, statePlace, stateRefusal } from "./state-place.js";
+import { type PlanFileRead, readPlanFileContents } from "./plan-file-contents.js";
 import { parsePlanJson } from "./parse-plan-json.js";
 import { shownPlanDisagrees } from "./plan-file-mismatch.js";
 import { detailsRedactor, resourceDetails } from "./resource-details.js";
@@ -106,7 +107,8 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   const showJson = showed.json;
   const json = parsePlanJson(showJson);
   // The JSON is what the gate reads; the file is what an apply applies: they must say the same.
-  const disagrees = json.ok ? await shownPlanDisagrees(planFile, json.plan) : undefined;
+  const file = await readPlanFileContents(planFile);
+  const disagrees = json.ok ? shownPlanDisagrees(file, json.plan) : undefined;
   if (disagrees) return withholdPlan({ step: "show", message: disagrees });
   const summary = summarizePlan(json.ok ? json.plan : showJson);
   // The producer's side of `inputs_from`: its outputs as planned (values in clear, never stored).
@@ -118,7 +120,9 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
     summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));
   // What init really loaded (a templated `source` too), for the code owners of the apply.
   summary.summary.moduleDirs = await loadedModuleDirs(env.TF_DATA_DIR as string, req.checkoutDir, dir.path);
-  const place = planStatePlace(env.TF_DATA_DIR as string, dir.path, req, exec.isolated === true);
+  const place = planStatePlace(env.TF_DATA_DIR as string, dir.path, req, exec.isolated === true, file);
+  // Refused before an apply whose state would not be read back where it went.
+  if ("refusal" in place) return fail("state", place.refusal, shown);
   // Refused before any apply can write a state the sandbox throws away (the read-only root makes
   // that write fail anyway; this says so at plan, with the fix).
   const refusal = stateRefusal(place);
@@ -141,13 +145,22 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
 }
 
 /**
- * Where the plan's state lives, from the backend file init wrote. The sandbox had TF_DATA_DIR
- * writable: the file is read as a PR's file (inside, regular, capped: never through a symlink,
- * nor /dev/zero or a FIFO); one refused says nothing.
+ * Where the plan's state lives, from the backend file init wrote, once it is found to name the
+ * backend and workspace the plan file was made with (`file`, read from the plan: where the apply
+ * writes). The sandbox had TF_DATA_DIR writable: the file is read as a PR's file (inside,
+ * regular, capped: never through a symlink, nor /dev/zero or a FIFO); one refused says nothing.
  */
-function planStatePlace(tfDataDir: string, projectDir: string, req: PlanRequest, isolated: boolean) {
+function planStatePlace(
+  tfDataDir: string,
+  projectDir: string,
+  req: PlanRequest,
+  isolated: boolean,
+  file: PlanFileRead,
+): StatePlace | { refusal: string } {
   const backend = readCheckoutFile(tfDataDir, "terraform.tfstate");
   if (!backend.ok && backend.problem !== "missing") return { kind: "unknown" } as const;
+  const moved = file?.ok ? backendFileDisagrees(file.backend, backend.ok ? backend.text : undefined, req.project.workspace) : undefined;
+  if (moved) return { refusal: moved };
   return statePlace({
     backendState: backend.ok ? backend.text : undefined,
     projectDir,

@@ -9,6 +9,7 @@ import type { Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { describeStepFailure } from "../terraform/describe-step-failure.js";
 import { parsePlanJson } from "../terraform/parse-plan-json.js";
 import { shownPlanDisagrees } from "../terraform/plan-file-mismatch.js";
+import { readPlanFileContents } from "../terraform/plan-file-contents.js";
 import { detailsRedactor, resourceDetails } from "../terraform/resource-details.js";
 import { describeStatePlace, localStateWarning } from "../terraform/state-place.js";
 import { summarizePlan } from "../terraform/summarize-plan.js";
@@ -85,7 +86,7 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
     return withholdPlan("show", describeStepFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
   const json = parsePlanJson(show.stdout);
   // A hook on `show` prints into its output too: the JSON must say what the file applies.
-  const disagrees = json.ok ? await shownPlanDisagrees(planFile, json.plan) : undefined;
+  const disagrees = json.ok ? shownPlanDisagrees(await readPlanFileContents(planFile), json.plan) : undefined;
   if (disagrees) return withholdPlan("show", disagrees);
   const summary = summarizePlan(json.ok ? json.plan : show.stdout);
   if (!summary.ok) return withholdPlan("show", summary.error);

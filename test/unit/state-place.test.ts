@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { describeStatePlace, localStateWarning, statePlace, stateRefusal } from "../../runners/terraform/state-place.js";
+import {
+  backendFileDisagrees,
+  describeStatePlace,
+  localStateWarning,
+  statePlace,
+  stateRefusal,
+} from "../../runners/terraform/state-place.js";
 
 const checkoutDir = "/data/worktrees/acme__net/7/abc";
 const projectDir = `${checkoutDir}/envs/net`;
@@ -76,5 +82,49 @@ describe("statePlace", () => {
     expect(stateRefusal(place)).toBeUndefined();
     expect(localStateWarning(place, false)).toBeUndefined();
     expect(describeStatePlace(place)).toContain(said);
+  });
+});
+
+describe("backendFileDisagrees: the backend file must name the saved plan's backend", () => {
+  const s3 = { bucket: "states", key: "net.tfstate", region: null, access_key: "AKIA-SECRET-VALUE" };
+  const plan = { type: "s3", config: s3, workspace: "default" };
+  const fileOf = (type: string, config: Record<string, unknown>) => JSON.stringify({ version: 3, backend: { type, config, hash: 1 } });
+
+  it("the same backend matches: its settings in any order, unset ones null on either side", () => {
+    const reordered = { region: null, key: "net.tfstate", access_key: "AKIA-SECRET-VALUE", bucket: "states", profile: null };
+    expect(backendFileDisagrees(plan, fileOf("s3", reordered), "default")).toBeUndefined();
+    // No backend block: no backend file, and the plan names the local backend with nothing set.
+    expect(
+      backendFileDisagrees({ type: "local", config: { path: null, workspace_dir: null }, workspace: "default" }, undefined, "default"),
+    ).toBeUndefined();
+  });
+
+  it("another type, other settings or another workspace is said, the settings' values never", () => {
+    const local = backendFileDisagrees(
+      { type: "local", config: { path: "/tmp/lost.tfstate" }, workspace: "default" },
+      fileOf("s3", s3),
+      "default",
+    );
+    expect(local).toBe(
+      "the backend file in TF_DATA_DIR names `s3`, but the plan file was made with the `local` backend: the state would not be read back where the apply writes it",
+    );
+    const otherKey = backendFileDisagrees(plan, fileOf("s3", { ...s3, key: "prod.tfstate" }), "default");
+    expect(otherKey).toBe(
+      "the `s3` backend's settings in TF_DATA_DIR are not those the plan file was made with: the state would not be read back where the apply writes it",
+    );
+    for (const said of [local, otherKey]) {
+      expect(said).not.toContain("AKIA");
+      expect(said).not.toContain("prod.tfstate");
+    }
+    // A local path set in the plan but not in the file (the local default) differs too.
+    expect(
+      backendFileDisagrees({ type: "local", config: { path: "/tmp/x.tfstate" }, workspace: "default" }, undefined, "default"),
+    ).toContain("settings");
+    expect(backendFileDisagrees({ ...plan, workspace: "production" }, fileOf("s3", s3), "staging")).toBe(
+      "the plan was made in workspace `production`, not in the project's `staging`: its apply would change that workspace's state",
+    );
+    expect(backendFileDisagrees(plan, "{not json", "default")).toBe(
+      "the backend file terraform init wrote (TF_DATA_DIR/terraform.tfstate) cannot be read as one",
+    );
   });
 });

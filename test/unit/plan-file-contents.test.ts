@@ -1,14 +1,39 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { encode } from "@msgpack/msgpack";
 import protobuf from "protobufjs/light.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readPlanFileChanges } from "../../runners/terraform/plan-file-changes.js";
+import { readPlanFileContents } from "../../runners/terraform/plan-file-contents.js";
 import { planFileMismatch } from "../../runners/terraform/plan-file-mismatch.js";
 import { makeZip } from "../support/make-zip.js";
 
+/** planfile.proto's Backend (field 13), as terraform writes it: type, config as msgpack, workspace. */
+function backendField(type: string, config: Record<string, unknown>, workspace: string): Uint8Array {
+  const dynamic = protobuf.Writer.create()
+    .uint32((1 << 3) | 2)
+    .bytes(encode(config))
+    .finish();
+  const b = protobuf.Writer.create()
+    .uint32((1 << 3) | 2)
+    .string(type)
+    .uint32((2 << 3) | 2)
+    .bytes(dynamic)
+    .uint32((3 << 3) | 2)
+    .string(workspace)
+    .finish();
+  return protobuf.Writer.create()
+    .uint32((13 << 3) | 2)
+    .bytes(b)
+    .finish();
+}
+
+/** A configuration without a backend block: terraform's plan names the local one, its attributes unset. */
+const LOCAL = { type: "local", config: { path: null, workspace_dir: null }, workspace: "default" };
+const LOCAL_FIELD = backendField(LOCAL.type, LOCAL.config, LOCAL.workspace);
+
 /** planfile.proto's wire form, written field by field (not through the reader's own schema). */
-function tfplan(version: number, changes: { addr: string; deposed?: string; action: number }[]): Buffer {
+function tfplan(version: number, changes: { addr: string; deposed?: string; action: number }[], backend: Uint8Array = LOCAL_FIELD): Buffer {
   const w = protobuf.Writer.create();
   w.uint32((1 << 3) | 0).uint64(version);
   for (const c of changes) {
@@ -23,7 +48,7 @@ function tfplan(version: number, changes: { addr: string; deposed?: string; acti
     w.uint32((3 << 3) | 2).bytes(rc.finish());
   }
   w.uint32((14 << 3) | 2).string("1.11.4");
-  return Buffer.from(w.finish());
+  return Buffer.concat([w.finish(), backend]);
 }
 
 let dir = "";
@@ -38,7 +63,7 @@ async function file(name: string, data: Buffer): Promise<string> {
   return path;
 }
 
-describe("readPlanFileChanges", () => {
+describe("readPlanFileContents", () => {
   it("reads each change's address, deposed key and actions as terraform's JSON names them", async () => {
     const plan = tfplan(3, [
       { addr: "aws_db_instance.main", action: 5 },
@@ -54,7 +79,7 @@ describe("readPlanFileChanges", () => {
         { name: "tfplan", data: plan },
       ]),
     );
-    expect(await readPlanFileChanges(path)).toEqual({
+    expect(await readPlanFileContents(path)).toEqual({
       ok: true,
       changes: [
         { address: "aws_db_instance.main", deposed: "", previous: "", importing: false, actions: ["delete"] },
@@ -63,6 +88,7 @@ describe("readPlanFileChanges", () => {
         { address: "null_resource.x", deposed: "", previous: "", importing: false, actions: ["no-op"] },
         { address: "odd.one", deposed: "", previous: "", importing: false, actions: ["action 42"] },
       ],
+      backend: LOCAL,
     });
   });
 
@@ -83,10 +109,13 @@ describe("readPlanFileChanges", () => {
       .uint64(3)
       .uint32((3 << 3) | 2)
       .bytes(rc.finish());
-    const merged = await readPlanFileChanges(await file("twice.tfplan", makeZip([{ name: "tfplan", data: Buffer.from(twice.finish()) }])));
+    const merged = await readPlanFileContents(
+      await file("twice.tfplan", makeZip([{ name: "tfplan", data: Buffer.concat([twice.finish(), LOCAL_FIELD]) }])),
+    );
     const deletes = {
       ok: true,
       changes: [{ address: "aws_db_instance.main", deposed: "", previous: "", importing: false, actions: ["delete"] }],
+      backend: LOCAL,
     };
     expect(merged).toEqual(deletes);
     // A resource_changes field sent as a varint is an unknown field to Go, skipped: the change
@@ -99,7 +128,7 @@ describe("readPlanFileChanges", () => {
       .uint32((3 << 3) | 0)
       .uint32(hidden.length - 8);
     const data = Buffer.concat([Buffer.from(skipped.finish()), hidden]);
-    expect(await readPlanFileChanges(await file("wire.tfplan", makeZip([{ name: "tfplan", data }])))).toEqual(deletes);
+    expect(await readPlanFileContents(await file("wire.tfplan", makeZip([{ name: "tfplan", data }])))).toEqual(deletes);
   });
 
   it("refuses a tfplan of more changes than show's JSON could list, counted before any is decoded", async () => {
@@ -108,19 +137,64 @@ describe("readPlanFileChanges", () => {
     const data = Buffer.alloc(2 + 2 * count);
     data.set([0x08, 3]);
     for (let i = 0; i < count; i++) data[2 + 2 * i] = 0x1a;
-    const read = await readPlanFileChanges(await file("many.tfplan", makeZip([{ name: "tfplan", data }])));
+    const read = await readPlanFileContents(await file("many.tfplan", makeZip([{ name: "tfplan", data }])));
     expect(read).toEqual({ ok: false, reason: "its tfplan holds 1000001 resource changes, more than Sluice reads (1000000)" });
   });
 
   it("a file that is no zip is no local plan file; a broken tfplan or another format version is a reason", async () => {
-    expect(await readPlanFileChanges(await file("cloud.tfplan", Buffer.from('{"remote_plan_format":1}')))).toBeUndefined();
-    expect(await readPlanFileChanges(await file("nozip.tfplan", makeZip([{ name: "other", data: Buffer.from("x") }])))).toBeUndefined();
-    const broken = await readPlanFileChanges(
+    expect(await readPlanFileContents(await file("cloud.tfplan", Buffer.from('{"remote_plan_format":1}')))).toBeUndefined();
+    expect(await readPlanFileContents(await file("nozip.tfplan", makeZip([{ name: "other", data: Buffer.from("x") }])))).toBeUndefined();
+    const broken = await readPlanFileContents(
       await file("broken.tfplan", makeZip([{ name: "tfplan", data: Buffer.from([0x1a, 0xff, 0xff]) }])),
     );
     expect(broken).toMatchObject({ ok: false, reason: expect.stringContaining("could not be decoded") });
-    const v2 = await readPlanFileChanges(await file("v2.tfplan", makeZip([{ name: "tfplan", data: tfplan(2, []) }])));
+    const v2 = await readPlanFileContents(await file("v2.tfplan", makeZip([{ name: "tfplan", data: tfplan(2, []) }])));
     expect(v2).toEqual({ ok: false, reason: "its tfplan is format version 2, not 3" });
+  });
+});
+
+describe("a plan file's backend: where its apply writes the state", () => {
+  const read = async (name: string, backend: Uint8Array) =>
+    readPlanFileContents(await file(name, makeZip([{ name: "tfplan", data: tfplan(3, [], backend) }])));
+
+  it("its type, its settings as init resolved them and its workspace", async () => {
+    const s3 = backendField("s3", { bucket: "states", key: "net/terraform.tfstate", region: null, max_retries: 5 }, "staging");
+    expect(await read("s3.tfplan", s3)).toMatchObject({
+      ok: true,
+      backend: {
+        type: "s3",
+        config: { bucket: "states", key: "net/terraform.tfstate", region: null, max_retries: 5 },
+        workspace: "staging",
+      },
+    });
+  });
+
+  it("a tfplan without a backend, or whose settings are not a msgpack object, is a reason", async () => {
+    expect(await read("none.tfplan", new Uint8Array())).toEqual({ ok: false, reason: "its tfplan names no backend" });
+    const junk = protobuf.Writer.create()
+      .uint32((13 << 3) | 2)
+      .bytes(
+        protobuf.Writer.create()
+          .uint32((1 << 3) | 2)
+          .string("s3")
+          .uint32((2 << 3) | 2)
+          .bytes(
+            protobuf.Writer.create()
+              .uint32((1 << 3) | 2)
+              .bytes(Uint8Array.of(0xc1))
+              .finish(),
+          )
+          .finish(),
+      )
+      .finish();
+    expect(await read("junk.tfplan", junk)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("its backend's config could not be decoded"),
+    });
+    expect(await read("list.tfplan", backendField("s3", [1, 2] as never, "default"))).toEqual({
+      ok: false,
+      reason: "its backend's config is not an object",
+    });
   });
 });
 

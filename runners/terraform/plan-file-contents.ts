@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { decode as decodeMsgpack } from "@msgpack/msgpack";
 import protobuf from "protobufjs/light.js";
 import { errorMessage } from "../../src/util/errors.js";
 import { readZipEntry } from "../helm/read-zip-entry.js";
@@ -16,8 +17,19 @@ export interface PlanFileChange {
   actions: string[];
 }
 
-/** What a plan file says it changes; `undefined` when it is not a local plan file (a zip with `tfplan`). */
-export type PlanFileRead = { ok: true; changes: PlanFileChange[] } | { ok: false; reason: string } | undefined;
+/**
+ * The backend a saved plan was made with: where `terraform apply` of that file reads and writes
+ * the state (terraform takes it from the plan, not from the backend file in TF_DATA_DIR).
+ */
+export interface PlanFileBackend {
+  type: string;
+  /** The backend block's attributes as terraform resolved them at init (-backend-config included); unset ones null. */
+  config: Record<string, unknown>;
+  workspace: string;
+}
+
+/** What a plan file says it changes, and where; `undefined` when it is not a local plan file (a zip with `tfplan`). */
+export type PlanFileRead = { ok: true; changes: PlanFileChange[]; backend: PlanFileBackend } | { ok: false; reason: string } | undefined;
 
 /** The largest `tfplan` entry read (its values are msgpack; a plan of a few KiB compressed may inflate to gigabytes). */
 const TFPLAN_MAX = 256 * 1024 * 1024;
@@ -25,7 +37,8 @@ const TFPLAN_MAX = 256 * 1024 * 1024;
 /**
  * The part of Terraform's plan file format (internal/plans/planproto/planfile.proto, `tfplan`
  * format version 3, Terraform 1.x and OpenTofu alike) this reads: each resource instance change's
- * address, previous address, deposed key, action and whether it imports. Other fields are skipped as protobuf skips unknown ones.
+ * address, previous address, deposed key, action and whether it imports; and the plan's backend
+ * (its type, its config as msgpack, its workspace). Other fields are skipped as protobuf skips unknown ones.
  */
 const PLAN = protobuf.Root.fromJSON({
   nested: {
@@ -33,9 +46,12 @@ const PLAN = protobuf.Root.fromJSON({
       fields: {
         version: { type: "uint64", id: 1 },
         resourceChanges: { rule: "repeated", type: "ResourceInstanceChange", id: 3 },
+        backend: { type: "Backend", id: 13 },
         terraformVersion: { type: "string", id: 14 },
       },
     },
+    Backend: { fields: { type: { type: "string", id: 1 }, config: { type: "DynamicValue", id: 2 }, workspace: { type: "string", id: 3 } } },
+    DynamicValue: { fields: { msgpack: { type: "bytes", id: 1 } } },
     ResourceInstanceChange: {
       fields: {
         addr: { type: "string", id: 13 },
@@ -88,6 +104,7 @@ function countChanges(tfplan: Buffer): number {
 
 interface DecodedPlan {
   version?: number | { toNumber(): number };
+  backend?: { type?: string; config?: { msgpack?: Uint8Array }; workspace?: string };
   resourceChanges?: { addr?: string; prevRunAddr?: string; deposedKey?: string; change?: { action?: number; importing?: object } }[];
 }
 
@@ -96,7 +113,7 @@ interface DecodedPlan {
  * printed about it (the PR's providers and hooks run while it shows and can write into its output).
  * The file is a sandbox's: read capped, and any fault in it is a reason, never a throw.
  */
-export async function readPlanFileChanges(planFile: string): Promise<PlanFileRead> {
+export async function readPlanFileContents(planFile: string): Promise<PlanFileRead> {
   let entry: Buffer | undefined;
   try {
     entry = readZipEntry(await readFile(planFile), "tfplan", TFPLAN_MAX);
@@ -128,5 +145,25 @@ export async function readPlanFileChanges(planFile: string): Promise<PlanFileRea
       actions: ACTIONS[action] ?? [`action ${action}`],
     };
   });
-  return { ok: true, changes };
+  const backend = planBackend(plan.backend);
+  if ("reason" in backend) return { ok: false, reason: backend.reason };
+  return { ok: true, changes, backend };
+}
+
+/** A backend's config is a few attributes: one larger was not written by terraform init. */
+const BACKEND_CONFIG_MAX = 1024 * 1024;
+
+function planBackend(b: DecodedPlan["backend"]): PlanFileBackend | { reason: string } {
+  // Terraform writes no local plan without its backend.
+  if (!b?.type) return { reason: "its tfplan names no backend" };
+  const bytes = b.config?.msgpack ?? new Uint8Array();
+  if (bytes.length > BACKEND_CONFIG_MAX) return { reason: `its backend's config is larger than ${BACKEND_CONFIG_MAX / 1024} KiB` };
+  let config: unknown;
+  try {
+    config = bytes.length === 0 ? {} : decodeMsgpack(bytes);
+  } catch (e) {
+    return { reason: `its backend's config could not be decoded (${errorMessage(e)})` };
+  }
+  if (config === null || typeof config !== "object" || Array.isArray(config)) return { reason: "its backend's config is not an object" };
+  return { type: b.type, config: config as Record<string, unknown>, workspace: b.workspace || "default" };
 }
