@@ -14,7 +14,7 @@ import type { PrintedState } from "../withheld-state.js";
 import { backendDigest } from "./backend-digest.js";
 import type { TerraformContext } from "./terraform-runner.js";
 import { backendFileDisagrees, checkoutStateRefusal, statePlace } from "./state-place.js";
-import { type PlanFileRead, readPlanFileContents } from "./plan-file-contents.js";
+import { type PlanFileBackend, type PlanFileRead, readPlanFileContents } from "./plan-file-contents.js";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 
 const DEFAULT_APPLY: WorkflowStep[] = [{ kind: "apply", extraArgs: [] }];
@@ -129,12 +129,26 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   return appliedAfterReadBack({
     plan: saved.summary,
     before,
-    pull: () => pullState(exec, bin, { ...readAt, env: { ...env, ...stepEnv } }),
+    // The steps ran the PR's code (a provisioner, a provider, a `run` step), which could rewrite
+    // the backend file after the check above: read back only through the plan's backend.
+    pull: async () => {
+      const moved = file?.ok ? backendMoved(env.TF_DATA_DIR as string, req, file.backend) : undefined;
+      if (moved) return { error: moved };
+      return pullState(exec, bin, { ...readAt, env: { ...env, ...stepEnv } });
+    },
     output,
     durationMs: elapsed,
     sensitiveValues,
     failAfter: failAfterSteps,
   });
+}
+
+/** Why the backend file in TF_DATA_DIR no longer names the plan's backend and workspace, or undefined. */
+function backendMoved(dataDir: string, req: ApplyRequest, plan: PlanFileBackend): string | undefined {
+  const backend = readCheckoutFile(dataDir, "terraform.tfstate");
+  if (!backend.ok && backend.problem !== "missing")
+    return `the backend file in TF_DATA_DIR cannot be read after the apply's steps (${backend.message})`;
+  return backendFileDisagrees(plan, backend.ok ? backend.text : undefined, req.project.workspace);
 }
 
 /**

@@ -4,7 +4,16 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
 import type { Workflow } from "../../src/model/repo-config.js";
-import { applyRequest, planRequest, plannedWithModule, scratchRoot, terraform } from "../support/terraform-scratch.js";
+import { startHttpStateBackend } from "../support/http-state-backend.js";
+import {
+  applyRequest,
+  httpBackendEach,
+  planNet,
+  planRequest,
+  plannedWithModule,
+  scratchRoot,
+  terraform,
+} from "../support/terraform-scratch.js";
 
 /**
  * `terraform apply` of a saved plan writes the state where the plan's backend says; the read-back
@@ -56,5 +65,70 @@ describe("a backend file that does not name the plan's backend", () => {
     expect(!rewritten.ok && rewritten.message).toContain("are not those the plan file was made with");
     const left = await planWith("true");
     if (!left.ok) throw new Error(`${left.message}\n${left.output}`);
+  });
+});
+
+/**
+ * The apply's own run starts the PR's code too (a `local-exec` provisioner, a provider, a `run`
+ * step): a backend file it rewrites after the check before the steps would have the read-back
+ * find the state the PR chose, while the apply wrote (or lost) it in the plan's backend.
+ */
+describe("a backend file rewritten while the apply runs", () => {
+  const http = httpBackendEach();
+  const decoyState = (lineage: string) =>
+    JSON.stringify({
+      version: 4,
+      terraform_version: "1.11.4",
+      serial: 7,
+      lineage,
+      outputs: {},
+      resources: [
+        {
+          mode: "managed",
+          type: "terraform_data",
+          name: "net",
+          provider: 'provider["terraform.io/builtin/terraform"]',
+          instances: [
+            {
+              schema_version: 0,
+              attributes: { id: "decoy", input: { value: "net", type: "string" }, output: null, triggers_replace: null },
+            },
+          ],
+        },
+      ],
+      check_results: null,
+    });
+  const planned = async (provisioner: string) => {
+    const checkout = join(scratch.next(), "checkout");
+    await http.write(
+      checkout,
+      `resource "terraform_data" "net" {\n  input = "net"\n  provisioner "local-exec" {\n    command = <<-EOT\n${provisioner}\n    EOT\n  }\n}\n`,
+    );
+    const dataDir = join(checkout, "..", "plan");
+    const planFile = await planNet(checkout, dataDir);
+    // A backend that acknowledges writes and keeps nothing: what the read-back is there to catch.
+    http.backend().dropWrites = true;
+    return terraform.apply(applyRequest(checkout, dataDir, planFile, { checkoutStateAllowed: true }), exec);
+  };
+
+  it("the apply is not reported applied: its state was read back where the PR chose", async () => {
+    // The PR's own http backend, holding a state that looks applied.
+    const decoy = await startHttpStateBackend();
+    try {
+      decoy.state = decoyState("00000000-0000-0000-0000-00000000dec0");
+      // The same backend type and block hash (terraform takes the file as it is), another address.
+      const forgedAt = `sed -i 's|${http.backend().url}|${decoy.url}|' "$TF_DATA_DIR/terraform.tfstate"`;
+      const result = await planned(forgedAt);
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.message).toContain("are not those the plan file was made with");
+    } finally {
+      await decoy.close();
+    }
+  });
+
+  it("control: the same provisioner leaving the file, the dropped write is caught by the read-back", async () => {
+    const result = await planned("true");
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message).not.toContain("are not those the plan file was made with");
   });
 });
