@@ -1,4 +1,5 @@
 import { isAbsolute, join, relative, resolve } from "node:path";
+import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 import type { PlanFileBackend } from "./plan-file-contents.js";
 
 /** Where terraform keeps a project's state, as its backend (resolved at init) says. */
@@ -138,4 +139,32 @@ function canonical(v: unknown, depth = 0): string | undefined {
     return `{${parts.join(",")}}`;
   }
   return typeof v === "bigint" ? `${v}` : (JSON.stringify(v) ?? String(v));
+}
+
+/**
+ * Why the workspace terraform selects when it runs is not the project's `workspace`, or
+ * undefined. Terraform takes it from TF_WORKSPACE (`tfWorkspace`), else from TF_DATA_DIR/environment
+ * (`environment`, its text; absent when there is none), else `default`; and a saved plan's
+ * apply (Terraform 1.11) writes the state in that workspace, not in the one the plan file names.
+ * A project of the default workspace runs without TF_WORKSPACE: an `environment` file the plan's
+ * run wrote (TF_DATA_DIR is writable there) would choose where its apply writes, and where the
+ * read-back and the state commands look. A name that is not a workspace's is not shown.
+ */
+export function selectedWorkspaceDisagrees(
+  tfWorkspace: string | undefined,
+  environment: string | undefined,
+  workspace: string,
+): string | undefined {
+  const selected = tfWorkspace || environment?.trim() || "default";
+  if (selected === workspace) return undefined;
+  const named = /^[A-Za-z0-9_.-]{1,90}$/.test(selected) ? `workspace \`${selected}\`` : "another workspace";
+  return `TF_DATA_DIR selects ${named}, not the project's \`${workspace}\`: the apply would write that workspace's state`;
+}
+
+/** selectedWorkspaceDisagrees over the `environment` file of `tfDataDir`, read as a PR's file (one that cannot be read: said as such). */
+export function workspaceFileDisagrees(tfDataDir: string, tfWorkspace: string | undefined, workspace: string): string | undefined {
+  const environment = readCheckoutFile(tfDataDir, "environment");
+  if (!environment.ok && environment.problem !== "missing")
+    return `the workspace file terraform reads in TF_DATA_DIR cannot be read (${environment.message}): Sluice cannot tell which workspace the apply would write`;
+  return selectedWorkspaceDisagrees(tfWorkspace, environment.ok ? environment.text : undefined, workspace);
 }

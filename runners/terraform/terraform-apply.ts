@@ -13,7 +13,7 @@ import { erroredBefore, printedUnsaved, type UnsavedPrinted, unsavedState, withE
 import type { PrintedState } from "../withheld-state.js";
 import { backendDigest } from "./backend-digest.js";
 import type { TerraformContext } from "./terraform-runner.js";
-import { backendFileDisagrees, checkoutStateRefusal, statePlace } from "./state-place.js";
+import { backendFileDisagrees, checkoutStateRefusal, statePlace, workspaceFileDisagrees } from "./state-place.js";
 import { type PlanFileBackend, type PlanFileRead, readPlanFileContents } from "./plan-file-contents.js";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 
@@ -56,6 +56,8 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   const file = await readPlanFileContents(req.planFile);
   if (file?.ok === false) return refuse(`the saved plan cannot be read: ${file.reason}`);
   // A state written into the checkout goes with it: refused before anything runs, unless allowed.
+  const selected = workspaceFileDisagrees(env.TF_DATA_DIR as string, env.TF_WORKSPACE, req.project.workspace);
+  if (selected) return refuse(`${selected}; plan again`);
   const place = checkoutState(env.TF_DATA_DIR as string, dir.path, req, file);
   if ("unreadable" in place) return refuse(unreadableBackend(place.unreadable));
   if ("moved" in place) return refuse(`${place.moved}; plan again`);
@@ -132,9 +134,12 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
     // The steps ran the PR's code (a provisioner, a provider, a `run` step), which could rewrite
     // the backend file after the check above: read back only through the plan's backend.
     pull: async () => {
-      const moved = file?.ok ? backendMoved(env.TF_DATA_DIR as string, req, file.backend) : undefined;
+      const pullEnv = { ...env, ...stepEnv };
+      const moved =
+        (file?.ok ? backendMoved(env.TF_DATA_DIR as string, req, file.backend) : undefined) ??
+        workspaceFileDisagrees(env.TF_DATA_DIR as string, pullEnv.TF_WORKSPACE, req.project.workspace);
       if (moved) return { error: moved };
-      return pullState(exec, bin, { ...readAt, env: { ...env, ...stepEnv } });
+      return pullState(exec, bin, { ...readAt, env: pullEnv });
     },
     output,
     durationMs: elapsed,

@@ -11,7 +11,15 @@ import type { Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { leftPlanSensitiveValues } from "./left-plan-secrets.js";
 import { loadedModuleDirs } from "./loaded-module-dirs.js";
 import { remoteBackendDigest } from "./backend-digest.js";
-import { backendFileDisagrees, describeStatePlace, localStateWarning, type StatePlace, statePlace, stateRefusal } from "./state-place.js";
+import {
+  backendFileDisagrees,
+  describeStatePlace,
+  localStateWarning,
+  type StatePlace,
+  statePlace,
+  stateRefusal,
+  workspaceFileDisagrees,
+} from "./state-place.js";
 import { type PlanFileRead, readPlanFileContents } from "./plan-file-contents.js";
 import { parsePlanJson } from "./parse-plan-json.js";
 import { shownPlanDisagrees } from "./plan-file-mismatch.js";
@@ -120,7 +128,7 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
     summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));
   // What init really loaded (a templated `source` too), for the code owners of the apply.
   summary.summary.moduleDirs = await loadedModuleDirs(env.TF_DATA_DIR as string, req.checkoutDir, dir.path);
-  const place = planStatePlace(env.TF_DATA_DIR as string, dir.path, req, exec.isolated === true, file);
+  const place = planStatePlace(env.TF_DATA_DIR as string, dir.path, req, exec.isolated === true, file, env.TF_WORKSPACE);
   // Refused before an apply whose state would not be read back where it went.
   if ("refusal" in place) return fail("state", place.refusal, shown);
   // Refused before any apply can write a state the sandbox throws away (the read-only root makes
@@ -156,10 +164,13 @@ function planStatePlace(
   req: PlanRequest,
   isolated: boolean,
   file: PlanFileRead,
+  tfWorkspace: string | undefined,
 ): StatePlace | { refusal: string } {
   const backend = readCheckoutFile(tfDataDir, "terraform.tfstate");
   if (!backend.ok && backend.problem !== "missing") return { kind: "unknown" } as const;
-  const moved = file?.ok ? backendFileDisagrees(file.backend, backend.ok ? backend.text : undefined, req.project.workspace) : undefined;
+  const moved =
+    (file?.ok ? backendFileDisagrees(file.backend, backend.ok ? backend.text : undefined, req.project.workspace) : undefined) ??
+    workspaceFileDisagrees(tfDataDir, tfWorkspace, req.project.workspace);
   if (moved) return { refusal: moved };
   return statePlace({
     backendState: backend.ok ? backend.text : undefined,

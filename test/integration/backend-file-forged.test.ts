@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
@@ -130,5 +130,68 @@ describe("a backend file rewritten while the apply runs", () => {
     const result = await planned("true");
     expect(result.ok).toBe(false);
     expect(!result.ok && result.message).not.toContain("are not those the plan file was made with");
+  });
+});
+
+/**
+ * Terraform 1.11's apply of a saved plan writes the state in the workspace selected when it runs
+ * (TF_WORKSPACE, else TF_DATA_DIR/environment), not in the one the plan file names: a project of
+ * the default workspace runs without TF_WORKSPACE, so an `environment` file the plan's run wrote
+ * after `terraform plan` (a provider at `show`, a PR's script) chose where the apply wrote.
+ */
+describe("a workspace selected in TF_DATA_DIR after the plan", () => {
+  const select = async (p: { checkout: string; dataDir: string }, name: string) => {
+    await mkdir(join(p.checkout, "net/terraform.tfstate.d", name), { recursive: true });
+    await writeFile(join(p.dataDir, ".terraform", "environment"), name);
+  };
+
+  it("an apply is refused before anything runs, the state untouched", async () => {
+    const p = await plannedWithModule(scratch.next());
+    await select(p, "decoy");
+    const result = await terraform.apply(applyRequest(p.checkout, p.dataDir, p.planFile), exec);
+    expect(result).toMatchObject({ ok: false, untouched: true });
+    expect(!result.ok && result.message).toBe(
+      "TF_DATA_DIR selects workspace `decoy`, not the project's `default`: the apply would write that workspace's state; plan again",
+    );
+    expect(existsSync(join(p.checkout, "net/terraform.tfstate.d/decoy/terraform.tfstate"))).toBe(false);
+    expect(existsSync(p.state)).toBe(false);
+  });
+
+  it("control: the default workspace selected there, the apply writes the plan's state", async () => {
+    const p = await plannedWithModule(scratch.next());
+    await writeFile(join(p.dataDir, ".terraform", "environment"), "default\n");
+    const result = await terraform.apply(applyRequest(p.checkout, p.dataDir, p.planFile), exec);
+    if (!result.ok) throw new Error(`${result.message}\n${result.output}`);
+    expect(JSON.parse(await readFile(p.state, "utf8")).resources.length).toBe(2);
+  });
+
+  it("a plan whose run selected another workspace is refused at its state step", async () => {
+    const dir = scratch.next();
+    const p = await plannedWithModule(dir);
+    const workflow: Workflow = {
+      plan: [
+        { kind: "init", extraArgs: [] },
+        { kind: "plan", extraArgs: [] },
+        { kind: "run", argv: ["sh", "-c", 'mkdir -p terraform.tfstate.d/decoy && printf decoy > "$TF_DATA_DIR/environment"'] },
+      ],
+      apply: [],
+    };
+    const planned = await terraform.plan(planRequest(p.checkout, join(dir, "plan2"), { workflow }), exec);
+    expect(planned).toMatchObject({ ok: false, failedStep: "state" });
+    expect(!planned.ok && planned.message).toContain("TF_DATA_DIR selects workspace `decoy`");
+  });
+
+  it("an apply whose own run selected another workspace is not reported applied", async () => {
+    const p = await plannedWithModule(scratch.next());
+    const workflow: Workflow = {
+      plan: [],
+      apply: [
+        { kind: "apply", extraArgs: [] },
+        { kind: "run", argv: ["sh", "-c", 'mkdir -p terraform.tfstate.d/decoy && printf decoy > "$TF_DATA_DIR/environment"'] },
+      ],
+    };
+    const result = await terraform.apply(applyRequest(p.checkout, p.dataDir, p.planFile, { workflow }), exec);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message).toContain("TF_DATA_DIR selects workspace `decoy`");
   });
 });

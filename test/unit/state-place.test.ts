@@ -3,6 +3,7 @@ import {
   backendFileDisagrees,
   describeStatePlace,
   localStateWarning,
+  selectedWorkspaceDisagrees,
   statePlace,
   stateRefusal,
 } from "../../runners/terraform/state-place.js";
@@ -126,5 +127,23 @@ describe("backendFileDisagrees: the backend file must name the saved plan's back
     expect(backendFileDisagrees(plan, "{not json", "default")).toBe(
       "the backend file terraform init wrote (TF_DATA_DIR/terraform.tfstate) cannot be read as one",
     );
+  });
+});
+
+describe("selectedWorkspaceDisagrees", () => {
+  it("takes TF_WORKSPACE first, then the environment file (trimmed), then default", () => {
+    expect(selectedWorkspaceDisagrees(undefined, undefined, "default")).toBeUndefined();
+    expect(selectedWorkspaceDisagrees(undefined, "default\n", "default")).toBeUndefined();
+    expect(selectedWorkspaceDisagrees(undefined, " \n", "default")).toBeUndefined();
+    expect(selectedWorkspaceDisagrees("staging", "decoy", "staging")).toBeUndefined();
+    expect(selectedWorkspaceDisagrees(undefined, "decoy", "default")).toBe(
+      "TF_DATA_DIR selects workspace `decoy`, not the project's `default`: the apply would write that workspace's state",
+    );
+    expect(selectedWorkspaceDisagrees("", "decoy", "default")).toContain("workspace `decoy`");
+  });
+
+  it("never shows a name that is not a workspace's (the file is the PR's)", () => {
+    const m = selectedWorkspaceDisagrees(undefined, "`x` AKIA-secret value\n", "default");
+    expect(m).toBe("TF_DATA_DIR selects another workspace, not the project's `default`: the apply would write that workspace's state");
   });
 });
