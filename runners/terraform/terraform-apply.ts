@@ -56,7 +56,8 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   const file = await readPlanFileContents(req.planFile);
   if (file?.ok === false) return refuse(`the saved plan cannot be read: ${file.reason}`);
   // A state written into the checkout goes with it: refused before anything runs, unless allowed.
-  const selected = workspaceFileDisagrees(env.TF_DATA_DIR as string, env.TF_WORKSPACE, req.project.workspace);
+  // A local plan only: a saved cloud plan (no tfplan) is applied by its own remote run.
+  const selected = file?.ok ? workspaceFileDisagrees(env.TF_DATA_DIR as string, env.TF_WORKSPACE, req.project.workspace) : undefined;
   if (selected) return refuse(`${selected}; plan again`);
   const place = checkoutState(env.TF_DATA_DIR as string, dir.path, req, file);
   if ("unreadable" in place) return refuse(unreadableBackend(place.unreadable));
@@ -135,9 +136,10 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
     // the backend file after the check above: read back only through the plan's backend.
     pull: async () => {
       const pullEnv = { ...env, ...stepEnv };
-      const moved =
-        (file?.ok ? backendMoved(env.TF_DATA_DIR as string, req, file.backend) : undefined) ??
-        workspaceFileDisagrees(env.TF_DATA_DIR as string, pullEnv.TF_WORKSPACE, req.project.workspace);
+      const moved = file?.ok
+        ? (backendMoved(env.TF_DATA_DIR as string, req, file.backend) ??
+          workspaceFileDisagrees(env.TF_DATA_DIR as string, pullEnv.TF_WORKSPACE, req.project.workspace))
+        : undefined;
       if (moved) return { error: moved };
       return pullState(exec, bin, { ...readAt, env: pullEnv });
     },

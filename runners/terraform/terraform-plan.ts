@@ -168,9 +168,10 @@ function planStatePlace(
 ): StatePlace | { refusal: string } {
   const backend = readCheckoutFile(tfDataDir, "terraform.tfstate");
   if (!backend.ok && backend.problem !== "missing") return { kind: "unknown" } as const;
-  const moved =
-    (file?.ok ? backendFileDisagrees(file.backend, backend.ok ? backend.text : undefined, req.project.workspace) : undefined) ??
-    workspaceFileDisagrees(tfDataDir, tfWorkspace, req.project.workspace);
+  const moved = file?.ok
+    ? (backendFileDisagrees(file.backend, backend.ok ? backend.text : undefined, req.project.workspace) ??
+      workspaceFileDisagrees(tfDataDir, tfWorkspace, req.project.workspace))
+    : undefined;
   if (moved) return { refusal: moved };
   return statePlace({
     backendState: backend.ok ? backend.text : undefined,
