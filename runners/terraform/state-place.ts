@@ -39,6 +39,7 @@ export function statePlace(input: {
 }): StatePlace {
   let backend: { type?: unknown; config?: Record<string, unknown> } | undefined;
   if (input.backendState !== undefined) {
+    if (foldedKeys(input.backendState)) return { kind: "unknown" };
     try {
       backend = (JSON.parse(input.backendState) as { backend?: typeof backend }).backend ?? undefined;
     } catch {
@@ -107,6 +108,8 @@ export function backendFileDisagrees(plan: PlanFileBackend, backendState: string
       return "the backend file terraform init wrote (TF_DATA_DIR/terraform.tfstate) cannot be read as one";
     }
   }
+  if (backendState !== undefined && foldedKeys(backendState))
+    return "the backend file terraform init wrote (TF_DATA_DIR/terraform.tfstate) cannot be read as one";
   const named = typeof file.type === "string" ? `\`${file.type}\`` : "no backend";
   if (file.type !== plan.type)
     return `the backend file in TF_DATA_DIR names ${named}, but the plan file was made with the \`${plan.type}\` backend: the state would not be read back where the apply writes it`;
@@ -114,6 +117,35 @@ export function backendFileDisagrees(plan: PlanFileBackend, backendState: string
   if (a === undefined || a !== canonical(plan.config))
     return `the \`${plan.type}\` backend's settings in TF_DATA_DIR are not those the plan file was made with: the state would not be read back where the apply writes it`;
   return undefined;
+}
+
+/** The keys of the backend file terraform decodes into its structs (Go's encoding/json). */
+const FILE_KEYS = ["version", "terraform_version", "backend"];
+const BACKEND_KEYS = ["type", "config", "hash"];
+/** Go's case folding of a key: ASCII case, and the two non-ASCII letters that fold to `k` and `s`. */
+const fold = (k: string) =>
+  k
+    .toLowerCase()
+    .replace(/\u212a/g, "k")
+    .replace(/\u017f/g, "s");
+
+/**
+ * Whether the backend file (`text`, JSON) has a key Go's encoding/json would take for one of its
+ * fields that JSON.parse does not (`Config`, `BACKEND`, `haſh`): Go matches keys case-insensitively
+ * and the last one wins, so terraform would read a backend the text compared here does not name.
+ */
+export function foldedKeys(text: string): boolean {
+  let file: unknown;
+  try {
+    file = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  const odd = (o: unknown, names: string[]) =>
+    o !== null && typeof o === "object" && Object.keys(o).some((k) => !names.includes(k) && names.includes(fold(k)));
+  if (odd(file, FILE_KEYS)) return true;
+  const backend = (file as { backend?: unknown } | null)?.backend;
+  return odd(backend, BACKEND_KEYS);
 }
 
 /**

@@ -126,6 +126,29 @@ describe("a backend file rewritten while the apply runs", () => {
     }
   });
 
+  it("a key terraform (Go) reads case-insensitively, where JSON.parse reads another: the apply is refused untouched", async () => {
+    const decoy = await startHttpStateBackend();
+    try {
+      decoy.state = decoyState("00000000-0000-0000-0000-00000000dec1");
+      const checkout = join(scratch.next(), "checkout");
+      await http.write(checkout, 'resource "terraform_data" "net" {\n  input = "net"\n}\n');
+      const dataDir = join(checkout, "..", "plan");
+      const planFile = await planNet(checkout, dataDir);
+      http.backend().dropWrites = true;
+      // `backend.config` as init wrote it, and a `Config` after it: Go's encoding/json takes the
+      // last key matching the field case-insensitively (the decoy), JSON.parse the exact `config`.
+      const backendFile = join(dataDir, ".terraform", "terraform.tfstate");
+      const file = JSON.parse(await readFile(backendFile, "utf8"));
+      file.backend.Config = { ...file.backend.config, address: decoy.url };
+      await writeFile(backendFile, JSON.stringify(file));
+      const result = await terraform.apply(applyRequest(checkout, dataDir, planFile), exec);
+      expect(result).toMatchObject({ ok: false, untouched: true });
+      expect(decoy.posts + http.backend().posts).toBe(0);
+    } finally {
+      await decoy.close();
+    }
+  });
+
   it("control: the same provisioner leaving the file, the dropped write is caught by the read-back", async () => {
     const result = await planned("true");
     expect(result.ok).toBe(false);

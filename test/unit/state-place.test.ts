@@ -147,3 +147,31 @@ describe("selectedWorkspaceDisagrees", () => {
     expect(m).toBe("TF_DATA_DIR selects another workspace, not the project's `default`: the apply would write that workspace's state");
   });
 });
+
+describe("a backend file with keys Go reads case-insensitively", () => {
+  const plan = { type: "local", config: { path: "/srv/real.tfstate", workspace_dir: null }, workspace: "default" };
+  const file = (backend: Record<string, unknown>, top: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      version: 3,
+      backend: { type: "local", config: { path: "/srv/real.tfstate", workspace_dir: null }, hash: 1, ...backend },
+      ...top,
+    });
+
+  it("is refused: terraform would take the last of `config` and `Config` (or `haſh`, `BACKEND`)", () => {
+    const refused = "the backend file terraform init wrote (TF_DATA_DIR/terraform.tfstate) cannot be read as one";
+    expect(backendFileDisagrees(plan, file({ Config: { path: "/decoy" } }), "default")).toBe(refused);
+    expect(backendFileDisagrees(plan, file({ TYPE: "s3" }), "default")).toBe(refused);
+    expect(backendFileDisagrees(plan, file({ "ha\u017fh": 2 }), "default")).toBe(refused);
+    expect(backendFileDisagrees(plan, file({}, { Backend: { type: "local", config: { path: "/decoy" } } }), "default")).toBe(refused);
+    expect(
+      statePlace({ backendState: file({ Config: { path: "/decoy" } }), projectDir: "/c/p", checkoutDir: "/c", workspace: "default" }),
+    ).toEqual({
+      kind: "unknown",
+    });
+  });
+
+  it("control: the file as init writes it, and keys Go does not read, agree", () => {
+    expect(backendFileDisagrees(plan, file({}), "default")).toBeUndefined();
+    expect(backendFileDisagrees(plan, file({ other: 1 }, { serial: 0 }), "default")).toBeUndefined();
+  });
+});
