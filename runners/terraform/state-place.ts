@@ -187,11 +187,16 @@ export function selectedWorkspaceDisagrees(
   environment: string | undefined,
   workspace: string,
 ): string | undefined {
-  const selected = tfWorkspace || environment?.trim() || "default";
+  const selected = tfWorkspace || (environment === undefined ? "" : goTrimSpace(environment)) || "default";
   if (selected === workspace) return undefined;
   const named = /^[A-Za-z0-9_.-]{1,90}$/.test(selected) ? `workspace \`${selected}\`` : "another workspace";
   return `TF_DATA_DIR selects ${named}, not the project's \`${workspace}\`: the apply would write that workspace's state`;
 }
+
+/** Go's unicode.IsSpace, as bytes.TrimSpace trims: not String.prototype.trim's (which trims U+FEFF and keeps U+0085). */
+const GO_SPACE = "[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+const GO_TRIM = new RegExp(`^${GO_SPACE}+|${GO_SPACE}+$`, "g");
+const goTrimSpace = (text: string) => text.replace(GO_TRIM, "");
 
 /** selectedWorkspaceDisagrees over the `environment` file of `tfDataDir`, read as a PR's file (one that cannot be read: said as such). */
 export function workspaceFileDisagrees(tfDataDir: string, tfWorkspace: string | undefined, workspace: string): string | undefined {

@@ -175,3 +175,15 @@ describe("a backend file with keys Go reads case-insensitively", () => {
     expect(backendFileDisagrees(plan, file({ other: 1 }, { serial: 0 }), "default")).toBeUndefined();
   });
 });
+
+describe("the environment file trimmed as terraform (Go's bytes.TrimSpace) trims it", () => {
+  it("a BOM is no space to Go: `\\uFEFFdefault` is another workspace", () => {
+    expect(selectedWorkspaceDisagrees(undefined, "\uFEFFdefault", "default")).toBe(
+      "TF_DATA_DIR selects another workspace, not the project's `default`: the apply would write that workspace's state",
+    );
+  });
+
+  it("control: U+0085 and U+00A0 are spaces to Go", () => {
+    expect(selectedWorkspaceDisagrees(undefined, "\u0085default\u00a0\n", "default")).toBeUndefined();
+  });
+});
