@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
-import { statePlace } from "./state-place.js";
+import { foldedKeys, statePlace } from "./state-place.js";
 
 /**
  * A digest of the backend terraform set up at init (TF_DATA_DIR/terraform.tfstate: its type and
@@ -13,6 +13,8 @@ export function backendDigest(dataDir: string): string | undefined {
   if (!file.ok && file.problem !== "missing") return undefined;
   let shown = "null";
   if (file.ok) {
+    // Keys terraform (Go) reads case-insensitively: the JSON read here would not be its backend.
+    if (foldedKeys(file.text)) return undefined;
     try {
       const backend = (JSON.parse(file.text) as { backend?: { type?: unknown; config?: unknown } | null }).backend;
       shown = JSON.stringify(backend ? { type: backend.type ?? null, config: backend.config ?? null } : null);
