@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
@@ -7,6 +7,7 @@ import type { Workflow } from "../../src/model/repo-config.js";
 import { startHttpStateBackend } from "../support/http-state-backend.js";
 import {
   applyRequest,
+  NET,
   httpBackendEach,
   planNet,
   planRequest,
@@ -216,5 +217,25 @@ describe("a workspace selected in TF_DATA_DIR after the plan", () => {
     const result = await terraform.apply(applyRequest(p.checkout, p.dataDir, p.planFile, { workflow }), exec);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.message).toContain("TF_DATA_DIR selects workspace `decoy`");
+  });
+
+  it("control: a project of another workspace plans and applies, here and on another replica (TF_DATA_DIR set up again)", async () => {
+    for (const elsewhere of [false, true]) {
+      const dir = scratch.next();
+      const checkout = join(dir, "checkout");
+      await mkdir(join(checkout, "net"), { recursive: true });
+      await writeFile(
+        join(checkout, "net/main.tf"),
+        `terraform {\n  backend "local" {\n    workspace_dir = "${join(dir, "states")}"\n  }\n}\nresource "terraform_data" "net" {\n  input = "net"\n}\n`,
+      );
+      const project = { ...NET, workspace: "staging" };
+      const dataDir = join(dir, "plan");
+      const planned = await terraform.plan(planRequest(checkout, dataDir, { project }), exec);
+      if (!planned.ok) throw new Error(`${planned.message}\n${planned.output}`);
+      if (elsewhere) await rm(join(dataDir, ".terraform"), { recursive: true });
+      const result = await terraform.apply(applyRequest(checkout, dataDir, planned.planFile, { project }), exec);
+      if (!result.ok) throw new Error(`${result.message}\n${result.output}`);
+      expect(existsSync(join(dir, "states/staging/terraform.tfstate"))).toBe(true);
+    }
   });
 });
