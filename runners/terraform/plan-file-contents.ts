@@ -153,6 +153,29 @@ export async function readPlanFileContents(planFile: string): Promise<PlanFileRe
 /** A backend's config is a few attributes: one larger was not written by terraform init. */
 const BACKEND_CONFIG_MAX = 1024 * 1024;
 
+/** Read as Go reads a string: bytes kept, so bytes that are not UTF-8 are refused, never mapped to other characters. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** No backend's settings nest this deep. */
+const CONFIG_DEPTH = 32;
+
+/**
+ * The decoded config with its strings (read raw) as text, or a throw for one that is not UTF-8:
+ * @msgpack/msgpack's own decoder maps bytes that are not (an overlong `/`, `\xff`) to characters
+ * they are not, where terraform (Go) keeps them: a plan's `path` with them named another file than
+ * the one compared with the backend file.
+ */
+function strictStrings(v: unknown, depth: number): unknown {
+  if (depth > CONFIG_DEPTH) throw new Error("it nests deeper than any backend's settings");
+  if (v instanceof Uint8Array) return UTF8.decode(v);
+  if (Array.isArray(v)) return v.map((x) => strictStrings(x, depth + 1));
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = strictStrings(x, depth + 1);
+    return out;
+  }
+  return v;
+}
+
 function planBackend(b: DecodedPlan["backend"]): PlanFileBackend | { reason: string } {
   // Terraform writes no local plan without its backend.
   if (!b?.type) return { reason: "its tfplan names no backend" };
@@ -160,7 +183,7 @@ function planBackend(b: DecodedPlan["backend"]): PlanFileBackend | { reason: str
   if (bytes.length > BACKEND_CONFIG_MAX) return { reason: `its backend's config is larger than ${BACKEND_CONFIG_MAX / 1024} KiB` };
   let config: unknown;
   try {
-    config = bytes.length === 0 ? {} : decodeMsgpack(bytes);
+    config = bytes.length === 0 ? {} : strictStrings(decodeMsgpack(bytes, { rawStrings: true }), 0);
   } catch (e) {
     return { reason: `its backend's config could not be decoded (${errorMessage(e)})` };
   }

@@ -9,10 +9,10 @@ import { planFileMismatch } from "../../runners/terraform/plan-file-mismatch.js"
 import { makeZip } from "../support/make-zip.js";
 
 /** planfile.proto's Backend (field 13), as terraform writes it: type, config as msgpack, workspace. */
-function backendField(type: string, config: Record<string, unknown>, workspace: string): Uint8Array {
+function backendField(type: string, config: Record<string, unknown> | Uint8Array, workspace: string): Uint8Array {
   const dynamic = protobuf.Writer.create()
     .uint32((1 << 3) | 2)
-    .bytes(encode(config))
+    .bytes(config instanceof Uint8Array ? config : encode(config))
     .finish();
   const b = protobuf.Writer.create()
     .uint32((1 << 3) | 2)
@@ -166,6 +166,23 @@ describe("a plan file's backend: where its apply writes the state", () => {
         config: { bucket: "states", key: "net/terraform.tfstate", region: null, max_retries: 5 },
         workspace: "staging",
       },
+    });
+  });
+
+  it("a setting whose bytes are not UTF-8 is a reason: terraform (Go) keeps them, never the characters a lax decoder makes of them", async () => {
+    // {path: "/srv/net\xC0\xAF.tfstate"}: an overlong "/" terraform writes as those bytes, a lax decoder reads as "/".
+    const path = Buffer.concat([Buffer.from("/srv/net"), Buffer.from([0xc0, 0xaf]), Buffer.from(".tfstate")]);
+    const raw = Buffer.concat([Buffer.from([0x81, 0xa4]), Buffer.from("path"), Buffer.from([0xd9, path.length]), path]);
+    expect(await read("overlong.tfplan", backendField("local", raw, "default"))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("its backend's config could not be decoded"),
+    });
+    // Control: the same setting as UTF-8 is read as it is.
+    const good = Buffer.from("/srv/net/\u00ff.tfstate");
+    const ok = Buffer.concat([Buffer.from([0x81, 0xa4]), Buffer.from("path"), Buffer.from([0xd9, good.length]), good]);
+    expect(await read("utf8.tfplan", backendField("local", ok, "default"))).toMatchObject({
+      ok: true,
+      backend: { config: { path: "/srv/net/\u00ff.tfstate" } },
     });
   });
 
