@@ -27,12 +27,14 @@ function signalName(n: number): string {
  * reported killed by it (a command that itself exits with 128 + N reads as killed by signal N).
  * Only signals whose default ends a process are raised again: an `exit 147` re-raised as SIGSTOP
  * stopped the wrapper, and the run (an apply holding its lock) waited for its timeout.
+ * The terminal's settings are put back as they were before the command (its `stty -icrnl inlcr`
+ * left no line end for Sluice's answer, and a run that succeeded waited for its timeout).
  * The script is fixed and the command stays an argv array (`"$@"`): nothing in it is interpreted
  * by the shell. A timeout still ends the group with SIGTERM and SIGKILL.
  */
 const WRAPPER = [
   "-c",
-  'trap : TERM INT; m=$1; shift; exec 3>&2 2>/dev/null; (exec "$@" 2>&3 3>&-); s=$?; trap "" TTIN TTOU; printf %s "$m"; read -r _; case $((s - 128)) in 1|2|3|4|5|6|7|8|9|1[0-6]|2[4-7]|29|3[01]|3[4-9]|[45][0-9]|6[0-4]) trap - TERM INT; ulimit -c 0; kill -$((s - 128)) $$;; esac; exit "$s"',
+  'trap : TERM INT; m=$1; shift; exec 3>&2 2>/dev/null; t=$(stty -g); (exec "$@" 2>&3 3>&-); s=$?; trap "" TTIN TTOU; stty "$t"; printf %s "$m"; read -r _; case $((s - 128)) in 1|2|3|4|5|6|7|8|9|1[0-6]|2[4-7]|29|3[01]|3[4-9]|[45][0-9]|6[0-4]) trap - TERM INT; ulimit -c 0; kill -$((s - 128)) $$;; esac; exit "$s"',
   "sluice-exec",
 ];
 

@@ -170,6 +170,13 @@ describe("pty runs", () => {
     const stopped = await run("trap 'echo saving state; exit 7' TERM; sleep 30 & wait", 500);
     expect(stopped).toMatchObject({ timedOut: true, exitCode: 7, stdout: "saving state\r\n" });
   });
+
+  it("a command that leaves the terminal's line settings changed is not held to its timeout", async () => {
+    // With CR and NL both read as CR, Sluice's answer to the wrapper was no line end: the run of a
+    // command that had succeeded waited for its timeout and was reported timed out.
+    const r = await exec("sh", ["-c", "stty -icrnl inlcr; echo ok"], { cwd: tmpdir(), pty: true, timeoutMs: 5_000 });
+    expect(r).toMatchObject({ timedOut: false, exitCode: 0, signal: undefined, stdout: "ok\r\n" });
+  });
 });
 
 describe("spawn failures are typed, not read from a message", () => {
