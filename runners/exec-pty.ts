@@ -34,7 +34,7 @@ function signalName(n: number): string {
  */
 const WRAPPER = [
   "-c",
-  'trap : TERM INT; m=$1; shift; exec 3>&2 2>/dev/null; t=$(stty -g); (exec "$@" 2>&3 3>&-); s=$?; trap "" TTIN TTOU; stty "$t"; printf %s "$m"; read -r _; case $((s - 128)) in 1|2|3|4|5|6|7|8|9|1[0-6]|2[4-7]|29|3[01]|3[4-9]|[45][0-9]|6[0-4]) trap - TERM INT; ulimit -c 0; kill -$((s - 128)) $$;; esac; exit "$s"',
+  'trap : TERM INT; m=$1; shift; exec 3>&2 2>/dev/null; t=$(command -p stty -g); (exec "$@" 2>&3 3>&-); s=$?; trap "" TTIN TTOU; command -p stty "$t"; printf %s "$m"; read -r _; case $((s - 128)) in 1|2|3|4|5|6|7|8|9|1[0-6]|2[4-7]|29|3[01]|3[4-9]|[45][0-9]|6[0-4]) trap - TERM INT; ulimit -c 0; kill -$((s - 128)) $$;; esac; exit "$s"',
   "sluice-exec",
 ];
 

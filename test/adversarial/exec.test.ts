@@ -177,6 +177,16 @@ describe("pty runs", () => {
     const r = await exec("sh", ["-c", "stty -icrnl inlcr; echo ok"], { cwd: tmpdir(), pty: true, timeoutMs: 5_000 });
     expect(r).toMatchObject({ timedOut: false, exitCode: 0, signal: undefined, stdout: "ok\r\n" });
   });
+
+  it("the wrapper's own tools are not looked up on the run's PATH (it runs outside the sandbox)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-path-"));
+    writeFileSync(join(dir, "stty"), `#!/bin/sh\ntouch ${join(dir, "ran")}\n`);
+    chmodSync(join(dir, "stty"), 0o755);
+    const r = await exec("/bin/echo", ["ok"], { cwd: tmpdir(), pty: true, env: { PATH: `${dir}:/usr/bin:/bin` } });
+    expect(r).toMatchObject({ exitCode: 0, stdout: "ok\r\n" });
+    expect(existsSync(join(dir, "ran"))).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 describe("spawn failures are typed, not read from a message", () => {
