@@ -51,8 +51,8 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
     if (failed) return refuse(failed.message, failed.output);
   }
   if (!(await isRegularFile(req.planFile))) return refuse("the saved plan is not a regular file");
-  // Where the apply writes the state: the saved plan's backend and workspace, which the backend
-  // file the read-back goes through must name too.
+  // Where the apply writes the state: the saved plan's backend, in the workspace selected when it
+  // runs; the backend file and the selection the read-back goes through must name the same.
   const file = await readPlanFileContents(req.planFile);
   if (file?.ok === false) return refuse(`the saved plan cannot be read: ${file.reason}`);
   // A state written into the checkout goes with it: refused before anything runs, unless allowed.
@@ -150,7 +150,7 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   });
 }
 
-/** Why the backend file in TF_DATA_DIR no longer names the plan's backend and workspace, or undefined. */
+/** Why the backend file in TF_DATA_DIR no longer names the plan's backend (and the plan's workspace, the project's), or undefined. */
 function backendMoved(dataDir: string, req: ApplyRequest, plan: PlanFileBackend): string | undefined {
   const backend = readCheckoutFile(dataDir, "terraform.tfstate");
   if (!backend.ok && backend.problem !== "missing")
