@@ -1,6 +1,6 @@
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
-import type { PlanFileBackend } from "./plan-file-contents.js";
+import type { PlanFileBackend, PlanFileRead } from "./plan-file-contents.js";
 
 /** Where terraform keeps a project's state, as its backend (resolved at init) says. */
 export type StatePlace =
@@ -146,6 +146,23 @@ export function foldedKeys(text: string): boolean {
   if (odd(file, FILE_KEYS)) return true;
   const backend = (file as { backend?: unknown } | null)?.backend;
   return odd(backend, BACKEND_KEYS);
+}
+
+/**
+ * Why the state would not be read back where the apply of the saved plan `file` writes it (its
+ * backend, in the selected workspace), or undefined: backendFileDisagrees, then
+ * workspaceFileDisagrees. A plan file that is not a local one (a saved cloud plan) has nothing to
+ * compare: its own remote run applies it.
+ */
+export function stateGoesElsewhere(
+  file: PlanFileRead,
+  where: { tfDataDir: string; backendState: string | undefined; tfWorkspace: string | undefined; workspace: string },
+): string | undefined {
+  if (!file?.ok) return undefined;
+  return (
+    backendFileDisagrees(file.backend, where.backendState, where.workspace) ??
+    workspaceFileDisagrees(where.tfDataDir, where.tfWorkspace, where.workspace)
+  );
 }
 
 /**

@@ -13,8 +13,8 @@ import { erroredBefore, printedUnsaved, type UnsavedPrinted, unsavedState, withE
 import type { PrintedState } from "../withheld-state.js";
 import { backendDigest } from "./backend-digest.js";
 import type { TerraformContext } from "./terraform-runner.js";
-import { backendFileDisagrees, checkoutStateRefusal, statePlace, workspaceFileDisagrees } from "./state-place.js";
-import { type PlanFileBackend, type PlanFileRead, readPlanFileContents } from "./plan-file-contents.js";
+import { checkoutStateRefusal, stateGoesElsewhere, statePlace } from "./state-place.js";
+import { type PlanFileRead, readPlanFileContents } from "./plan-file-contents.js";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 
 const DEFAULT_APPLY: WorkflowStep[] = [{ kind: "apply", extraArgs: [] }];
@@ -56,10 +56,7 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   const file = await readPlanFileContents(req.planFile);
   if (file?.ok === false) return refuse(`the saved plan cannot be read: ${file.reason}`);
   // A state written into the checkout goes with it: refused before anything runs, unless allowed.
-  // A local plan only: a saved cloud plan (no tfplan) is applied by its own remote run.
-  const selected = file?.ok ? workspaceFileDisagrees(env.TF_DATA_DIR as string, env.TF_WORKSPACE, req.project.workspace) : undefined;
-  if (selected) return refuse(`${selected}; plan again`);
-  const place = checkoutState(env.TF_DATA_DIR as string, dir.path, req, file);
+  const place = checkoutState(env.TF_DATA_DIR as string, dir.path, req, file, env.TF_WORKSPACE);
   if ("unreadable" in place) return refuse(unreadableBackend(place.unreadable));
   if ("moved" in place) return refuse(`${place.moved}; plan again`);
   if (place.inCheckout !== undefined && req.checkoutStateAllowed !== true) return refuse(checkoutStateRefusal(place.inCheckout));
@@ -136,10 +133,7 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
     // the backend file after the check above: read back only through the plan's backend.
     pull: async () => {
       const pullEnv = { ...env, ...stepEnv };
-      const moved = file?.ok
-        ? (backendMoved(env.TF_DATA_DIR as string, req, file.backend) ??
-          workspaceFileDisagrees(env.TF_DATA_DIR as string, pullEnv.TF_WORKSPACE, req.project.workspace))
-        : undefined;
+      const moved = backendMoved(env.TF_DATA_DIR as string, req, file, pullEnv.TF_WORKSPACE);
       if (moved) return { error: moved };
       return pullState(exec, bin, { ...readAt, env: pullEnv });
     },
@@ -150,18 +144,19 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   });
 }
 
-/** Why the backend file in TF_DATA_DIR no longer names the plan's backend (and the plan's workspace, the project's), or undefined. */
-function backendMoved(dataDir: string, req: ApplyRequest, plan: PlanFileBackend): string | undefined {
+/** Why, after the apply's steps, the read-back would not go where the apply wrote (stateGoesElsewhere), or undefined. */
+function backendMoved(dataDir: string, req: ApplyRequest, file: PlanFileRead, tfWorkspace: string | undefined): string | undefined {
   const backend = readCheckoutFile(dataDir, "terraform.tfstate");
   if (!backend.ok && backend.problem !== "missing")
     return `the backend file in TF_DATA_DIR cannot be read after the apply's steps (${backend.message})`;
-  return backendFileDisagrees(plan, backend.ok ? backend.text : undefined, req.project.workspace);
+  const backendState = backend.ok ? backend.text : undefined;
+  return stateGoesElsewhere(file, { tfDataDir: dataDir, backendState, tfWorkspace, workspace: req.project.workspace });
 }
 
 /**
  * The state's path inside the checkout when the backend terraform resolved at init (its file in
- * TF_DATA_DIR, a file the plan's run wrote: read carefully) is a local one there; `moved` when that
- * file does not name the saved plan's backend (`file`) and workspace (backendFileDisagrees). A file there that
+ * TF_DATA_DIR, a file the plan's run wrote: read carefully) is a local one there; `moved` when the
+ * state would not be read back where the saved plan's apply writes it (stateGoesElsewhere). A file there that
  * cannot be read as one (a link, a dir, a FIFO, text that is no backend, left by a run) says
  * nothing of where the state goes: unreadable, never taken for a remote backend.
  */
@@ -170,13 +165,15 @@ function checkoutState(
   projectDir: string,
   req: ApplyRequest,
   file: PlanFileRead,
+  tfWorkspace: string | undefined,
 ): { inCheckout?: string } | { unreadable: string } | { moved: string } {
   const backend = readCheckoutFile(dataDir, "terraform.tfstate");
   if (!backend.ok && backend.problem !== "missing") return { unreadable: backend.message };
-  const moved = file?.ok ? backendFileDisagrees(file.backend, backend.ok ? backend.text : undefined, req.project.workspace) : undefined;
+  const backendState = backend.ok ? backend.text : undefined;
+  const moved = stateGoesElsewhere(file, { tfDataDir: dataDir, backendState, tfWorkspace, workspace: req.project.workspace });
   if (moved) return { moved };
   const place = statePlace({
-    backendState: backend.ok ? backend.text : undefined,
+    backendState,
     projectDir,
     checkoutDir: req.checkoutDir,
     workspace: req.project.workspace,

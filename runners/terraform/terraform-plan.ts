@@ -11,15 +11,7 @@ import type { Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { leftPlanSensitiveValues } from "./left-plan-secrets.js";
 import { loadedModuleDirs } from "./loaded-module-dirs.js";
 import { remoteBackendDigest } from "./backend-digest.js";
-import {
-  backendFileDisagrees,
-  describeStatePlace,
-  localStateWarning,
-  type StatePlace,
-  statePlace,
-  stateRefusal,
-  workspaceFileDisagrees,
-} from "./state-place.js";
+import { describeStatePlace, localStateWarning, type StatePlace, stateGoesElsewhere, statePlace, stateRefusal } from "./state-place.js";
 import { type PlanFileRead, readPlanFileContents } from "./plan-file-contents.js";
 import { parsePlanJson } from "./parse-plan-json.js";
 import { shownPlanDisagrees } from "./plan-file-mismatch.js";
@@ -168,10 +160,12 @@ function planStatePlace(
 ): StatePlace | { refusal: string } {
   const backend = readCheckoutFile(tfDataDir, "terraform.tfstate");
   if (!backend.ok && backend.problem !== "missing") return { kind: "unknown" } as const;
-  const moved = file?.ok
-    ? (backendFileDisagrees(file.backend, backend.ok ? backend.text : undefined, req.project.workspace) ??
-      workspaceFileDisagrees(tfDataDir, tfWorkspace, req.project.workspace))
-    : undefined;
+  const moved = stateGoesElsewhere(file, {
+    tfDataDir,
+    backendState: backend.ok ? backend.text : undefined,
+    tfWorkspace,
+    workspace: req.project.workspace,
+  });
   if (moved) return { refusal: moved };
   return statePlace({
     backendState: backend.ok ? backend.text : undefined,
