@@ -24,6 +24,21 @@ import {
  * while the apply wrote elsewhere: the plan and the apply compare it with the plan file's backend.
  */
 const scratch = scratchRoot("sluice-backend-forged-");
+/** A plan of `net/` (planned once before, in its own dir) by a workflow whose `run` step, after the plan, runs `script`. */
+async function planThenRun(script: string) {
+  const dir = scratch.next();
+  const p = await plannedWithModule(dir);
+  const workflow: Workflow = {
+    plan: [
+      { kind: "init", extraArgs: [] },
+      { kind: "plan", extraArgs: [] },
+      { kind: "run", argv: ["sh", "-c", script] },
+    ],
+    apply: [],
+  };
+  return terraform.plan(planRequest(p.checkout, join(dir, "plan2"), { workflow }), exec);
+}
+
 const forged = (path: string) => JSON.stringify({ version: 3, backend: { type: "local", config: { path, workspace_dir: null }, hash: 1 } });
 
 describe("a backend file that does not name the plan's backend", () => {
@@ -48,23 +63,10 @@ describe("a backend file that does not name the plan's backend", () => {
   });
 
   it("a plan whose run rewrote the file is refused at its state step; the same run leaving it planned", async () => {
-    const planWith = async (script: string) => {
-      const dir = scratch.next();
-      const p = await plannedWithModule(dir);
-      const workflow: Workflow = {
-        plan: [
-          { kind: "init", extraArgs: [] },
-          { kind: "plan", extraArgs: [] },
-          { kind: "run", argv: ["sh", "-c", script] },
-        ],
-        apply: [],
-      };
-      return terraform.plan(planRequest(p.checkout, join(dir, "plan2"), { workflow }), exec);
-    };
-    const rewritten = await planWith(`printf '%s' '${forged("/elsewhere.tfstate")}' > "$TF_DATA_DIR/terraform.tfstate"`);
+    const rewritten = await planThenRun(`printf '%s' '${forged("/elsewhere.tfstate")}' > "$TF_DATA_DIR/terraform.tfstate"`);
     expect(rewritten).toMatchObject({ ok: false, failedStep: "state" });
     expect(!rewritten.ok && rewritten.message).toContain("are not those the plan file was made with");
-    const left = await planWith("true");
+    const left = await planThenRun("true");
     if (!left.ok) throw new Error(`${left.message}\n${left.output}`);
   });
 });
@@ -190,17 +192,7 @@ describe("a workspace selected in TF_DATA_DIR after the plan", () => {
   });
 
   it("a plan whose run selected another workspace is refused at its state step", async () => {
-    const dir = scratch.next();
-    const p = await plannedWithModule(dir);
-    const workflow: Workflow = {
-      plan: [
-        { kind: "init", extraArgs: [] },
-        { kind: "plan", extraArgs: [] },
-        { kind: "run", argv: ["sh", "-c", 'mkdir -p terraform.tfstate.d/decoy && printf decoy > "$TF_DATA_DIR/environment"'] },
-      ],
-      apply: [],
-    };
-    const planned = await terraform.plan(planRequest(p.checkout, join(dir, "plan2"), { workflow }), exec);
+    const planned = await planThenRun('mkdir -p terraform.tfstate.d/decoy && printf decoy > "$TF_DATA_DIR/environment"');
     expect(planned).toMatchObject({ ok: false, failedStep: "state" });
     expect(!planned.ok && planned.message).toContain("TF_DATA_DIR selects workspace `decoy`");
   });
