@@ -8,6 +8,7 @@ import { describeStepFailure } from "../terraform/describe-step-failure.js";
 import { erroredBefore, printedUnsaved, type UnsavedPrinted, unsavedState, withErrored } from "../terraform/errored-state.js";
 import type { PrintedState } from "../withheld-state.js";
 import { readSavedPlan } from "../terraform/read-saved-plan.js";
+import { readPlanFileContents } from "../terraform/plan-file-contents.js";
 import { appliedAfterReadBack, priorState, pullState } from "../terraform/state-read-back.js";
 import {
   type TerragruntFlags,
@@ -16,7 +17,7 @@ import {
   terragruntShowJsonArgv,
   terragruntStatePullArgv,
 } from "./terragrunt-argv.js";
-import { unitStatePlaces, unitStateRefusal, unitWorkDirs } from "./unit-state.js";
+import { unitStateGoesElsewhere, unitStatePlaces, unitStateRefusal, unitWorkDirs } from "./unit-state.js";
 
 /**
  * A unit's apply of exactly its saved plan, reported as applied only once the state read back
@@ -39,7 +40,11 @@ export async function terragruntApply(req: ApplyRequest, exec: Exec, bin: string
   if (!dir.ok) return refuse(dir.reason);
   const file = await lstat(req.planFile).catch(() => undefined);
   if (!file?.isFile()) return refuse("the saved plan is not a regular file");
-  const env = { ...req.env, ...terragruntEnv(flags) };
+  // Where the apply writes the state: the saved plan's backend, in the workspace selected when it
+  // runs; the copy's backend file and selection, which the read-back goes through, must name the same.
+  const planned = await readPlanFileContents(req.planFile);
+  if (planned?.ok === false) return refuse(`the saved plan cannot be read: ${planned.reason}`);
+  const env: Record<string, string> = { ...req.env, ...terragruntEnv(flags) };
   const frozen = [req.planFile];
   const saved = await readSavedPlan(exec, bin, terragruntShowJsonArgv(flags, req.planFile), req, { cwd: dir.path, env });
   const { sensitiveValues } = saved;
@@ -56,6 +61,9 @@ export async function terragruntApply(req: ApplyRequest, exec: Exec, bin: string
     req.checkoutStateAllowed === true,
   );
   if (refusal) return fail(refusal);
+  const where = { workspace: req.project.workspace, tfWorkspace: env.TF_WORKSPACE };
+  const moved = unitStateGoesElsewhere(workDirs, planned, where);
+  if (moved) return fail(`${moved}; plan again`);
   // What the backend holds before (kept in the plan file), read back after: reported as
   // applied only once the state moved where the backend says.
   const readAt = { cwd: dir.path, env, timeoutMs: req.timeoutMs, redact };
@@ -93,7 +101,14 @@ export async function terragruntApply(req: ApplyRequest, exec: Exec, bin: string
   return appliedAfterReadBack({
     plan: saved.summary,
     before,
-    pull,
+    // The apply ran the unit's code (hooks, a provisioner, a provider), which could rewrite the
+    // copy's backend file after the check above, or make another copy: read back only through the
+    // plan's backend.
+    pull: async () => {
+      const now = await unitWorkDirs(dir.path, flags.downloadDir);
+      const movedSince = now.ok ? unitStateGoesElsewhere(now.dirs, planned, where) : now.reason;
+      return movedSince ? { error: movedSince } : pull();
+    },
     output: r.stdout,
     durationMs: elapsed,
     sensitiveValues,

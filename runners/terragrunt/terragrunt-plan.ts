@@ -16,7 +16,7 @@ import { summarizePlan } from "../terraform/summarize-plan.js";
 import { withTeardown } from "../terraform/teardown.js";
 import { checkPlanPolicies, checkVarFiles } from "../terraform/terraform-plan.js";
 import { type TerragruntFlags, terragruntEnv, terragruntPlanArgv, terragruntShowJsonArgv } from "./terragrunt-argv.js";
-import { unitStatePlaces, unitStateRefusal, unitWorkDirs } from "./unit-state.js";
+import { unitStateGoesElsewhere, unitStatePlaces, unitStateRefusal, unitWorkDirs } from "./unit-state.js";
 
 const identity = (s: string) => s;
 
@@ -42,9 +42,10 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
   await mkdir(req.dataDir, { recursive: true });
   const planFile = join(req.dataDir, "plan.tfplan");
   await rm(planFile, { force: true });
+  const env: Record<string, string> = { ...req.env, ...terragruntEnv(flags) };
   const base: ExecOptions = {
     cwd: dir.path,
-    env: { ...req.env, ...terragruntEnv(flags) },
+    env,
     timeoutMs: req.timeoutMs,
     redact: req.redact,
     onOutput: req.onOutput,
@@ -86,7 +87,9 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
     return withholdPlan("show", describeStepFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
   const json = parsePlanJson(show.stdout);
   // A hook on `show` prints into its output too: the JSON must say what the file applies.
-  const disagrees = json.ok ? shownPlanDisagrees(await readPlanFileContents(planFile), json.plan) : undefined;
+  const file = await readPlanFileContents(planFile);
+  if (file?.ok === false) return withholdPlan("show", `the plan file could not be read: ${file.reason}`);
+  const disagrees = json.ok ? shownPlanDisagrees(file, json.plan) : undefined;
   if (disagrees) return withholdPlan("show", disagrees);
   const summary = summarizePlan(json.ok ? json.plan : show.stdout);
   if (!summary.ok) return withholdPlan("show", summary.error);
@@ -101,6 +104,9 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
   // apply when it would be lost (in the scratch copy, the checkout, the sandbox's /tmp).
   const work = await unitWorkDirs(dir.path, flags.downloadDir);
   if (!work.ok) return fail("state", work.reason, refusedOutput);
+  // Refused before an apply whose state would not be read back where it went.
+  const moved = unitStateGoesElsewhere(work.dirs, file, { workspace: req.project.workspace, tfWorkspace: env.TF_WORKSPACE });
+  if (moved) return fail("state", moved, refusedOutput);
   const places = unitStatePlaces(work.dirs, {
     checkoutDir: req.checkoutDir,
     workspace: req.project.workspace,
@@ -120,7 +126,7 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
     planFile,
     showJson: show.stdout,
     sensitiveValues: summary.summary.sensitiveValues,
-    env: base.env as Record<string, string>,
+    env,
   });
   return { ...done, policy, durationMs: performance.now() - started };
 }

@@ -1,8 +1,9 @@
-import type { Dirent } from "node:fs";
+import { type Dirent, lstatSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
-import { checkoutStateRefusal, type StatePlace, stateRefusal, statePlace, under } from "../terraform/state-place.js";
+import type { PlanFileRead } from "../terraform/plan-file-contents.js";
+import { checkoutStateRefusal, type StatePlace, stateGoesElsewhere, stateRefusal, statePlace, under } from "../terraform/state-place.js";
 
 /** Bounds on the walk of a download dir a run wrote: its copies are a few levels deep. */
 const MAX_DEPTH = 16;
@@ -94,3 +95,44 @@ export function unitStateRefusal(places: readonly StatePlace[], downloadDir: str
   }
   return undefined;
 }
+
+/**
+ * Why the unit's state would not be read back where the apply of its saved plan (`file`) writes
+ * it, or undefined: stateGoesElsewhere over each copy terraform ran in. Terraform applies a saved
+ * plan to the plan's backend, in the workspace selected when it runs; the read-back (`terragrunt
+ * run -- state pull`) goes through the backend file and the `environment` file init left in the
+ * copy's `.terraform`, which the unit's runs (a hook, a provider) can write. Only copies holding a
+ * `.terraform` are where terraform ran; with none, every work dir is compared (a missing backend
+ * file is the local default, never a pass). A backend file there that cannot be read says nothing
+ * of where the state goes: refused. Settings are never shown (a `-backend-config` may hold a credential).
+ */
+export function unitStateGoesElsewhere(
+  workDirs: readonly string[],
+  file: PlanFileRead,
+  where: { workspace: string; tfWorkspace: string | undefined },
+): string | undefined {
+  const ran = workDirs.filter(holdsDataDir);
+  for (const dir of ran.length > 0 ? ran : workDirs) {
+    // Read under the copy, not under `.terraform`: a `.terraform` linked elsewhere is refused, not followed.
+    const backend = readCheckoutFile(dir, join(".terraform", "terraform.tfstate"));
+    if (!backend.ok && backend.problem !== "missing")
+      return `the backend file terraform init left in the unit's copy cannot be read (${backend.message}): Sluice cannot tell where the apply writes the state`;
+    const moved = stateGoesElsewhere(file, {
+      tfDataDir: join(dir, ".terraform"),
+      backendState: backend.ok ? backend.text : undefined,
+      tfWorkspace: where.tfWorkspace,
+      workspace: where.workspace,
+    });
+    if (moved) return moved;
+  }
+  return undefined;
+}
+
+/** Whether terraform left its data dir in `dir` (any entry named `.terraform`, a link too; one that cannot be looked at counts). */
+const holdsDataDir = (dir: string) => {
+  try {
+    return lstatSync(join(dir, ".terraform"), { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return true;
+  }
+};

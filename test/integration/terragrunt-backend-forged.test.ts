@@ -1,0 +1,152 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import type { ApplyRequest, Exec } from "../../runners/runner.js";
+import { createTerragruntRunner } from "../../runners/terragrunt/terragrunt-runner.js";
+import { unitWorkDirs } from "../../runners/terragrunt/unit-state.js";
+import { writeFiles } from "../support/prior-state-secret.js";
+import { TERRAGRUNT_STAND_IN, terragruntUnit, useTerragruntScratch } from "../support/terragrunt-prior-state.js";
+
+/**
+ * `terraform apply` of a saved plan writes the state where the plan's backend says, in the
+ * workspace selected when it runs; the read-back after it (`terragrunt run -- state pull`) goes
+ * through the backend file and the `environment` file init left in the unit's copy, which the
+ * unit's runs can write (a hook, a provider). A unit's plan, its apply before terragrunt applies
+ * and again before the read-back compare them with the plan file. Through the stand-in
+ * (terragrunt cannot be installed here) and real terraform.
+ */
+const scratch = useTerragruntScratch("sluice-tg-backend-forged-");
+const runner = createTerragruntRunner({ binary: TERRAGRUNT_STAND_IN });
+let units = 0;
+
+/** A new unit whose module keeps its state in a local file outside the checkout (kept). */
+async function newUnit() {
+  const name = `u${++units}`;
+  const state = join(scratch.root, `${name}.tfstate`);
+  await writeFiles(scratch.checkout, {
+    [`modules/${name}/main.tf`]: `terraform {\n  backend "local" {\n    path = "${state}"\n  }\n}\nresource "terraform_data" "x" {\n  input = "x"\n}\n`,
+    [`live/${name}/terragrunt.hcl`]: `terraform {\n  source = "../../modules//${name}"\n}\n`,
+  });
+  const dir = `live/${name}`;
+  const dataDir = join(scratch.root, `data-${name}`);
+  const plan = (via: Exec = exec) => runner.plan(scratch.planRequest(dir, `data-${name}`), via);
+  const request: ApplyRequest = {
+    project: terragruntUnit(dir),
+    checkoutDir: scratch.checkout,
+    dataDir,
+    planFile: join(dataDir, "plan.tfplan"),
+    env: scratch.env(),
+    timeoutMs: 60_000,
+    redactWith: () => (s) => s,
+  };
+  const apply = (via: Exec = exec) => runner.apply(request, via);
+  /** The copy terragrunt made of the unit, where terraform ran (its `.terraform`). */
+  const copy = async () => {
+    const work = await unitWorkDirs(join(scratch.checkout, dir), join(dataDir, "terragrunt-cache"));
+    if (!work.ok || work.dirs.length !== 1) throw new Error(`no single copy: ${JSON.stringify(work)}`);
+    return work.dirs[0] as string;
+  };
+  return { state, plan, apply, copy };
+}
+
+/** Runs every command, then `after` once the one named `command` returned (as a hook after it would). */
+const afterCommand =
+  (command: string, then: () => Promise<void>): Exec =>
+  async (file, args, opts) => {
+    const r = await exec(file, args, opts);
+    if (args[0] === command) await then();
+    return r;
+  };
+
+const s3 = JSON.stringify({ version: 3, terraform_version: "1.11.4", backend: { type: "s3", config: { bucket: "decoy" }, hash: 1 } });
+
+async function planned() {
+  const u = await newUnit();
+  const plan = await u.plan();
+  if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
+  return u;
+}
+
+describe("a unit's backend file that does not name the plan's backend", () => {
+  it("control: unforged, the unit plans and applies, read back where the plan's backend says", async () => {
+    const u = await planned();
+    const result = await u.apply();
+    if (!result.ok) throw new Error(`${result.message}\n${result.output}`);
+    expect(result.readBack).toBeDefined();
+    expect(JSON.parse(await readFile(u.state, "utf8")).resources.length).toBe(1);
+  });
+
+  it("forged between plan and apply (naming `s3`): the apply is refused before terragrunt applies, the state untouched", async () => {
+    const u = await planned();
+    await writeFile(join(await u.copy(), ".terraform", "terraform.tfstate"), s3);
+    const result = await u.apply();
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message).toBe(
+      "the backend file in TF_DATA_DIR names `s3`, but the plan file was made with the `local` backend: the state would not be read back where the apply writes it; plan again",
+    );
+    expect(!result.ok && result.message).not.toContain("decoy");
+    expect(existsSync(u.state)).toBe(false);
+  });
+
+  it("one that cannot be read (a dir in its place) refuses the apply, never taken for the local default", async () => {
+    const u = await planned();
+    const backendFile = join(await u.copy(), ".terraform", "terraform.tfstate");
+    await rm(backendFile);
+    await mkdir(backendFile);
+    const result = await u.apply();
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message).toContain("the backend file terraform init left in the unit's copy cannot be read");
+    expect(existsSync(u.state)).toBe(false);
+  });
+
+  it("forged by the plan's run after `terraform plan` (an after_hook): the plan is refused at its state step", async () => {
+    const u = await newUnit();
+    const plan = await u.plan(afterCommand("plan", async () => writeFile(join(await u.copy(), ".terraform", "terraform.tfstate"), s3)));
+    expect(plan).toMatchObject({ ok: false, failedStep: "state" });
+    expect(!plan.ok && plan.message).toContain("names `s3`");
+  });
+
+  it("forged after the apply ran, before the read-back: not reported applied (the read-back would find a copy the PR chose)", async () => {
+    const u = await planned();
+    const decoy = join(scratch.root, "decoy.tfstate");
+    // The apply's write lost from the plan's backend, and the backend file pointing at where it went:
+    // the same backend type and block hash (terraform takes the file as it is), another path.
+    const forge = async () => {
+      const backendFile = join(await u.copy(), ".terraform", "terraform.tfstate");
+      const file = JSON.parse(await readFile(backendFile, "utf8"));
+      file.backend.config.path = decoy;
+      await writeFile(backendFile, JSON.stringify(file));
+      await rename(u.state, decoy);
+    };
+    const result = await u.apply(afterCommand("apply", forge));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message).toContain("its state could not be read back through the backend");
+    expect(!result.ok && result.message).toContain("are not those the plan file was made with");
+  });
+});
+
+describe("a workspace selected in the unit's copy after the plan", () => {
+  it("the apply is refused before terragrunt applies, no workspace's state written", async () => {
+    const u = await planned();
+    const copy = await u.copy();
+    await mkdir(join(copy, "terraform.tfstate.d", "decoy"), { recursive: true });
+    await writeFile(join(copy, ".terraform", "environment"), "decoy");
+    const result = await u.apply();
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message).toBe(
+      "TF_DATA_DIR selects workspace `decoy`, not the project's `default`: the apply would write that workspace's state; plan again",
+    );
+    expect(existsSync(join(copy, "terraform.tfstate.d", "decoy", "terraform.tfstate"))).toBe(false);
+    expect(existsSync(u.state)).toBe(false);
+  });
+
+  it("control: `default` selected there, the apply writes the plan's state", async () => {
+    const u = await planned();
+    await writeFile(join(await u.copy(), ".terraform", "environment"), "default\n");
+    const result = await u.apply();
+    if (!result.ok) throw new Error(`${result.message}\n${result.output}`);
+    expect(existsSync(u.state)).toBe(true);
+  });
+});

@@ -1,0 +1,88 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PlanFileRead } from "../../runners/terraform/plan-file-contents.js";
+import { unitStateGoesElsewhere } from "../../runners/terragrunt/unit-state.js";
+
+/** unitStateGoesElsewhere over copies made on disk: which of a unit's work dirs it compares, and how. */
+let root = "";
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "sluice-unit-elsewhere-"));
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const planOf = (type: string, config: Record<string, unknown> = {}, workspace = "default"): PlanFileRead => ({
+  ok: true,
+  changes: [],
+  backend: { type, config, workspace },
+});
+const backendFile = (type: string, config: Record<string, unknown> = {}) =>
+  JSON.stringify({ version: 3, backend: { type, config, hash: 1 } });
+const where = { workspace: "default", tfWorkspace: undefined };
+
+let dirs = 0;
+/** A work dir; with `backend`, a `.terraform` holding that backend file (`null`: a `.terraform` without one). */
+async function workDir(backend?: string | null, environment?: string) {
+  const dir = join(root, `d${++dirs}`);
+  await mkdir(dir, { recursive: true });
+  if (backend === undefined) return dir;
+  await mkdir(join(dir, ".terraform"));
+  if (backend !== null) await writeFile(join(dir, ".terraform", "terraform.tfstate"), backend);
+  if (environment !== undefined) await writeFile(join(dir, ".terraform", "environment"), environment);
+  return dir;
+}
+
+describe("unitStateGoesElsewhere", () => {
+  it("a copy naming the plan's backend and settings passes; one naming another is refused, settings unshown", async () => {
+    const s3 = planOf("s3", { bucket: "b", key: "k" });
+    expect(unitStateGoesElsewhere([await workDir(backendFile("s3", { key: "k", bucket: "b" }))], s3, where)).toBeUndefined();
+    const other = unitStateGoesElsewhere([await workDir(backendFile("s3", { bucket: "secret-b", key: "k" }))], s3, where);
+    expect(other).toContain("settings");
+    expect(other).not.toContain("secret-b");
+  });
+
+  it("every copy terraform ran in is compared: one forged among good ones is refused", async () => {
+    const good = await workDir(backendFile("s3", { bucket: "b" }));
+    const forged = await workDir(backendFile("local", { path: "/x" }));
+    expect(unitStateGoesElsewhere([good, forged], planOf("s3", { bucket: "b" }), where)).toContain("names `local`");
+  });
+
+  it("a work dir without `.terraform` beside a copy that has one is not where terraform ran: not compared", async () => {
+    const ran = await workDir(backendFile("s3", { bucket: "b" }));
+    expect(unitStateGoesElsewhere([await workDir(), ran], planOf("s3", { bucket: "b" }), where)).toBeUndefined();
+  });
+
+  it("with no `.terraform` anywhere, a missing backend file is the local default, never a pass for another backend", async () => {
+    expect(unitStateGoesElsewhere([await workDir()], planOf("s3"), where)).toContain("names `local`");
+    expect(unitStateGoesElsewhere([await workDir()], planOf("local"), where)).toBeUndefined();
+    expect(unitStateGoesElsewhere([await workDir(null)], planOf("local"), where)).toBeUndefined();
+  });
+
+  it("a backend file that cannot be read (a dir, a link out of the copy) is refused, saying so", async () => {
+    const asDir = await workDir(null);
+    await mkdir(join(asDir, ".terraform", "terraform.tfstate"));
+    expect(unitStateGoesElsewhere([asDir], planOf("local"), where)).toMatch(
+      /^the backend file terraform init left in the unit's copy cannot be read/,
+    );
+    const linked = await workDir();
+    const outside = await workDir(backendFile("local"));
+    await symlink(join(outside, ".terraform"), join(linked, ".terraform"));
+    expect(unitStateGoesElsewhere([linked], planOf("local"), where)).toContain("leads outside");
+  });
+
+  it("a workspace selected in the copy, or a plan of another workspace, is refused", async () => {
+    expect(unitStateGoesElsewhere([await workDir(backendFile("local"), "decoy")], planOf("local"), where)).toContain("workspace `decoy`");
+    expect(unitStateGoesElsewhere([await workDir(backendFile("local"))], planOf("local", {}, "prod"), where)).toContain(
+      "the plan was made in workspace `prod`",
+    );
+    const selected = { workspace: "default", tfWorkspace: "decoy" };
+    expect(unitStateGoesElsewhere([await workDir(backendFile("local"))], planOf("local"), selected)).toContain("workspace `decoy`");
+  });
+
+  it("a plan file that is not a local one (a saved cloud plan) has nothing to compare", async () => {
+    expect(unitStateGoesElsewhere([await workDir(backendFile("s3"))], undefined, where)).toBeUndefined();
+  });
+});
