@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { constants } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
+import { constants, tmpdir } from "node:os";
+import { join } from "node:path";
 import * as pty from "node-pty";
 import { captureOutput } from "./capture-output.js";
 import type { ExecResult } from "./exec.js";
@@ -29,23 +31,36 @@ function signalName(n: number): string {
  * stopped the wrapper, and the run (an apply holding its lock) waited for its timeout.
  * The terminal's settings are put back as they were before the command (its `stty -icrnl inlcr`
  * left no line end for Sluice's answer, and a run that succeeded waited for its timeout).
+ * The mark comes in a file the wrapper reads and removes before the command starts, never in its
+ * argv: with the sandbox off the command could read its wrapper's arguments in /proc, print the
+ * mark early and hide what it printed after.
  * The script is fixed and the command stays an argv array (`"$@"`): nothing in it is interpreted
  * by the shell. A timeout still ends the group with SIGTERM and SIGKILL.
  */
 const WRAPPER = [
   "-c",
-  'trap : TERM INT; m=$1; shift; exec 3>&2 2>/dev/null; t=$(command -p stty -g); (exec "$@" 2>&3 3>&-); s=$?; trap "" TTIN TTOU; command -p stty "$t"; printf %s "$m"; read -r _; case $((s - 128)) in 1|2|3|4|5|6|7|8|9|1[0-6]|2[4-7]|29|3[01]|3[4-9]|[45][0-9]|6[0-4]) trap - TERM INT; ulimit -c 0; kill -$((s - 128)) $$;; esac; exit "$s"',
+  'trap : TERM INT; IFS= read -r m < "$1"; command -p rm -f -- "$1"; shift; [ -n "$m" ] || exit 125; exec 3>&2 2>/dev/null; t=$(command -p stty -g); (exec "$@" 2>&3 3>&-); s=$?; trap "" TTIN TTOU; command -p stty "$t"; printf %s "$m"; read -r _; case $((s - 128)) in 1|2|3|4|5|6|7|8|9|1[0-6]|2[4-7]|29|3[01]|3[4-9]|[45][0-9]|6[0-4]) trap - TERM INT; ulimit -c 0; kill -$((s - 128)) $$;; esac; exit "$s"',
   "sluice-exec",
 ];
 
 export async function execPty(run: ExecRun): Promise<ExecResult> {
-  const started = performance.now();
-  // Unguessable before the run: a command that prints it early (it can read its wrapper's argv)
-  // only ends Sluice's wait for its output early, as every pty run ended before.
+  // Unguessable, and gone from the disk before the command starts (WRAPPER).
   const mark = `SLUICE-END-${randomBytes(16).toString("hex").toUpperCase()}`;
+  const markFile = join(tmpdir(), `sluice-mark-${randomBytes(12).toString("hex")}`);
+  try {
+    await writeFile(markFile, mark, { flag: "wx", mode: 0o600 });
+    return await runWrapped(run, mark, markFile);
+  } finally {
+    // The wrapper removed it, unless it never started.
+    await rm(markFile, { force: true });
+  }
+}
+
+async function runWrapped(run: ExecRun, mark: string, markFile: string): Promise<ExecResult> {
+  const started = performance.now();
   let child: pty.IPty;
   try {
-    child = pty.spawn("/bin/sh", [...WRAPPER, mark, run.file, ...run.args], {
+    child = pty.spawn("/bin/sh", [...WRAPPER, markFile, run.file, ...run.args], {
       cwd: run.cwd,
       env: run.env,
       cols: 160,

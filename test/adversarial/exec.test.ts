@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -176,6 +176,21 @@ describe("pty runs", () => {
     // command that had succeeded waited for its timeout and was reported timed out.
     const r = await exec("sh", ["-c", "stty -icrnl inlcr; echo ok"], { cwd: tmpdir(), pty: true, timeoutMs: 5_000 });
     expect(r).toMatchObject({ timedOut: false, exitCode: 0, signal: undefined, stdout: "ok\r\n" });
+  });
+
+  it("a command outside the sandbox cannot learn the end mark from its wrapper and hide what it prints after", async () => {
+    // Its wrapper's argv (in /proc, readable to the same user) and any file named there: a mark
+    // printed early ended Sluice's read of the output, and what came after went unseen.
+    const peek = [
+      "for a in $(tr '\\0' ' ' < /proc/$PPID/cmdline); do case $a in */sluice-mark-*) cat \"$a\" 2>/dev/null;; esac; done",
+      "tr '\\0' '\\n' < /proc/$PPID/cmdline | grep -o 'SLUICE-END-[0-9A-F]*'",
+      "echo; echo hidden-after-the-mark",
+    ].join("; ");
+    const r = await exec("sh", ["-c", peek], { cwd: tmpdir(), pty: true, timeoutMs: 10_000 });
+    expect(r).toMatchObject({ exitCode: 0, timedOut: false });
+    expect(r.stdout).toContain("hidden-after-the-mark");
+    // The file the mark came in is gone once the run ended.
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith("sluice-mark-") && r.stdout.includes(f))).toEqual([]);
   });
 
   it("the wrapper's own tools are not looked up on the run's PATH (it runs outside the sandbox)", async () => {
