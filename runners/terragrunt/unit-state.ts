@@ -43,15 +43,17 @@ export async function unitWorkDirs(unitDir: string, downloadDir: string): Promis
 }
 
 /**
- * A copy of the unit that terraform ran in: its terragrunt.hcl beside Terraform files (the
- * module's, or what `generate` wrote) or a `.terraform`. A source that copies the whole repository
- * (`../..//modules/x`) brings the other units' dirs (and this unit's own) along: a terragrunt.hcl
- * with nothing Terraform could run is not where the state went. Leaving a dir out is never a
- * decoy's doing: the dir terraform ran in always holds its configuration.
+ * A copy of the unit that terraform ran in: a `.terraform` (whatever else the dir holds), or its
+ * terragrunt.hcl beside Terraform files (the module's, or what `generate` wrote). A source that
+ * copies the whole repository (`../..//modules/x`) brings the other units' dirs (and this unit's
+ * own) along: a terragrunt.hcl with nothing Terraform could run is not where the state went. The
+ * `.terraform` alone decides once terraform ran: the run can remove the copy's terragrunt.hcl after
+ * it (terragrunt copies it again at its next run), and a copy left out for that would let a decoy
+ * stand for it.
  */
 const ranHere = (entries: readonly Dirent[]) =>
-  entries.some((e) => e.name === "terragrunt.hcl" && e.isFile()) &&
-  entries.some((e) => e.name === ".terraform" || (e.isFile() && /\.tf(\.json)?$/.test(e.name)));
+  entries.some((e) => e.name === ".terraform") ||
+  (entries.some((e) => e.name === "terragrunt.hcl" && e.isFile()) && entries.some((e) => e.isFile() && /\.tf(\.json)?$/.test(e.name)));
 
 const unlisted = (why: string): UnitWorkDirs => ({
   ok: false,

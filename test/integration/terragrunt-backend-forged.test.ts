@@ -48,7 +48,7 @@ async function newUnit() {
     if (!work.ok || work.dirs.length !== 1) throw new Error(`no single copy: ${JSON.stringify(work)}`);
     return work.dirs[0] as string;
   };
-  return { state, plan, apply, copy };
+  return { state, plan, apply, copy, downloadDir: join(dataDir, "terragrunt-cache"), dataDir };
 }
 
 /** Runs every command, then `after` once the one named `command` returned (as a hook after it would). */
@@ -148,5 +148,42 @@ describe("a workspace selected in the unit's copy after the plan", () => {
     const result = await u.apply();
     if (!result.ok) throw new Error(`${result.message}\n${result.output}`);
     expect(existsSync(u.state)).toBe(true);
+  });
+});
+
+describe("the unit's copy hidden from the walk after the apply, a decoy copy holding the genuine backend file", () => {
+  /**
+   * The apply's write moved to `decoy.tfstate`, the real copy's backend file pointing there, and a
+   * decoy under the download dir holding the backend file init wrote (the plan's): `hide` then
+   * keeps the real copy from being listed. The read-back (terragrunt re-copies the unit's files)
+   * runs in the real copy and would find the state the PR moved.
+   */
+  const forgeAndHide = (u: Awaited<ReturnType<typeof planned>>, hide: (copy: string) => Promise<unknown>) => async () => {
+    const copy = await u.copy();
+    const backendFile = join(copy, ".terraform", "terraform.tfstate");
+    const genuine = await readFile(backendFile, "utf8");
+    const decoyState = join(u.dataDir, "decoy.tfstate");
+    const forged = JSON.parse(genuine);
+    forged.backend.config.path = decoyState;
+    await writeFile(backendFile, JSON.stringify(forged));
+    await rename(u.state, decoyState);
+    const decoy = join(u.downloadDir, "decoy");
+    await mkdir(join(decoy, ".terraform"), { recursive: true });
+    await writeFile(join(decoy, "terragrunt.hcl"), "");
+    await writeFile(join(decoy, "main.tf"), "");
+    await writeFile(join(decoy, ".terraform", "terraform.tfstate"), genuine);
+    await hide(copy);
+  };
+
+  it("the copy's terragrunt.hcl removed (terraform ran there: its `.terraform`): not reported applied", async () => {
+    const u = await planned();
+    const result = await u.apply(
+      afterCommand(
+        "apply",
+        forgeAndHide(u, (copy) => rm(join(copy, "terragrunt.hcl"))),
+      ),
+    );
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message).toContain("are not those the plan file was made with");
   });
 });
