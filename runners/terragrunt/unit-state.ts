@@ -1,5 +1,5 @@
 import { type Dirent, lstatSync } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 import type { PlanFileRead } from "../terraform/plan-file-contents.js";
@@ -16,7 +16,7 @@ export type UnitWorkDirs = { ok: true; dirs: string[] } | { ok: false; reason: s
  * Where Terraform ran for a unit: each copy terragrunt made under the download dir (it copies the
  * unit's own files, its terragrunt.hcl among them, into the copy it runs in), or, with no copy (a
  * unit without `terraform.source`), the unit's own dir. The download dir is written by the run:
- * walked without following a link, bounded. A walk the bounds cut short is no answer: the copy
+ * walked through links to directories (terragrunt runs through them), bounded. A walk the bounds cut short is no answer: the copy
  * may lie past them, and taking the unit's own dir for it would read a `.terraform` the PR
  * committed there (a backend that is not the one terraform used).
  */
@@ -30,8 +30,10 @@ export async function unitWorkDirs(unitDir: string, downloadDir: string): Promis
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
       if (ranHere(entries)) found.push(dir);
       for (const e of entries) {
-        // Dirent says "directory" only for a real one: a symlink is never followed.
-        if (!e.isDirectory() || e.name.startsWith(".terraform")) continue;
+        if (e.name.startsWith(".terraform")) continue;
+        // A link to a directory is walked too: the run can move the copy away and leave a link at
+        // its path, which terragrunt's next run (the read-back) goes through. The bounds stop a loop.
+        if (!e.isDirectory() && !(e.isSymbolicLink() && (await isDirBehindLink(join(dir, e.name))))) continue;
         if (++seen > MAX_DIRS) return unlisted(`more than ${MAX_DIRS} directories`);
         next.push(join(dir, e.name));
       }
@@ -54,6 +56,12 @@ export async function unitWorkDirs(unitDir: string, downloadDir: string): Promis
 const ranHere = (entries: readonly Dirent[]) =>
   entries.some((e) => e.name === ".terraform") ||
   (entries.some((e) => e.name === "terragrunt.hcl" && e.isFile()) && entries.some((e) => e.isFile() && /\.tf(\.json)?$/.test(e.name)));
+
+const isDirBehindLink = (path: string) =>
+  stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 
 const unlisted = (why: string): UnitWorkDirs => ({
   ok: false,

@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PlanFileRead } from "../../runners/terraform/plan-file-contents.js";
-import { unitStateGoesElsewhere } from "../../runners/terragrunt/unit-state.js";
+import { unitStateGoesElsewhere, unitWorkDirs } from "../../runners/terragrunt/unit-state.js";
 
 /** unitStateGoesElsewhere over copies made on disk: which of a unit's work dirs it compares, and how. */
 let root = "";
@@ -84,5 +84,41 @@ describe("unitStateGoesElsewhere", () => {
 
   it("a plan file that is not a local one (a saved cloud plan) has nothing to compare", async () => {
     expect(unitStateGoesElsewhere([await workDir(backendFile("s3"))], undefined, where)).toBeUndefined();
+  });
+});
+
+describe("unitWorkDirs then unitStateGoesElsewhere over a download dir the run rearranged", () => {
+  /**
+   * A download dir holding a decoy copy (terragrunt.hcl, the plan's backend file) and the unit's
+   * real copy (its backend file forged to `local`) at `<dl>/h/u1`; `arrange` then moves the real
+   * one. Terragrunt runs the read-back at the same path, through whatever is there.
+   */
+  async function rearranged(arrange: (downloadDir: string) => Promise<void>) {
+    const downloadDir = await workDir();
+    const decoy = join(downloadDir, "decoy");
+    await mkdir(join(decoy, ".terraform"), { recursive: true });
+    await writeFile(join(decoy, "terragrunt.hcl"), "");
+    await writeFile(join(decoy, ".terraform", "terraform.tfstate"), backendFile("s3", { bucket: "b" }));
+    const real = join(downloadDir, "h", "u1");
+    await mkdir(join(real, ".terraform"), { recursive: true });
+    await writeFile(join(real, "terragrunt.hcl"), "");
+    await writeFile(join(real, ".terraform", "terraform.tfstate"), backendFile("local", { path: "/elsewhere" }));
+    await arrange(downloadDir);
+    const work = await unitWorkDirs(join(root, "unit"), downloadDir);
+    return work.ok ? unitStateGoesElsewhere(work.dirs, planOf("s3", { bucket: "b" }), where) : work.reason;
+  }
+
+  it("control: the real copy where terragrunt made it is compared", async () => {
+    expect(await rearranged(async () => {})).toContain("names `local`");
+  });
+
+  it("the real copy moved out of the download dir, a link left at its path: still compared (terragrunt runs through the link)", async () => {
+    const away = await workDir();
+    const moved = await rearranged(async (dl) => {
+      await rename(join(dl, "h"), join(away, "h"));
+      await symlink(join(away, "h"), join(dl, "h"));
+    });
+    expect(moved).toBeDefined();
+    expect(moved).not.toContain("elsewhere");
   });
 });
