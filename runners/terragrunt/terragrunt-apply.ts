@@ -52,7 +52,7 @@ export async function terragruntApply(req: ApplyRequest, exec: Exec, bin: string
   if (!saved.ok) return fail(saved.message);
   const { redact } = saved;
   // Where terraform runs for the unit (the `show` above made the copy if this server had none).
-  const work = await unitWorkDirs(dir.path, flags.downloadDir);
+  const work = await unitWorkDirs(dir.path, flags.downloadDir, req.checkoutDir);
   if (!work.ok) return fail(work.reason);
   const workDirs = work.dirs;
   const refusal = unitStateRefusal(
@@ -105,7 +105,7 @@ export async function terragruntApply(req: ApplyRequest, exec: Exec, bin: string
     // copy's backend file after the check above, or make another copy: read back only through the
     // plan's backend.
     pull: async () => {
-      const now = await unitWorkDirs(dir.path, flags.downloadDir);
+      const now = await unitWorkDirs(dir.path, flags.downloadDir, req.checkoutDir);
       const movedSince = now.ok ? unitStateGoesElsewhere(now.dirs, planned, where) : now.reason;
       return movedSince ? { error: movedSince } : pull();
     },

@@ -102,7 +102,7 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
     summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));
   // Where the unit's state lives, as the backend its init resolved says: refused before any
   // apply when it would be lost (in the scratch copy, the checkout, the sandbox's /tmp).
-  const work = await unitWorkDirs(dir.path, flags.downloadDir);
+  const work = await unitWorkDirs(dir.path, flags.downloadDir, req.checkoutDir);
   if (!work.ok) return fail("state", work.reason, refusedOutput);
   // Refused before an apply whose state would not be read back where it went.
   const moved = unitStateGoesElsewhere(work.dirs, file, { workspace: req.project.workspace, tfWorkspace: env.TF_WORKSPACE });

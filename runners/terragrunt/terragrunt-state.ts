@@ -37,7 +37,7 @@ export async function terragruntState(
   const before = await pull();
   if ("error" in before) return fail("state pull", `the backend's state could not be read before the push: ${before.error}`);
   if (op.backend !== undefined) {
-    const work = await unitWorkDirs(dir.path, flags.downloadDir);
+    const work = await unitWorkDirs(dir.path, flags.downloadDir, req.checkoutDir);
     if (!work.ok) return fail("backend", work.reason);
     if (!copiesUse(work.dirs, op.backend))
       return fail(

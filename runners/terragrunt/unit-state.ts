@@ -1,5 +1,6 @@
 import { type Dirent, lstatSync } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 import type { PlanFileRead } from "../terraform/plan-file-contents.js";
@@ -8,6 +9,8 @@ import { checkoutStateRefusal, type StatePlace, stateGoesElsewhere, stateRefusal
 /** Bounds on the walk of a download dir a run wrote: its copies are a few levels deep. */
 const MAX_DEPTH = 16;
 const MAX_DIRS = 5_000;
+/** Bounds on the walk of the checkout for the other units' dirs. */
+const MAX_CHECKOUT_DIRS = 20_000;
 
 /** Where Terraform ran for a unit, or why Sluice cannot tell (so it cannot say where the state goes). */
 export type UnitWorkDirs = { ok: true; dirs: string[] } | { ok: false; reason: string };
@@ -20,8 +23,9 @@ export type UnitWorkDirs = { ok: true; dirs: string[] } | { ok: false; reason: s
  * may lie past them, and taking the unit's own dir for it would read a `.terraform` the PR
  * committed there (a backend that is not the one terraform used).
  */
-export async function unitWorkDirs(unitDir: string, downloadDir: string): Promise<UnitWorkDirs> {
+export async function unitWorkDirs(unitDir: string, downloadDir: string, checkoutDir?: string): Promise<UnitWorkDirs> {
   const found: string[] = [];
+  const others = checkoutDir === undefined ? new Set<string>() : await otherUnitsCopies(checkoutDir, unitDir);
   let level = [downloadDir];
   let seen = 0;
   for (let depth = 0; depth < MAX_DEPTH && level.length > 0; depth++) {
@@ -31,6 +35,8 @@ export async function unitWorkDirs(unitDir: string, downloadDir: string): Promis
       if (ranHere(entries)) found.push(dir);
       for (const e of entries) {
         if (e.name.startsWith(".terraform")) continue;
+        // Another unit's copy (a dependency whose outputs terragrunt read there): not where this unit's state goes.
+        if (depth === 0 && others.has(e.name)) continue;
         // A link to a directory is walked too: the run can move the copy away and leave a link at
         // its path, which terragrunt's next run (the read-back) goes through. The bounds stop a loop.
         if (!e.isDirectory() && !(e.isSymbolicLink() && (await isDirBehindLink(join(dir, e.name))))) continue;
@@ -56,6 +62,38 @@ export async function unitWorkDirs(unitDir: string, downloadDir: string): Promis
 const ranHere = (entries: readonly Dirent[]) =>
   entries.some((e) => e.name === ".terraform") ||
   (entries.some((e) => e.name === "terragrunt.hcl" && e.isFile()) && entries.some((e) => e.isFile() && /\.tf(\.json)?$/.test(e.name)));
+
+/**
+ * The names terragrunt gives the copies of the checkout's other units under a download dir: a
+ * copy lies at `<download dir>/<base64url(sha1(unit dir))>/…` (padded in older terragrunt). A
+ * dependency's outputs are read with `output -json` in its own copy, under the same download dir
+ * when one is given: its backend is its own. Only names of dirs other than the unit's (their real
+ * paths) are left out, so a name computed otherwise than terragrunt's leaves a copy in (a refusal),
+ * never out. The checkout walk is bounded: past the bounds, nothing more is left out.
+ */
+async function otherUnitsCopies(checkoutDir: string, unitDir: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  const self = await realpath(unitDir).catch(() => unitDir);
+  let level = [await realpath(checkoutDir).catch(() => checkoutDir)];
+  let seen = 0;
+  for (let depth = 0; depth < MAX_DEPTH && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const dir of level) {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      if (dir !== self && dir !== unitDir && entries.some((e) => e.name === "terragrunt.hcl")) {
+        const hash = createHash("sha1").update(dir).digest();
+        names.add(hash.toString("base64url"));
+        names.add(hash.toString("base64").replace(/\+/g, "-").replace(/\//g, "_"));
+      }
+      for (const e of entries) {
+        if (!e.isDirectory() || e.name.startsWith(".") || ++seen > MAX_CHECKOUT_DIRS) continue;
+        next.push(join(dir, e.name));
+      }
+    }
+    level = next;
+  }
+  return names;
+}
 
 const isDirBehindLink = (path: string) =>
   stat(path).then(

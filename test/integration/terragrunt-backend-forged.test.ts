@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
@@ -48,7 +49,7 @@ async function newUnit() {
     if (!work.ok || work.dirs.length !== 1) throw new Error(`no single copy: ${JSON.stringify(work)}`);
     return work.dirs[0] as string;
   };
-  return { state, plan, apply, copy, downloadDir: join(dataDir, "terragrunt-cache"), dataDir };
+  return { name, state, plan, apply, copy, downloadDir: join(dataDir, "terragrunt-cache"), dataDir };
 }
 
 /** Runs every command, then `after` once the one named `command` returned (as a hook after it would). */
@@ -185,5 +186,41 @@ describe("the unit's copy hidden from the walk after the apply, a decoy copy hol
     );
     expect(result.ok).toBe(false);
     expect(!result.ok && result.message).toContain("are not those the plan file was made with");
+  });
+});
+
+describe("a dependency's copy under the unit's download dir (terragrunt reads its outputs there)", () => {
+  it("is not the unit's: its own backend does not refuse the unit's plan or apply", async () => {
+    const u = await newUnit();
+    // A dependency whose outputs terragrunt reads with `output -json` in the dependency's own copy: with a
+    // --download-dir given, that copy goes under the same dir, at the hash of the dependency's dir.
+    const depDir = join(scratch.checkout, "live", `${u.name}-dep`);
+    await writeFiles(scratch.checkout, {
+      [`live/${u.name}-dep/terragrunt.hcl`]: `terraform {\n  source = "../../modules//${u.name}-dep"\n}\n`,
+    });
+    const depCopy = join(
+      u.downloadDir,
+      createHash("sha1")
+        .update(await realpath(depDir))
+        .digest("base64url"),
+      "src",
+      `${u.name}-dep`,
+    );
+    const writeDepCopy = async () => {
+      await mkdir(join(depCopy, ".terraform"), { recursive: true });
+      await writeFile(join(depCopy, "terragrunt.hcl"), `terraform {\n  source = "../../modules//${u.name}-dep"\n}\n`);
+      await writeFile(join(depCopy, "main.tf"), `terraform {\n  backend "local" {\n    path = "/srv/dep.tfstate"\n  }\n}\n`);
+      const local = {
+        version: 3,
+        terraform_version: "1.11.4",
+        backend: { type: "local", config: { path: "/srv/dep.tfstate", workspace_dir: null }, hash: 7 },
+      };
+      await writeFile(join(depCopy, ".terraform", "terraform.tfstate"), JSON.stringify(local));
+    };
+    const plan = await u.plan(afterCommand("plan", writeDepCopy));
+    if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
+    const result = await u.apply();
+    if (!result.ok) throw new Error(`${result.message}\n${result.output}`);
+    expect(JSON.parse(await readFile(u.state, "utf8")).resources.length).toBe(1);
   });
 });

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, realpath, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -120,5 +121,36 @@ describe("unitWorkDirs then unitStateGoesElsewhere over a download dir the run r
     });
     expect(moved).toBeDefined();
     expect(moved).not.toContain("elsewhere");
+  });
+});
+
+describe("unitWorkDirs with the checkout: other units' copies (a dependency's) left out, the unit's own never", () => {
+  it("a forged copy at the unit's own name is compared; one at another unit's name is not", async () => {
+    const checkout = await workDir();
+    for (const u of ["live/app", "live/db"]) {
+      await mkdir(join(checkout, u), { recursive: true });
+      await writeFile(join(checkout, u, "terragrunt.hcl"), "");
+    }
+    const nameOf = async (u: string) =>
+      createHash("sha1")
+        .update(await realpath(join(checkout, u)))
+        .digest("base64url");
+    const downloadDir = await workDir();
+    const copyAt = async (name: string, backend: string) => {
+      const copy = join(downloadDir, name, "src", "mod");
+      await mkdir(join(copy, ".terraform"), { recursive: true });
+      await writeFile(join(copy, "terragrunt.hcl"), "");
+      await writeFile(join(copy, ".terraform", "terraform.tfstate"), backend);
+    };
+    const plan = planOf("s3", { bucket: "b" });
+    const check = async () => {
+      const work = await unitWorkDirs(join(checkout, "live/app"), downloadDir, checkout);
+      return work.ok ? unitStateGoesElsewhere(work.dirs, plan, where) : work.reason;
+    };
+    await copyAt(await nameOf("live/app"), backendFile("s3", { bucket: "b" }));
+    await copyAt(await nameOf("live/db"), backendFile("s3", { bucket: "db" }));
+    expect(await check()).toBeUndefined();
+    await copyAt(await nameOf("live/app"), backendFile("s3", { bucket: "forged" }));
+    expect(await check()).toContain("settings");
   });
 });
