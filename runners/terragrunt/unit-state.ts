@@ -47,6 +47,9 @@ export async function unitWorkDirs(unitDir: string, downloadDir: string, checkou
     level = next;
   }
   if (level.length > 0) return unlisted(`directories more than ${MAX_DEPTH} levels deep`);
+  // The unit's own dir is where terraform runs for a unit without `terraform.source`: a dir under
+  // the download dir (which the run can make) never stands for it once terraform left its data dir there.
+  if (found.length > 0 && holdsDataDir(unitDir)) found.push(unitDir);
   return { ok: true, dirs: found.length > 0 ? found : [unitDir] };
 }
 

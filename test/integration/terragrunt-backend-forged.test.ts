@@ -224,3 +224,44 @@ describe("a dependency's copy under the unit's download dir (terragrunt reads it
     expect(JSON.parse(await readFile(u.state, "utf8")).resources.length).toBe(1);
   });
 });
+
+describe("a unit without `terraform.source` (terraform runs in the unit's own dir), a decoy copy under its download dir", () => {
+  it("its own dir's forged backend file is still compared: not reported applied", async () => {
+    const name = `u${++units}`;
+    const state = join(scratch.root, `${name}.tfstate`);
+    const dir = `live/${name}`;
+    await writeFiles(scratch.checkout, {
+      [`${dir}/main.tf`]: `terraform {\n  backend "local" {\n    path = "${state}"\n  }\n}\nresource "terraform_data" "x" {\n  input = "x"\n}\n`,
+      [`${dir}/terragrunt.hcl`]: "inputs = {}\n",
+    });
+    const dataDir = join(scratch.root, `data-${name}`);
+    const plan = await runner.plan(scratch.planRequest(dir, `data-${name}`), exec);
+    if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
+    const unitDir = join(scratch.checkout, dir);
+    const forge = async () => {
+      const backendFile = join(unitDir, ".terraform", "terraform.tfstate");
+      const genuine = await readFile(backendFile, "utf8");
+      const decoyState = join(dataDir, "decoy.tfstate");
+      const forged = JSON.parse(genuine);
+      forged.backend.config.path = decoyState;
+      await writeFile(backendFile, JSON.stringify(forged));
+      await rename(state, decoyState);
+      const decoy = join(dataDir, "terragrunt-cache", "decoy");
+      await mkdir(join(decoy, ".terraform"), { recursive: true });
+      await writeFile(join(decoy, "terragrunt.hcl"), "");
+      await writeFile(join(decoy, ".terraform", "terraform.tfstate"), genuine);
+    };
+    const request: ApplyRequest = {
+      project: terragruntUnit(dir),
+      checkoutDir: scratch.checkout,
+      dataDir,
+      planFile: join(dataDir, "plan.tfplan"),
+      env: scratch.env(),
+      timeoutMs: 60_000,
+      redactWith: () => (s) => s,
+    };
+    const result = await runner.apply(request, afterCommand("apply", forge));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message).toContain("are not those the plan file was made with");
+  });
+});
