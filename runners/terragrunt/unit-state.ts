@@ -25,7 +25,7 @@ export type UnitWorkDirs = { ok: true; dirs: string[] } | { ok: false; reason: s
  */
 export async function unitWorkDirs(unitDir: string, downloadDir: string, checkoutDir?: string): Promise<UnitWorkDirs> {
   const found: string[] = [];
-  const others = checkoutDir === undefined ? new Set<string>() : await otherUnitsCopies(checkoutDir, unitDir);
+  const others = checkoutDir === undefined ? new Set<string>() : await copiesOfOthers(downloadDir, checkoutDir, unitDir);
   let level = [downloadDir];
   let seen = 0;
   for (let depth = 0; depth < MAX_DEPTH && level.length > 0; depth++) {
@@ -67,6 +67,23 @@ const ranHere = (entries: readonly Dirent[]) =>
   (entries.some((e) => e.name === "terragrunt.hcl" && e.isFile()) && entries.some((e) => e.isFile() && /\.tf(\.json)?$/.test(e.name)));
 
 /**
+ * otherUnitsCopies, walked only when the download dir holds a copy under a name that is not the
+ * unit's own: most units read no dependency's outputs, and a checkout of thousands of units is
+ * not walked again for each one's plan and apply.
+ */
+async function copiesOfOthers(downloadDir: string, checkoutDir: string, unitDir: string): Promise<Set<string>> {
+  const own = copyNames(await realpath(unitDir).catch(() => unitDir));
+  const top = await readdir(downloadDir).catch(() => []);
+  return top.every((name) => own.includes(name)) ? new Set() : otherUnitsCopies(checkoutDir, unitDir);
+}
+
+/** The names terragrunt gives a unit dir's copy (base64url of its SHA-1; padded in older terragrunt). */
+function copyNames(dir: string): string[] {
+  const hash = createHash("sha1").update(dir).digest();
+  return [hash.toString("base64url"), hash.toString("base64").replace(/\+/g, "-").replace(/\//g, "_")];
+}
+
+/**
  * The names terragrunt gives the copies of the checkout's other units under a download dir: a
  * copy lies at `<download dir>/<base64url(sha1(unit dir))>/…` (padded in older terragrunt). A
  * dependency's outputs are read with `output -json` in its own copy, under the same download dir
@@ -83,11 +100,7 @@ async function otherUnitsCopies(checkoutDir: string, unitDir: string): Promise<S
     const next: string[] = [];
     for (const dir of level) {
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-      if (dir !== self && dir !== unitDir && entries.some((e) => e.name === "terragrunt.hcl")) {
-        const hash = createHash("sha1").update(dir).digest();
-        names.add(hash.toString("base64url"));
-        names.add(hash.toString("base64").replace(/\+/g, "-").replace(/\//g, "_"));
-      }
+      if (dir !== self && dir !== unitDir && entries.some((e) => e.name === "terragrunt.hcl")) for (const n of copyNames(dir)) names.add(n);
       for (const e of entries) {
         if (!e.isDirectory() || e.name.startsWith(".") || ++seen > MAX_CHECKOUT_DIRS) continue;
         next.push(join(dir, e.name));
