@@ -72,7 +72,8 @@ const ranHere = (entries: readonly Dirent[]) =>
  * not walked again for each one's plan and apply.
  */
 async function copiesOfOthers(downloadDir: string, checkoutDir: string, unitDir: string): Promise<Set<string>> {
-  const own = copyNames(await realpath(unitDir).catch(() => unitDir));
+  // Terragrunt names the copy by the unit dir's path as it was given (made absolute), links not resolved.
+  const own = [...copyNames(unitDir), ...copyNames(await realpath(unitDir).catch(() => unitDir))];
   const top = await readdir(downloadDir).catch(() => []);
   return top.every((name) => own.includes(name)) ? new Set() : otherUnitsCopies(checkoutDir, unitDir);
 }
