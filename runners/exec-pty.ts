@@ -8,7 +8,7 @@ import type { ExecResult } from "./exec.js";
 import { type ExecRun, outputFilter, type RunEnded } from "./exec-run.js";
 import { liveRedactor } from "./live-redactor.js";
 import { endMark } from "./pty-end-mark.js";
-import { spawnError } from "./spawn-error.js";
+import { SpawnError, spawnError } from "./spawn-error.js";
 import { superviseRun } from "./supervise-run.js";
 
 function signalName(n: number): string {
@@ -48,7 +48,9 @@ export async function execPty(run: ExecRun): Promise<ExecResult> {
   const mark = `SLUICE-END-${randomBytes(16).toString("hex").toUpperCase()}`;
   const markFile = join(tmpdir(), `sluice-mark-${randomBytes(12).toString("hex")}`);
   try {
-    await writeFile(markFile, mark, { flag: "wx", mode: 0o600 });
+    await writeFile(markFile, mark, { flag: "wx", mode: 0o600 }).catch((e: NodeJS.ErrnoException) => {
+      throw new SpawnError(run.label, `its terminal's end mark could not be written in ${tmpdir()} (${e.code ?? "error"})`, e.code);
+    });
     return await runWrapped(run, mark, markFile);
   } finally {
     // The wrapper removed it, unless it never started.

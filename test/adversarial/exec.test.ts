@@ -193,6 +193,19 @@ describe("pty runs", () => {
     expect(readdirSync(tmpdir()).filter((f) => f.startsWith("sluice-mark-") && r.stdout.includes(f))).toEqual([]);
   });
 
+  it("a mark file that cannot be written is a start failure that says so, never a raw error", async () => {
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = join(tmpdir(), `sluice-no-such-dir-${process.pid}`);
+    try {
+      const run = exec("/bin/echo", ["ok"], { cwd: "/", pty: true });
+      await expect(run).rejects.toBeInstanceOf(SpawnError);
+      await expect(run).rejects.toThrow(/could not start \/bin\/echo: its terminal's end mark could not be written in .* \(ENOENT\)/);
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+  });
+
   it("the wrapper's own tools are not looked up on the run's PATH (it runs outside the sandbox)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-path-"));
     writeFileSync(join(dir, "stty"), `#!/bin/sh\ntouch ${join(dir, "ran")}\n`);
