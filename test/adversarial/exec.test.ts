@@ -193,6 +193,26 @@ describe("pty runs", () => {
     expect(readdirSync(tmpdir()).filter((f) => f.startsWith("sluice-mark-") && r.stdout.includes(f))).toEqual([]);
   });
 
+  it("a command that leaves a directory where its mark file was does not turn its run into an error", async () => {
+    // The mark file's path stays in the wrapper's argv (/proc, same user with the sandbox off):
+    // a directory made there failed Sluice's removal of the file, and the finished run (an
+    // apply's output among it) was lost to a raw fs error.
+    const squat = [
+      'for a in $(tr \'\\0\' \' \' < /proc/$PPID/cmdline); do case $a in */sluice-mark-*) mkdir "$a" && echo "$a" > "$a.squat";; esac; done',
+      "echo output-kept",
+    ].join("; ");
+    try {
+      const r = await exec("sh", ["-c", squat], { cwd: tmpdir(), pty: true, timeoutMs: 10_000 });
+      expect(r).toMatchObject({ exitCode: 0, timedOut: false });
+      expect(r.stdout).toContain("output-kept");
+    } finally {
+      for (const f of readdirSync(tmpdir()).filter((f) => f.startsWith("sluice-mark-") && f.endsWith(".squat"))) {
+        rmSync(join(tmpdir(), f.slice(0, -".squat".length)), { recursive: true, force: true });
+        rmSync(join(tmpdir(), f), { force: true });
+      }
+    }
+  });
+
   it("a mark file that cannot be written is a start failure that says so, never a raw error", async () => {
     const before = process.env.TMPDIR;
     process.env.TMPDIR = join(tmpdir(), `sluice-no-such-dir-${process.pid}`);
