@@ -19,9 +19,9 @@ export type UnitWorkDirs = { ok: true; dirs: string[] } | { ok: false; reason: s
  * Where Terraform ran for a unit: each copy terragrunt made under the download dir (it copies the
  * unit's own files, its terragrunt.hcl among them, into the copy it runs in), or, with no copy (a
  * unit without `terraform.source`), the unit's own dir. The download dir is written by the run:
- * walked through links to directories (terragrunt runs through them), bounded. A walk the bounds cut short is no answer: the copy
- * may lie past them, and taking the unit's own dir for it would read a `.terraform` the PR
- * committed there (a backend that is not the one terraform used).
+ * walked through links to directories (terragrunt runs through them), bounded. A walk the bounds
+ * cut short is no answer: the copy may lie past them, and taking the unit's own dir for it would
+ * read a `.terraform` the PR committed there (a backend that is not the one terraform used).
  */
 export async function unitWorkDirs(unitDir: string, downloadDir: string, checkoutDir?: string): Promise<UnitWorkDirs> {
   const found: string[] = [];
