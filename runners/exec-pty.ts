@@ -30,7 +30,9 @@ function signalName(n: number): string {
  * Only signals whose default ends a process are raised again: an `exit 147` re-raised as SIGSTOP
  * stopped the wrapper, and the run (an apply holding its lock) waited for its timeout.
  * The terminal's settings are put back as they were before the command (its `stty -icrnl inlcr`
- * left no line end for Sluice's answer, and a run that succeeded waited for its timeout).
+ * left no line end for Sluice's answer, and a run that succeeded waited for its timeout), and its
+ * output is resumed (`tcflow` TCOOFF, which stty cannot undo, held the mark, and the run, until its
+ * timeout): by the system's python3, the one the spawner needs, a no-op when output runs.
  * The mark comes in a file the wrapper reads and removes before the command starts, never in its
  * argv: with the sandbox off the command could read its wrapper's arguments in /proc, print the
  * mark early and hide what it printed after.
@@ -39,7 +41,7 @@ function signalName(n: number): string {
  */
 const WRAPPER = [
   "-c",
-  'trap : TERM INT; IFS= read -r m < "$1"; command -p rm -f -- "$1"; shift; [ -n "$m" ] || exit 125; exec 3>&2 2>/dev/null; t=$(command -p stty -g); (exec "$@" 2>&3 3>&-); s=$?; trap "" TTIN TTOU; command -p stty "$t"; printf %s "$m"; read -r _; case $((s - 128)) in 1|2|3|4|5|6|7|8|9|1[0-6]|2[4-7]|29|3[01]|3[4-9]|[45][0-9]|6[0-4]) trap - TERM INT; ulimit -c 0; kill -$((s - 128)) $$;; esac; exit "$s"',
+  'trap : TERM INT; IFS= read -r m < "$1"; command -p rm -f -- "$1"; shift; [ -n "$m" ] || exit 125; exec 3>&2 2>/dev/null; t=$(command -p stty -g); (exec "$@" 2>&3 3>&-); s=$?; trap "" TTIN TTOU; command -p stty "$t"; command -p python3 -I -S -c "import termios; termios.tcflow(0, termios.TCOON)"; printf %s "$m"; read -r _; case $((s - 128)) in 1|2|3|4|5|6|7|8|9|1[0-6]|2[4-7]|29|3[01]|3[4-9]|[45][0-9]|6[0-4]) trap - TERM INT; ulimit -c 0; kill -$((s - 128)) $$;; esac; exit "$s"',
   "sluice-exec",
 ];
 

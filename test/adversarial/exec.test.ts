@@ -226,6 +226,14 @@ describe("pty runs", () => {
     }
   });
 
+  it("a command that suspends the terminal's output as it exits is not held to its timeout", async () => {
+    // tcflow(TCOOFF) is a flow stop no `stty` setting undoes: the wrapper's end mark waited behind
+    // it, and a run that had succeeded was reported timed out.
+    const stop = `printf x; /usr/bin/python3 -c "import termios; termios.tcflow(1, termios.TCOOFF)"`;
+    const r = await exec("sh", ["-c", stop], { cwd: tmpdir(), pty: true, timeoutMs: 8_000 });
+    expect(r).toMatchObject({ timedOut: false, exitCode: 0, signal: undefined, stdout: "x" });
+  });
+
   it("the wrapper's own tools are not looked up on the run's PATH (it runs outside the sandbox)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-path-"));
     writeFileSync(join(dir, "stty"), `#!/bin/sh\ntouch ${join(dir, "ran")}\n`);
