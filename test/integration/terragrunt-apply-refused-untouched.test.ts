@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
-import type { ApplyRequest, Exec } from "../../runners/runner.js";
+import type { Exec } from "../../runners/runner.js";
 import { createTerragruntRunner } from "../../runners/terragrunt/terragrunt-runner.js";
 import { writeFiles } from "../support/prior-state-secret.js";
 import { TERRAGRUNT_STAND_IN, terragruntUnit, useTerragruntScratch } from "../support/terragrunt-prior-state.js";
@@ -24,16 +24,6 @@ beforeAll(async () => {
   });
 });
 
-const request = (dataDir: string, planFile: string): ApplyRequest => ({
-  project: unit,
-  checkoutDir: scratch.checkout,
-  dataDir,
-  planFile,
-  env: scratch.env(),
-  timeoutMs: 60_000,
-  redactWith: () => (s) => s,
-});
-
 /** Runs every call but the first of `failing` (by its first argument), which exits 1. */
 const failingAt = (failing: string, calls: string[]): Exec => {
   return (file, args, opts) => {
@@ -45,21 +35,20 @@ const failingAt = (failing: string, calls: string[]): Exec => {
 
 describe("a terragrunt apply", () => {
   it("refused before terragrunt started (the saved plan is no file) is untouched; nothing ran", async () => {
-    const dataDir = join(scratch.root, "data-dir-plan");
-    await mkdir(join(dataDir, "plan.tfplan"), { recursive: true });
+    const request = scratch.applyRequest(unit.dir, "data-dir-plan");
+    await mkdir(request.planFile, { recursive: true });
     const calls: string[] = [];
-    const result = await runner.apply(request(dataDir, join(dataDir, "plan.tfplan")), failingAt("", calls));
+    const result = await runner.apply(request, failingAt("", calls));
     expect(result).toMatchObject({ ok: false, untouched: true });
     expect(calls).toEqual([]);
   });
 
   it("that failed once terragrunt ran, at its `show` or at its apply, is not untouched", async () => {
-    const dataDir = join(scratch.root, "data-db");
-    const plan = await runner.plan(scratch.planRequest("live/db", "data-db"), exec);
+    const plan = await runner.plan(scratch.planRequest(unit.dir, "data-db"), exec);
     if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
     for (const step of ["show", "apply"]) {
       const calls: string[] = [];
-      const result = await runner.apply(request(dataDir, plan.planFile), failingAt(step, calls));
+      const result = await runner.apply({ ...scratch.applyRequest(unit.dir, "data-db"), planFile: plan.planFile }, failingAt(step, calls));
       expect(calls).toContain(step);
       expect(result.ok).toBe(false);
       expect(result).not.toHaveProperty("untouched");

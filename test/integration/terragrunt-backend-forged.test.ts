@@ -4,11 +4,11 @@ import { mkdir, readFile, realpath, rename, rm, writeFile } from "node:fs/promis
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
-import type { ApplyRequest, Exec } from "../../runners/runner.js";
+import type { Exec } from "../../runners/runner.js";
 import { createTerragruntRunner } from "../../runners/terragrunt/terragrunt-runner.js";
 import { unitWorkDirs } from "../../runners/terragrunt/unit-state.js";
 import { writeFiles } from "../support/prior-state-secret.js";
-import { TERRAGRUNT_STAND_IN, terragruntUnit, useTerragruntScratch } from "../support/terragrunt-prior-state.js";
+import { TERRAGRUNT_STAND_IN, useTerragruntScratch } from "../support/terragrunt-prior-state.js";
 
 /**
  * `terraform apply` of a saved plan writes the state where the plan's backend says, in the
@@ -33,16 +33,7 @@ async function newUnit() {
   const dir = `live/${name}`;
   const dataDir = join(scratch.root, `data-${name}`);
   const plan = (via: Exec = exec) => runner.plan(scratch.planRequest(dir, `data-${name}`), via);
-  const request: ApplyRequest = {
-    project: terragruntUnit(dir),
-    checkoutDir: scratch.checkout,
-    dataDir,
-    planFile: join(dataDir, "plan.tfplan"),
-    env: scratch.env(),
-    timeoutMs: 60_000,
-    redactWith: () => (s) => s,
-  };
-  const apply = (via: Exec = exec) => runner.apply(request, via);
+  const apply = (via: Exec = exec) => runner.apply(scratch.applyRequest(dir, `data-${name}`), via);
   /** The copy terragrunt made of the unit, where terraform ran (its `.terraform`). */
   const copy = async () => {
     const work = await unitWorkDirs(join(scratch.checkout, dir), join(dataDir, "terragrunt-cache"));
@@ -251,16 +242,7 @@ describe("a unit without `terraform.source` (terraform runs in the unit's own di
       await writeFile(join(decoy, "terragrunt.hcl"), "");
       await writeFile(join(decoy, ".terraform", "terraform.tfstate"), genuine);
     };
-    const request: ApplyRequest = {
-      project: terragruntUnit(dir),
-      checkoutDir: scratch.checkout,
-      dataDir,
-      planFile: join(dataDir, "plan.tfplan"),
-      env: scratch.env(),
-      timeoutMs: 60_000,
-      redactWith: () => (s) => s,
-    };
-    const result = await runner.apply(request, afterCommand("apply", forge));
+    const result = await runner.apply(scratch.applyRequest(dir, `data-${name}`), afterCommand("apply", forge));
     expect(result.ok).toBe(false);
     expect(!result.ok && result.message).toContain("are not those the plan file was made with");
   });

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
 import { createTerragruntRunner } from "../../runners/terragrunt/terragrunt-runner.js";
 import { writeFiles } from "../support/prior-state-secret.js";
-import { TERRAGRUNT_STAND_IN, terragruntUnit as unit, useTerragruntScratch } from "../support/terragrunt-prior-state.js";
+import { TERRAGRUNT_STAND_IN, useTerragruntScratch } from "../support/terragrunt-prior-state.js";
 
 // The apply's state-place check reads the backend terraform resolved in each copy terragrunt
 // made of the unit (found by its terragrunt.hcl under the download dir). A copy it cannot find
@@ -49,18 +49,7 @@ describe("terragrunt state place: a copy the check cannot find", () => {
     expect(plan).toMatchObject({ ok: false, failedStep: "state" });
     expect(plan.ok ? "" : plan.message).toMatch(/could not find/);
     // The apply of that plan file is refused too, before terraform writes a state in the copy.
-    const apply = await runner.apply(
-      {
-        project: unit("live/deep"),
-        checkoutDir: scratch.checkout,
-        dataDir,
-        planFile: join(dataDir, "plan.tfplan"),
-        env: scratch.env(),
-        timeoutMs: 60_000,
-        redactWith: () => (s) => s,
-      },
-      exec,
-    );
+    const apply = await runner.apply(scratch.applyRequest("live/deep", "data-live-deep"), exec);
     expect(apply).toMatchObject({ ok: false, message: expect.stringMatching(/could not find/) });
     const cache = join(dataDir, "terragrunt-cache");
     const [copy] = await readdir(cache);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll } from "vitest";
-import type { PlanRequest } from "../../runners/runner.js";
+import type { ApplyRequest, PlanRequest } from "../../runners/runner.js";
 import type { Project } from "../../src/model/project.js";
 import { applyPriorState } from "./prior-state-secret.js";
 
@@ -33,6 +33,16 @@ export function useTerragruntScratch(prefix: string) {
       env: made.env(),
       timeoutMs: 60_000,
       redact: (s: string) => s,
+    }),
+    /** The request of the apply of that plan (its plan file where the plan left it), unredacted. */
+    applyRequest: (dir: string, dataDir: string): ApplyRequest => ({
+      project: terragruntUnit(dir),
+      checkoutDir: made.checkout,
+      dataDir: join(made.root, dataDir),
+      planFile: join(made.root, dataDir, "plan.tfplan"),
+      env: made.env(),
+      timeoutMs: 60_000,
+      redactWith: () => (s) => s,
     }),
   };
   beforeAll(async () => {
