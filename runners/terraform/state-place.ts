@@ -166,6 +166,23 @@ export function stateGoesElsewhere(
 }
 
 /**
+ * The backend file init left in `tfDataDir` (a file the plan's run wrote: read as a PR's file,
+ * never through a link, a FIFO or past its cap), once stateGoesElsewhere finds it names where the
+ * saved plan's apply writes: its text (absent for the local default); `moved` when it does not;
+ * `unreadable` when it cannot be read as a file, which says nothing of where the state goes.
+ */
+export function backendFileOfPlan(
+  file: PlanFileRead,
+  where: { tfDataDir: string; tfWorkspace: string | undefined; workspace: string },
+): { backendState: string | undefined } | { moved: string } | { unreadable: string } {
+  const backend = readCheckoutFile(where.tfDataDir, "terraform.tfstate");
+  if (!backend.ok && backend.problem !== "missing") return { unreadable: backend.message };
+  const backendState = backend.ok ? backend.text : undefined;
+  const moved = stateGoesElsewhere(file, { ...where, backendState });
+  return moved ? { moved } : { backendState };
+}
+
+/**
  * A value as stable text: object keys sorted, null attributes left out (the JSON and the msgpack
  * of one backend config agree on them), bytes as hex. Undefined past a depth no backend's settings reach.
  */

@@ -13,9 +13,8 @@ import { erroredBefore, printedUnsaved, type UnsavedPrinted, unsavedState, withE
 import type { PrintedState } from "../withheld-state.js";
 import { backendDigest } from "./backend-digest.js";
 import type { TerraformContext } from "./terraform-runner.js";
-import { checkoutStateRefusal, stateGoesElsewhere, statePlace } from "./state-place.js";
+import { backendFileOfPlan, checkoutStateRefusal, statePlace } from "./state-place.js";
 import { type PlanFileRead, readPlanFileContents } from "./plan-file-contents.js";
-import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 
 const DEFAULT_APPLY: WorkflowStep[] = [{ kind: "apply", extraArgs: [] }];
 
@@ -146,11 +145,9 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
 
 /** Why, after the apply's steps, the read-back would not go where the apply wrote (stateGoesElsewhere), or undefined. */
 function backendMoved(dataDir: string, req: ApplyRequest, file: PlanFileRead, tfWorkspace: string | undefined): string | undefined {
-  const backend = readCheckoutFile(dataDir, "terraform.tfstate");
-  if (!backend.ok && backend.problem !== "missing")
-    return `the backend file in TF_DATA_DIR cannot be read after the apply's steps (${backend.message})`;
-  const backendState = backend.ok ? backend.text : undefined;
-  return stateGoesElsewhere(file, { tfDataDir: dataDir, backendState, tfWorkspace, workspace: req.project.workspace });
+  const backend = backendFileOfPlan(file, { tfDataDir: dataDir, tfWorkspace, workspace: req.project.workspace });
+  if ("unreadable" in backend) return `the backend file in TF_DATA_DIR cannot be read after the apply's steps (${backend.unreadable})`;
+  return "moved" in backend ? backend.moved : undefined;
 }
 
 /**
@@ -167,13 +164,10 @@ function checkoutState(
   file: PlanFileRead,
   tfWorkspace: string | undefined,
 ): { inCheckout?: string } | { unreadable: string } | { moved: string } {
-  const backend = readCheckoutFile(dataDir, "terraform.tfstate");
-  if (!backend.ok && backend.problem !== "missing") return { unreadable: backend.message };
-  const backendState = backend.ok ? backend.text : undefined;
-  const moved = stateGoesElsewhere(file, { tfDataDir: dataDir, backendState, tfWorkspace, workspace: req.project.workspace });
-  if (moved) return { moved };
+  const backend = backendFileOfPlan(file, { tfDataDir: dataDir, tfWorkspace, workspace: req.project.workspace });
+  if (!("backendState" in backend)) return backend;
   const place = statePlace({
-    backendState,
+    backendState: backend.backendState,
     projectDir,
     checkoutDir: req.checkoutDir,
     workspace: req.project.workspace,

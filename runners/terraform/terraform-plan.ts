@@ -3,7 +3,6 @@ import { planFailure } from "../plan-failure.js";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRedactor } from "../../src/util/redact.js";
-import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import { runPolicyCheck } from "../conftest/run-policy-check.js";
 import type { ExecOptions } from "../exec.js";
@@ -11,7 +10,7 @@ import type { Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { leftPlanSensitiveValues } from "./left-plan-secrets.js";
 import { loadedModuleDirs } from "./loaded-module-dirs.js";
 import { remoteBackendDigest } from "./backend-digest.js";
-import { describeStatePlace, localStateWarning, type StatePlace, stateGoesElsewhere, statePlace, stateRefusal } from "./state-place.js";
+import { backendFileOfPlan, describeStatePlace, localStateWarning, type StatePlace, statePlace, stateRefusal } from "./state-place.js";
 import { type PlanFileRead, readPlanFileContents } from "./plan-file-contents.js";
 import { parsePlanJson } from "./parse-plan-json.js";
 import { shownPlanDisagrees } from "./plan-file-mismatch.js";
@@ -158,17 +157,11 @@ function planStatePlace(
   file: PlanFileRead,
   tfWorkspace: string | undefined,
 ): StatePlace | { refusal: string } {
-  const backend = readCheckoutFile(tfDataDir, "terraform.tfstate");
-  if (!backend.ok && backend.problem !== "missing") return { kind: "unknown" } as const;
-  const moved = stateGoesElsewhere(file, {
-    tfDataDir,
-    backendState: backend.ok ? backend.text : undefined,
-    tfWorkspace,
-    workspace: req.project.workspace,
-  });
-  if (moved) return { refusal: moved };
+  const backend = backendFileOfPlan(file, { tfDataDir, tfWorkspace, workspace: req.project.workspace });
+  if ("unreadable" in backend) return { kind: "unknown" } as const;
+  if ("moved" in backend) return { refusal: backend.moved };
   return statePlace({
-    backendState: backend.ok ? backend.text : undefined,
+    backendState: backend.backendState,
     projectDir,
     checkoutDir: req.checkoutDir,
     workspace: req.project.workspace,
