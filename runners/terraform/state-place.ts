@@ -1,4 +1,5 @@
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 import type { PlanFileBackend, PlanFileRead } from "./plan-file-contents.js";
 
@@ -24,11 +25,12 @@ export const under = (dir: string, path: string): boolean => {
 };
 
 /**
- * Pure: `backendState` is the text of TF_DATA_DIR/terraform.tfstate (the backend terraform
+ * `backendState` is the text of TF_DATA_DIR/terraform.tfstate (the backend terraform
  * resolved at init, -backend-config included), absent when the configuration has no backend
  * block (the local default). `keptPaths`: where a sandboxed run's writes outlive it
  * (`sandbox_paths`); undefined when the run is not sandboxed (every write is kept). The
- * sandbox's private /tmp never is.
+ * sandbox's private /tmp never is. The path is read as terraform opens it (physicalPath: the
+ * links a PR commits or a run leaves are followed), never only as written.
  */
 export function statePlace(input: {
   backendState?: string;
@@ -55,12 +57,58 @@ export function statePlace(input: {
     input.workspace === "default"
       ? text(config.path, "terraform.tfstate")
       : join(text(config.workspace_dir, "terraform.tfstate.d"), input.workspace, "terraform.tfstate");
-  const path = resolve(input.projectDir, file);
-  if (under(input.checkoutDir, path)) return { kind: "local", path, inCheckout: relative(input.checkoutDir, path), kept: false };
+  // Where terraform opens it: the kernel follows a link before the `..` after it (`lnk/../x`),
+  // path.resolve drops both. Either in the checkout is in the checkout; kept only when both are.
+  const written = resolve(input.projectDir, file);
+  const path = physicalPath(input.projectDir, file);
+  for (const [checkout, p] of [
+    [input.checkoutDir, written],
+    [realOr(input.checkoutDir), path],
+  ] as const) {
+    if (under(checkout, p)) return { kind: "local", path: p, inCheckout: relative(checkout, p), kept: false };
+  }
   // A kept path is mounted over the private /tmp where it lies under it: its files outlive the run.
-  const kept = input.keptPaths === undefined || input.keptPaths.some((p) => under(p, path));
-  return { kind: "local", path, kept };
+  const keptAt = (p: string) => input.keptPaths?.some((k) => under(k, p) || under(realOr(k), p)) ?? true;
+  return { kind: "local", path, kept: keptAt(written) && keptAt(path) };
 }
+
+const realOr = (path: string): string => {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return path;
+  }
+};
+
+/**
+ * `file` under `base` as the kernel resolves it when terraform opens it: each component a link
+ * is followed (a dangling one too: terraform creates its target) before the next, so a `..` after
+ * a link climbs from the link's target; what does not exist is taken as written (terraform makes
+ * the missing dirs). Past 40 links (the kernel's ELOOP) the rest is taken as written.
+ */
+export function physicalPath(base: string, file: string, budget = { links: 40 }): string {
+  let at = isAbsolute(file) ? "/" : realOr(base);
+  for (const part of file.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      at = dirname(at);
+      continue;
+    }
+    const next = join(at, part);
+    const target = budget.links > 0 ? linkTarget(next) : undefined;
+    if (target !== undefined) budget.links--;
+    at = target === undefined ? next : physicalPath(at, target, budget);
+  }
+  return at;
+}
+
+const linkTarget = (path: string): string | undefined => {
+  try {
+    return lstatSync(path).isSymbolicLink() ? readlinkSync(path) : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 /** What the plan comment says about the state's place: where it lives, or that it was not checked. */
 export function describeStatePlace(place: StatePlace): string {

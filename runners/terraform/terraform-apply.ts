@@ -134,6 +134,10 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
       const pullEnv = { ...env, ...stepEnv };
       const moved = backendMoved(env.TF_DATA_DIR as string, req, file, pullEnv.TF_WORKSPACE);
       if (moved) return { error: moved };
+      // Nor into the checkout through a link a step left on the local state's path since the check.
+      const now = checkoutState(env.TF_DATA_DIR as string, dir.path, req, file, pullEnv.TF_WORKSPACE);
+      if ("inCheckout" in now && now.inCheckout !== undefined && req.checkoutStateAllowed !== true)
+        return { error: checkoutStateRefusal(now.inCheckout) };
       return pullState(exec, bin, { ...readAt, env: pullEnv });
     },
     output,

@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   backendFileDisagrees,
   describeStatePlace,
@@ -185,5 +188,39 @@ describe("the environment file trimmed as terraform (Go's bytes.TrimSpace) trims
 
   it("control: U+0085 and U+00A0 are spaces to Go", () => {
     expect(selectedWorkspaceDisagrees(undefined, "\u0085default\u00a0\n", "default")).toBeUndefined();
+  });
+});
+
+describe("statePlace reads the path as terraform opens it (links followed)", () => {
+  const root = mkdtempSync(join(tmpdir(), "sluice-state-place-links-"));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const checkout = join(root, "co");
+  const project = join(checkout, "net");
+  const kept = join(root, "kept");
+  mkdirSync(join(project, "d1/d2"), { recursive: true });
+  mkdirSync(kept, { recursive: true });
+  symlinkSync("d1/d2", join(project, "lnk"));
+  // A run left a dangling link in the kept dir, into the checkout: terraform creates its target.
+  symlinkSync(join(checkout, "planted.tfstate"), join(kept, "planted.tfstate"));
+  symlinkSync("loop", join(kept, "loop"));
+  const place = (path: string) =>
+    statePlace({
+      backendState: backend("local", { path }),
+      projectDir: project,
+      checkoutDir: checkout,
+      workspace: "default",
+      keptPaths: [kept],
+    });
+
+  it.each([
+    ["a `..` after a link climbs from its target", "lnk/../../../kept/x.tfstate", "kept/x.tfstate"],
+    ["a dangling link in the kept dir", `${kept}/planted.tfstate`, "planted.tfstate"],
+  ])("%s: in the checkout", (_label, path, inCheckout) => {
+    expect(place(path)).toMatchObject({ kind: "local", inCheckout });
+  });
+
+  it("control: the same `..`s through a plain dir, and a link loop, stay in the kept dir", () => {
+    expect(place("d1/../../../kept/x.tfstate")).toEqual({ kind: "local", path: join(kept, "x.tfstate"), kept: true });
+    expect(place(`${kept}/loop`)).toMatchObject({ kind: "local", kept: true });
   });
 });
