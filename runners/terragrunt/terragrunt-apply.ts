@@ -55,11 +55,13 @@ export async function terragruntApply(req: ApplyRequest, exec: Exec, bin: string
   const work = await unitWorkDirs(dir.path, flags.downloadDir, req.checkoutDir);
   if (!work.ok) return fail(work.reason);
   const workDirs = work.dirs;
-  const refusal = unitStateRefusal(
-    unitStatePlaces(workDirs, { checkoutDir: req.checkoutDir, workspace: req.project.workspace }),
-    flags.downloadDir,
-    req.checkoutStateAllowed === true,
-  );
+  const lostWith = (dirs: readonly string[]) =>
+    unitStateRefusal(
+      unitStatePlaces(dirs, { checkoutDir: req.checkoutDir, workspace: req.project.workspace }),
+      flags.downloadDir,
+      req.checkoutStateAllowed === true,
+    );
+  const refusal = lostWith(workDirs);
   if (refusal) return fail(refusal);
   const where = { workspace: req.project.workspace, tfWorkspace: env.TF_WORKSPACE };
   const moved = unitStateGoesElsewhere(workDirs, planned, where);
@@ -106,7 +108,8 @@ export async function terragruntApply(req: ApplyRequest, exec: Exec, bin: string
     // plan's backend.
     pull: async () => {
       const now = await unitWorkDirs(dir.path, flags.downloadDir, req.checkoutDir);
-      const movedSince = now.ok ? unitStateGoesElsewhere(now.dirs, planned, where) : now.reason;
+      // Nor into the checkout, or the copy, through a link a hook left on a local state's path.
+      const movedSince = now.ok ? (unitStateGoesElsewhere(now.dirs, planned, where) ?? lostWith(now.dirs)) : now.reason;
       return movedSince ? { error: movedSince } : pull();
     },
     output: r.stdout,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, realpath, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
@@ -245,5 +245,69 @@ describe("a unit without `terraform.source` (terraform runs in the unit's own di
     const result = await runner.apply(scratch.applyRequest(dir, `data-${name}`), afterCommand("apply", forge));
     expect(result.ok).toBe(false);
     expect(!result.ok && result.message).toContain("are not those the plan file was made with");
+  });
+});
+
+/**
+ * A local state `path` read as terraform opens it: a link before a `..` is followed first. One
+ * that reads as a file outside the checkout and, through a link a hook on `apply` leaves after
+ * Sluice's checks, is written inside it (removed with the worktree) is not reported applied.
+ */
+describe("a unit's local state path through a link in the checkout", () => {
+  async function linkUnit() {
+    const name = `u${++units}`;
+    // Beside the unit (terragrunt copies the unit's own dir): read as written, <links>/lnk/../../../../x
+    // is beside the checkout; with lnk -> d1/d2/d3, in the checkout's links/.
+    const links = join(scratch.checkout, "links", name);
+    await writeFiles(scratch.checkout, {
+      [`modules/${name}/main.tf`]: `terraform {\n  backend "local" {\n    path = "${links}/lnk/../../../../${name}.tfstate"\n  }\n}\nresource "terraform_data" "x" {\n  input = "x"\n}\n`,
+      [`live/${name}/terragrunt.hcl`]: `terraform {\n  source = "../../modules//${name}"\n}\n`,
+      [`links/${name}/d1/d2/d3/.keep`]: "",
+      [`links/${name}/lnk/.keep`]: "",
+    });
+    const dir = `live/${name}`;
+    const link = async () => {
+      await rm(join(links, "lnk"), { recursive: true });
+      await symlink("d1/d2/d3", join(links, "lnk"));
+    };
+    return {
+      outside: join(scratch.root, `${name}.tfstate`),
+      inside: join(scratch.checkout, "links", `${name}.tfstate`),
+      link,
+      plan: (via: Exec = exec) => runner.plan(scratch.planRequest(dir, `data-${name}`), via),
+      apply: (via: Exec = exec) => runner.apply(scratch.applyRequest(dir, `data-${name}`), via),
+    };
+  }
+
+  it("control: through a plain dir, the state is the file outside the checkout, applied", async () => {
+    const u = await linkUnit();
+    const plan = await u.plan();
+    if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
+    expect(plan.summary.stateAt).toBe(`local file \`${u.outside}\``);
+    const result = await u.apply();
+    if (!result.ok) throw new Error(`${result.message}\n${result.output}`);
+    expect(existsSync(u.outside)).toBe(true);
+  });
+
+  it("the link there at plan: refused at the plan's state step", async () => {
+    const u = await linkUnit();
+    await u.link();
+    const plan = await u.plan();
+    expect(plan).toMatchObject({ ok: false, failedStep: "state" });
+    expect(!plan.ok && plan.message).toContain("inside the checkout");
+  });
+
+  it("the link left by a hook on `apply`, after Sluice's checks: not reported applied", async () => {
+    const u = await linkUnit();
+    const plan = await u.plan();
+    if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
+    const beforeApply: Exec = async (file, args, opts) => {
+      if (args.includes("apply")) await u.link();
+      return exec(file, args, opts);
+    };
+    const result = await u.apply(beforeApply);
+    expect(existsSync(u.inside)).toBe(true);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message).toContain("inside the checkout");
   });
 });
