@@ -223,4 +223,17 @@ describe("statePlace reads the path as terraform opens it (links followed)", () 
     expect(place("d1/../../../kept/x.tfstate")).toEqual({ kind: "local", path: join(kept, "x.tfstate"), kept: true });
     expect(place(`${kept}/loop`)).toMatchObject({ kind: "local", kept: true });
   });
+
+  it("control: a kept dir that is a link on the host (sandbox_paths names the link) is kept, named as configured", () => {
+    const linked = join(root, "kept-link");
+    symlinkSync(kept, linked);
+    const at = statePlace({
+      backendState: backend("local", { path: `${linked}/x.tfstate` }),
+      projectDir: project,
+      checkoutDir: checkout,
+      workspace: "default",
+      keptPaths: [linked],
+    });
+    expect(at).toEqual({ kind: "local", path: join(linked, "x.tfstate"), kept: true });
+  });
 });
