@@ -70,8 +70,9 @@ export function statePlace(input: {
   // A kept path is mounted over the private /tmp where it lies under it: its files outlive the run.
   const keptAt = (p: string) => input.keptPaths?.some((k) => under(k, p) || under(realOr(k), p)) ?? true;
   const kept = keptAt(written) && keptAt(path);
-  // Kept, it is named as the config and the run name it (a kept dir linked elsewhere on the host); else where it goes.
-  return { kind: "local", path: kept ? written : path, kept };
+  // Kept in the sandbox, it is named as the config and the run name it (a kept dir mounted where
+  // the host links it elsewhere); else where it goes (the run sees the host's links).
+  return { kind: "local", path: kept && input.keptPaths !== undefined ? written : path, kept };
 }
 
 const realOr = (path: string): string => {
