@@ -48,9 +48,7 @@ export async function gatherPrFacts(
   return {
     commenter: actor,
     commenterPermission,
-    allowedByServer:
-      (await namesAccount(jobPeople(deps, vcs), deps.config.apply_users, actorOf(job.spec))) ||
-      (!WRITE_ACCESS.has(commenterPermission) && (await memberOfTeams(vcs, settings.applyTeams, actor)) !== undefined),
+    allowedByServer: await allowedByServer(deps, vcs, job, settings, commenterPermission),
     author: pr.author,
     headSha: pr.headSha,
     reviews,
@@ -61,6 +59,36 @@ export async function gatherPrFacts(
     agents: await agentsByAccount(jobPeople(deps, vcs), deps.config.agents),
     headPush: await headPushFacts(deps.store, vcs, repo, pr, approvingReviewers(reviews)),
   };
+}
+
+/** Whether the server lets the job's actor apply beyond their repository permission: `apply_users`, or an apply team. */
+async function allowedByServer(
+  deps: Pick<JobDeps, "config" | "store" | "log">,
+  vcs: VcsClient,
+  job: Job,
+  settings: Pick<RepoSettings, "applyTeams">,
+  permission: Permission,
+): Promise<boolean> {
+  return (
+    (await namesAccount(jobPeople(deps, vcs), deps.config.apply_users, actorOf(job.spec))) ||
+    (!WRITE_ACCESS.has(permission) && (await memberOfTeams(vcs, settings.applyTeams, job.spec.actor)) !== undefined)
+  );
+}
+
+/**
+ * Who asked, as GitHub has them now, for one project's gate: an apply of several projects takes
+ * minutes (and may wait long for a run lock), and a user whose access was taken away meanwhile
+ * must apply nothing more, as a withdrawn approval or `/apply` comment does.
+ */
+export async function applierNow(
+  deps: Pick<JobDeps, "config" | "store" | "log">,
+  vcs: VcsClient,
+  job: Job,
+  settings: Pick<RepoSettings, "applyTeams">,
+  facts: ApplyFacts,
+): Promise<ApplyFacts> {
+  const commenterPermission = await vcs.permissionOf(job.target.repo, job.spec.actor);
+  return { ...facts, commenterPermission, allowedByServer: await allowedByServer(deps, vcs, job, settings, commenterPermission) };
 }
 
 /**

@@ -23,7 +23,8 @@ import { applyOne, inputsContext, plansDirOf, replanAtMerge } from "./apply-one.
 export interface ApplyRound {
   road: Road;
   merged: boolean;
-  actorAllowed: Decision;
+  /** Whether who asked may apply, read again for each project's gate (their access may be taken away meanwhile). */
+  actorNow(): Promise<Decision>;
   /** Every project of the repo, the planned ones included (inputs from producers). */
   all: Project[];
   /** The merge commit's tree is the planned one: the plan applies as it is. */
@@ -83,8 +84,8 @@ export async function applyGatedProject(
         { road: round.road, job, pr, plan, project, settings, merged },
         {
           pause: await deps.store.appliesPaused(),
-          // Who asked, and that they still ask: a comment withdrawn since the job started applies nothing more.
-          actorAllowed: combine(round.actorAllowed, await round.stillAsked()),
+          // Who asked, that they still may and still ask: access taken away or a comment withdrawn since the job started applies nothing more.
+          actorAllowed: combine(await round.actorNow(), await round.stillAsked()),
           // A merge applies what its merger's PR was approved for; their permission was to merge.
           ...(await changeControlFacts(deps, ctx.vcs, settings.identityOf(project), {
             actor: spec.actor,

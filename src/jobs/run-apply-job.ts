@@ -10,7 +10,7 @@ import { checkApplier } from "../policy/check-apply-policy.js";
 import { ALLOWED } from "../policy/decision.js";
 import { passBeforeCheckout } from "../gate/pass-gate.js";
 import { refusalText } from "../gate/decide.js";
-import { gatherPrFacts } from "../authorization/pr-gate-facts.js";
+import { applierNow, gatherPrFacts } from "../authorization/pr-gate-facts.js";
 import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
 import type { Checkout } from "../workspace/workspace.js";
@@ -217,7 +217,8 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const round: ApplyRound = {
     road,
     merged,
-    actorAllowed,
+    // A merge's permission was to merge; every other road asks GitHub again who is applying.
+    actorNow: merged ? async () => actorAllowed : async () => checkApplier(await applierNow(deps, ctx.vcs, job, settings, facts)),
     all,
     sameTree,
     requirementsFor,
