@@ -10,7 +10,7 @@ import type { GatePass } from "../gate/decide.js";
 import { passGate } from "../gate/pass-gate.js";
 import type { Project } from "../model/project.js";
 import { repoFullName } from "../model/repo.js";
-import { ALLOWED } from "../policy/decision.js";
+import { ALLOWED, combine } from "../policy/decision.js";
 import { lastApplyOf } from "../preview/scheduled-destroy-due.js";
 import type { LockRecord } from "../store/store-records.js";
 import { inputsFact } from "../tool-runs/inputs-fact.js";
@@ -19,6 +19,7 @@ import type { DriftContext } from "./check-drift-project.js";
 import { driftDestroyFact, NO_REVIEWS_ON_DRIFT } from "./drift-destroy-fact.js";
 import type { ProjectDrift } from "./drift-result.js";
 import { pausedNow } from "./pause-of.js";
+import { mayApplyDriftNow } from "./may-run-drift.js";
 import { DRIFT_SLOT } from "./plan-default-head.js";
 
 type Drifted = Extract<ProjectDrift, { status: "drifted" }>;
@@ -101,7 +102,8 @@ async function reconcileGate(ctx: DriftContext, project: Project, drifted: Drift
     pause: await deps.store.appliesPaused(),
     // The trusted config (server, or the default branch's within `allowed_overrides`) asked for it;
     // a `/drift` comment deleted or edited while the check planned reconciles nothing more.
-    actorAllowed: askedBy ? await ctx.stillAsked() : ALLOWED,
+    // Who asked may still apply: access taken away while the check planned reconciles nothing.
+    actorAllowed: askedBy ? combine(await mayApplyDriftNow(deps, ctx.vcs, repo, actorOf(job.spec)), await ctx.stillAsked()) : ALLOWED,
     ...(await changeControlFacts(deps, ctx.vcs, settings.identityOf(project), {
       actor: askedBy ?? "sluice",
       ...actorIdField(askedById),

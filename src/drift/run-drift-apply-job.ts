@@ -31,7 +31,7 @@ import { ALLOWED, combine, type Decision, refuse } from "../policy/decision.js";
 import { commandStillAsked } from "../authorization/command-still-asked.js";
 import { planPolicyFact } from "../authorization/plan-policy-fact.js";
 import { changeControlFacts, verifiedHeadFact } from "../authorization/change-control-facts.js";
-import { mayRunDrift } from "./may-run-drift.js";
+import { mayApplyDriftNow, mayRunDrift } from "./may-run-drift.js";
 import { driftIssueOf } from "./drift-issue-of.js";
 import { driftDestroyFact, markedTeardown, NO_REVIEWS_ON_DRIFT } from "./drift-destroy-fact.js";
 import { checkoutDefaultHead } from "./checkout-default-head.js";
@@ -158,9 +158,10 @@ async function applyUnderRunLock(
     ...asked,
     project: project.name,
     pause: await deps.store.appliesPaused(),
-    // Who asked, and that their comment still says it: deleted or edited while this job waited
-    // for the run lock (a drift check of the project running), it applies nothing.
-    actorAllowed: combine(actorAllowed, await commandStillAsked(vcs, job)()),
+    // Who asked, as GitHub has them now (their access may have been taken away while this job
+    // waited for the run lock), and that their comment still says it: deleted or edited while this
+    // job waited for the run lock (a drift check of the project running), it applies nothing.
+    actorAllowed: combine(actorAllowed, await mayApplyDriftNow(deps, vcs, repo, actorOf(spec)), await commandStillAsked(vcs, job)()),
     ...(await changeControlFacts(deps, vcs, settings.identityOf(project), {
       actor: spec.actor,
       ...actorIdField(spec.actorId),
