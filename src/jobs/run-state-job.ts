@@ -107,7 +107,7 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
   const cannot = await tools.check(project, checkout.dir, road === "state-push");
   if (cannot) return refuse(cannot.message, project);
 
-  const round: StateRound = { ctx, pr, settings, token, who, road, checkout, tools, operation, trusted };
+  const round: StateRound = { ctx, pr, settings, token, who, road, verb, checkout, tools, operation, trusted };
   const results = await runProjects({
     deps,
     job,
@@ -178,6 +178,8 @@ interface StateRound {
   token: string;
   who: Decision;
   road: Road;
+  /** What the command does, as the refusal of a user without access says it. */
+  verb: string;
   checkout: Checkout;
   tools: ProjectRunner;
   operation: StateAt["operation"];
@@ -187,7 +189,7 @@ interface StateRound {
 
 /** The project's lock, the gate (an apply's rules: there is no plan to review) and the tool. */
 async function stateStep(r: StateRound, p: Project, run: ProjectRun, changedByPr: boolean): Promise<ProjectResult> {
-  const { ctx, pr, settings, token, who, road, checkout, tools, operation, trusted } = r;
+  const { ctx, pr, settings, token, who, road, checkout, tools, operation, trusted, verb } = r;
   const { job, deps, vcs } = ctx;
   const { repo } = job.target;
   const spec = job.spec;
@@ -234,7 +236,8 @@ async function stateStep(r: StateRound, p: Project, run: ProjectRun, changedByPr
     number: pr.number,
     actor: spec.actor,
     pause: await deps.store.appliesPaused(),
-    actorAllowed: who,
+    // Who asked, as GitHub has them now: access taken away since the job started changes nothing.
+    actorAllowed: who.allowed ? await authorizeCommand(vcs, deps, job, verb, "write") : who,
     ...(await changeControlFacts(deps, vcs, settings.identityOf(p), {
       actor: spec.actor,
       ...actorIdField(spec.actorId),
