@@ -20,7 +20,14 @@ import { clusterKindsOf, ownNamespace, previewOfProject } from "../k8s/own-names
 import { teardownPreview } from "../k8s/teardown-preview.js";
 import { helmEnv, helmUninstallArgv, helmUpgradeArgv } from "./helm-argv.js";
 import { namespaceEscapes } from "../k8s/preview-namespace.js";
-import { dryRunUpgrade, releaseManifestNow, upgradeDeletesUnplanned, upgradeRendersOtherwise } from "./upgrade-render.js";
+import {
+  dryRunUpgrade,
+  type PlannedRender,
+  releaseManifestNow,
+  upgradeDeletesUnplanned,
+  upgradeRendersOtherwise,
+} from "./upgrade-render.js";
+import { releaseDisagrees } from "./release-read-back.js";
 import { resolveHelmSettings } from "./helm-settings.js";
 import { chartInput, type RenderChartInput, renderChart } from "./render-chart.js";
 
@@ -84,7 +91,7 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
       redact,
       onOutput: req.onOutput,
     };
-    const refused = await upgradeAsPlanned(bins, req, exec, {
+    const checked = await upgradeAsPlanned(bins, req, exec, {
       common,
       s,
       project,
@@ -94,7 +101,7 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
       hashing,
       outcome,
     });
-    if (refused) return refused;
+    if (!checked.ok) return checked.refused;
     // Stopped gently over a limit, helm cancels the upgrade it is waiting on ("has been cancelled"):
     // the release is marked failed and `--atomic` rolls it back, where SIGKILL would leave it
     // `pending-upgrade`, refusing every later upgrade until someone clears it by hand.
@@ -104,7 +111,15 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
       changeRunOptions(req, { cwd: chart.dir, env: common.env, redact: req.redactWith(outcome.sensitiveValues) }),
     );
     if (r.exitCode !== 0) return fail(howItEnded("helm upgrade", r, req.timeoutMs), r.stdout);
-    return outcome.done(r.stdout);
+    // Applied once the release, read back from the cluster, holds what was planned: helm's exit
+    // code says what helm did, not what the cluster keeps (a rollback or another upgrade since).
+    const back = await releaseManifestNow(common, req, exec);
+    const unconfirmed = back.ok ? releaseDisagrees(back.text, checked.planned) : `the release could not be read back (${back.ended})`;
+    if (unconfirmed === undefined) return outcome.done(r.stdout);
+    return fail(
+      `helm upgrade exited 0, but ${unconfirmed}: not reported applied; \`helm history ${s.release} --namespace ${s.namespace}\` shows what the release went through`,
+      r.stdout,
+    );
   } finally {
     await rm(secretDir, { recursive: true, force: true });
     await rm(helmHome, { recursive: true, force: true });
@@ -112,7 +127,8 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
 }
 
 /**
- * Why the upgrade is not run (a failed outcome), or undefined when it applies what was planned:
+ * Why the upgrade is not run (a failed outcome), or what was planned as the read-back compares
+ * it, when the upgrade applies what was planned:
  * the chart renders now what the plan saved (fields regenerated on every render aside), a
  * preview's namespace is its own, and the upgrade's own server-side dry run creates what the plan
  * showed, deletes nothing the plan did not, and keeps a preview inside its namespace.
@@ -132,11 +148,12 @@ async function upgradeAsPlanned(
     hashing: { key: string };
     outcome: ReturnType<typeof k8sApplyOutcome>;
   },
-): Promise<ApplyOutcome | undefined> {
+): Promise<{ ok: true; planned: PlannedRender } | { ok: false; refused: ApplyOutcome }> {
   const { common, s, saved, hashing, outcome } = p;
+  const refuse = (message: string, output?: string) => ({ ok: false as const, refused: outcome.fail(message, output) });
   const bin = bins.helm;
   const now = await renderChart({ ...common, side: "head" }, exec);
-  if (!now.ok) return outcome.fail(now.message, now.output);
+  if (!now.ok) return refuse(now.message, now.output);
   const current = parseManifests(now.yaml, s.namespace, hashing);
   outcome.sensitiveValues = [...new Set([...outcome.sensitiveValues, ...current.secretValues])];
   // Fields regenerated on every render (a generated certificate) differ from the plan's by nature.
@@ -147,21 +164,21 @@ async function upgradeAsPlanned(
   const drift = diffObjects(saved.objects, current.objects, { ignore: s.ignore }).changes;
   if (drift.length > 0 || current.errors.length > 0) {
     const which = drift.map((c) => `${c.action} ${c.address}`).join(", ");
-    return outcome.fail(`the chart no longer renders what was planned (${which || "unreadable output"}); run /plan again`);
+    return refuse(`the chart no longer renders what was planned (${which || "unreadable output"}); run /plan again`);
   }
   const preview = previewOfProject(p.project);
   if (preview) {
     // A preview's namespace is created labelled as one (helm's --create-namespace would not), or must be so already.
     const own = await ownNamespace(preview, { kubeconfig: p.kubeconfig, kubectl: bins.kubectl, req, redact: common.redact }, exec, true);
-    if (!own.ok) return outcome.fail(own.message, own.output);
-    if (own.owner.kind === "foreign") return outcome.fail(own.owner.message);
+    if (!own.ok) return refuse(own.message, own.output);
+    if (own.owner.kind === "foreign") return refuse(own.owner.message);
   }
   // What the upgrade itself renders can differ from `helm template` (`.Release.IsUpgrade`,
   // `lookup` against the cluster): the server-side dry run of this very upgrade must create
   // what the plan showed, and a preview's must stay inside its namespace.
   // Both only read the cluster: side by side, each checked in turn.
   const [dry, live] = await Promise.all([dryRunUpgrade(bin, common, req, exec), releaseManifestNow(common, req, exec)]);
-  if (!dry.ok) return outcome.fail(dry.message);
+  if (!dry.ok) return refuse(dry.message);
   // Secrets the upgrade renders from the cluster (`lookup` of an existing password) are redacted too.
   const fromCluster = parseManifests(dry.text, s.namespace, hashing).secretValues;
   outcome.sensitiveValues = [...new Set([...outcome.sensitiveValues, ...fromCluster])];
@@ -169,15 +186,15 @@ async function upgradeAsPlanned(
   // differences from the plan's text, never from what is checked before anything is applied.
   const planned = { saved: saved.objects, regenerated, namespace: s.namespace, hashing, ignore: HELM_DEFAULT_IGNORES };
   const otherwise = upgradeRendersOtherwise(dry.text, planned);
-  if (otherwise !== undefined) return outcome.fail(otherwise);
-  if (!live.ok) return outcome.fail(live.message);
+  if (otherwise !== undefined) return refuse(otherwise);
+  if (!live.ok) return refuse(`${live.ended}: what the upgrade would delete is unknown, so nothing was applied`);
   const lost = upgradeDeletesUnplanned(live.text, dry.text, decodeDeletions(p.savedText), s.namespace);
-  if (lost !== undefined) return outcome.fail(lost);
+  if (lost !== undefined) return refuse(lost);
   if (preview) {
     const inside = await upgradeStaysInside(bins.kubectl, dry.text, common, req, preview.namespace, exec);
-    if (inside !== undefined) return outcome.fail(inside);
+    if (inside !== undefined) return refuse(inside);
   }
-  return undefined;
+  return { ok: true, planned };
 }
 
 /**

@@ -42,15 +42,12 @@ export async function releaseManifestNow(
   common: Omit<RenderChartInput, "side">,
   req: Pick<ApplyRequest, "kubeconfig" | "timeoutMs">,
   exec: Exec,
-): Promise<{ ok: true; text: string } | { ok: false; message: string }> {
+): Promise<{ ok: true; text: string } | { ok: false; ended: string }> {
   const argv = helmGetManifestArgv(common.release, common.namespace, req.kubeconfig as string);
   const got = await exec(common.bin, argv, { cwd: common.chart.dir, env: common.env, timeoutMs: req.timeoutMs, redact: (s) => s });
   if (got.exitCode === 0) return { ok: true, text: got.stdout };
   if (/\brelease: not found\b/.test(got.stderr)) return { ok: true, text: "" };
-  return {
-    ok: false,
-    message: `${howItEnded("helm get manifest", got, req.timeoutMs)}: what the upgrade would delete is unknown, so nothing was applied`,
-  };
+  return { ok: false, ended: howItEnded("helm get manifest", got, req.timeoutMs) };
 }
 
 export interface PlannedRender {
@@ -95,7 +92,7 @@ export function upgradeRendersOtherwise(dryText: string, planned: PlannedRender)
 }
 
 /** A chart's (or subchart's) own `crds/` dir in helm's `# Source:` line; `templates/crds/` is templates. */
-const CRDS_DIR = /^[^/]+(\/charts\/[^/]+)*\/crds\//;
+export const CRDS_DIR = /^[^/]+(\/charts\/[^/]+)*\/crds\//;
 
 /**
  * A hook only `helm test` runs: every event it names is `test` (or Helm 2's `test-success`).

@@ -8,7 +8,7 @@ import { createHelmRunner } from "../../runners/helm/helm-runner.js";
 import type { ApplyRequest, Exec } from "../../runners/runner.js";
 import type { Project } from "../../src/model/project.js";
 import { installHelm } from "../../scripts/install-helm.js";
-import { templateAsDryRun } from "../support/helm-dry-run.js";
+import { fakeRelease, templateAsDryRun } from "../support/helm-dry-run.js";
 
 /**
  * A hook whose events include `test` is left out of the plan (`helm template --skip-tests` drops
@@ -57,12 +57,14 @@ async function planAndApply(events: string) {
   );
   if (!planned.ok) throw new Error(planned.message);
   const upgrades: string[][] = [];
+  // No release yet: the cluster answers as helm does, and keeps what the upgrade deploys.
+  const release = fakeRelease(helmPath, { hooks: true });
   const fake: Exec = async (file, args, opts) => {
-    // No release yet: the cluster answers as helm does.
-    if (args[0] === "get") return { exitCode: 1, timedOut: false, stdout: "", stderr: "Error: release: not found\n", durationMs: 1 };
+    if (args[0] === "get") return release.get();
     if (args[0] !== "upgrade") return exec(file, args, opts);
     if (args.includes("--dry-run=server")) return templateAsDryRun(helmPath, args, opts.cwd, { hooks: true });
     upgrades.push(args);
+    await release.upgrade(args, opts.cwd);
     return { exitCode: 0, timedOut: false, stdout: 'Release "web" has been upgraded.\n', stderr: "", durationMs: 1 };
   };
   const req: ApplyRequest = {

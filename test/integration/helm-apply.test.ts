@@ -8,7 +8,7 @@ import { exec } from "../../runners/exec.js";
 import { createHelmRunner } from "../../runners/helm/helm-runner.js";
 
 import { installHelm } from "../../scripts/install-helm.js";
-import { templateAsDryRun } from "../support/helm-dry-run.js";
+import { fakeRelease, templateAsDryRun } from "../support/helm-dry-run.js";
 import { NO_KUBECONFIG } from "../../runners/k8s/k8s-plan-request.js";
 import type { ApplyRequest } from "../../runners/runner.js";
 import type { Exec } from "../../runners/runner.js";
@@ -63,18 +63,26 @@ async function planned() {
   return { runner, head, dataDir, planFile: outcome.planFile };
 }
 
-async function apply(p: Awaited<ReturnType<typeof planned>>, kubeconfig: string | undefined) {
+async function apply(
+  p: Awaited<ReturnType<typeof planned>>,
+  kubeconfig: string | undefined,
+  /** What happens to the release once the upgrade exited 0, before Sluice reads it back. */
+  afterUpgrade?: (release: ReturnType<typeof fakeRelease>) => void,
+) {
   const calls: string[][] = [];
   const gently: boolean[] = [];
   let redactedWith: string[] = [];
+  // No release yet: the cluster answers as helm does, and keeps what the upgrade deploys.
+  const release = fakeRelease(helmPath);
   // Real helm for everything but the upgrade, which would need a cluster.
   const fake: Exec = async (file, args, opts) => {
     calls.push(args);
     gently.push(opts?.stopGently === true);
-    // No release yet: the cluster answers as helm does.
-    if (args[0] === "get") return { exitCode: 1, timedOut: false, stdout: "", stderr: "Error: release: not found\n", durationMs: 1 };
+    if (args[0] === "get") return release.get();
     if (args[0] !== "upgrade") return exec(file, args, opts);
     if (args.includes("--dry-run=server")) return templateAsDryRun(helmPath, args, opts.cwd);
+    await release.upgrade(args, opts.cwd);
+    afterUpgrade?.(release);
     return { exitCode: 0, timedOut: false, stdout: 'Release "web" has been upgraded.\n', stderr: "", durationMs: 1 };
   };
   const req: ApplyRequest = {
@@ -109,10 +117,12 @@ describe("helm apply", () => {
       "upgrade --install",
       "get manifest",
       "upgrade --install",
+      // The release read back: what the cluster keeps is what was planned.
+      "get manifest",
     ]);
     expect(calls[2]).toContain("--dry-run=server");
     // Only the upgrade changes the cluster: a limit stops it gently, so helm can mark the release failed.
-    expect(gently).toEqual([false, false, false, false, true]);
+    expect(gently).toEqual([false, false, false, false, true, false]);
     const upgrade = calls[4] ?? [];
     // Server secrets are among the values: the chart's NOTES are not printed (they could show them).
     expect(upgrade.slice(0, 9)).toEqual([
@@ -141,7 +151,7 @@ describe("helm apply", () => {
     await rm(p.dataDir, { recursive: true, force: true });
     const { result, calls } = await apply({ ...p, dataDir: copyDir, planFile: join(copyDir, "rendered.yaml") }, "/k");
     expect(result).toMatchObject({ ok: true });
-    expect(calls.map((c) => c[0])).toEqual(["template", "template", "upgrade", "get", "upgrade"]);
+    expect(calls.map((c) => c[0])).toEqual(["template", "template", "upgrade", "get", "upgrade", "get"]);
   });
 
   it("refuses when the chart renders differently from the saved plan", async () => {
@@ -155,6 +165,37 @@ describe("helm apply", () => {
         "the chart no longer renders what was planned (update ConfigMap/apps/web-web, update Deployment/apps/web-web); run /plan again",
     });
     expect(calls.map((c) => c[0])).toEqual(["template", "template"]);
+  });
+
+  it("an upgrade that exits 0 is reported applied only when the release read back holds what was planned", async () => {
+    // Another upgrade (an operator's rollback, a second deployer) changed the release before it was read back.
+    const p = await planned();
+    const rolledBack = await apply(p, "/k", (release) => {
+      const manifest = release.get().stdout;
+      release.replace(manifest.replace(/replicas: 3/, "replicas: 1"));
+    });
+    expect(rolledBack.result).toMatchObject({ ok: false });
+    const message = rolledBack.result.ok ? "" : rolledBack.result.message;
+    expect(message).toContain("helm upgrade exited 0, but the release read back from the cluster is not what was planned");
+    expect(message).toContain("differs at Deployment/apps/web-web");
+    expect(message).toContain("not reported applied");
+    expect(message).toContain("`helm history web --namespace apps`");
+    // Its secrets stay out of what is said, as everywhere else in the outcome.
+    expect(message).not.toContain(TOKEN);
+    expect(rolledBack.result.output).toBe('Release "web" has been upgraded.\n');
+
+    // The release gone from the cluster by the time it is read back.
+    const gone = await apply(await planned(), "/k", (release) => release.replace(undefined));
+    expect(gone.result).toMatchObject({ ok: false });
+    expect(gone.result.ok ? "" : gone.result.message).toContain("the release is not in the cluster any more");
+
+    // The read-back itself failing is no confirmation either.
+    const p3 = await planned();
+    const unreadable = await apply(p3, "/k", (release) => {
+      release.get = () => ({ exitCode: 1, timedOut: false, stdout: "", stderr: "Error: Kubernetes cluster unreachable\n", durationMs: 1 });
+    });
+    expect(unreadable.result).toMatchObject({ ok: false });
+    expect(unreadable.result.ok ? "" : unreadable.result.message).toContain("the release could not be read back (helm get manifest");
   });
 
   it("refuses without a kubeconfig, and without a saved plan", async () => {

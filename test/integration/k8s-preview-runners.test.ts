@@ -9,7 +9,7 @@ import { createKustomizeRunner } from "../../runners/kustomize/kustomize-runner.
 import type { ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner } from "../../runners/runner.js";
 import type { Project } from "../../src/model/project.js";
 import { installHelm } from "../../scripts/install-helm.js";
-import { templateAsDryRun } from "../support/helm-dry-run.js";
+import { fakeRelease, templateAsDryRun } from "../support/helm-dry-run.js";
 
 /**
  * Helm and Kustomize previews with the real tools for everything that needs no cluster (`helm
@@ -79,15 +79,17 @@ const API_RESOURCES = [
 
 function recording(ns: ClusterNamespace = "absent", of = "", failing?: string, dryRun?: string) {
   const calls: string[][] = [];
+  // No release yet; an upgrade deploys what `helm template` renders, which `get manifest` then reads back.
+  const release = fakeRelease(helmPath);
   const run: Exec = async (file, args, opts) => {
     calls.push(args);
     const answer = (stdout: string) => ({ exitCode: args[0] === failing ? 1 : 0, timedOut: false, stdout, stderr: "", durationMs: 1 });
     if (args[0] === "get" && args[1] === "namespace") return answer(namespaceJson(ns, of));
-    if (args[0] === "get" && args[1] === "manifest")
-      return { exitCode: 1, timedOut: false, stdout: "", stderr: "Error: release: not found\n", durationMs: 1 };
+    if (args[0] === "get" && args[1] === "manifest") return release.get();
     // By default the upgrade renders what `helm template` does (the plan's render).
     if (args[0] === "upgrade" && args.includes("--dry-run=server"))
       return dryRun === undefined ? templateAsDryRun(helmPath, args, opts.cwd) : answer(dryRun);
+    if (args[0] === "upgrade" && failing !== "upgrade") await release.upgrade(args, opts.cwd);
     // Discovery: a custom cluster-wide kind (cert-manager's) that no list of Sluice's knows.
     if (args[0] === "api-resources") return answer(API_RESOURCES);
     if (["upgrade", "uninstall", "apply", "delete", "create"].includes(args[0] ?? "")) return answer(`${args[0]} done\n`);
@@ -161,6 +163,8 @@ describe("a Helm preview (real helm template)", () => {
       ["get", "manifest", "web"],
       ["api-resources", "--namespaced=false", "--no-headers"],
       ["upgrade", "--install", "--atomic"],
+      // The release read back: it holds what was planned.
+      ["get", "manifest", "web"],
     ]);
     expect(await readFile(join(where.dataDir, "preview-namespace.yaml"), "utf8")).toContain('sluice.dev/preview: "true"');
     const upgrade = applied.calls.find((c) => c[0] === "upgrade") ?? [];

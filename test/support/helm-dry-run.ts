@@ -34,3 +34,28 @@ export async function templateAsDryRun(
   const hooks = docs.filter(isHook).map((d) => ({ manifest: d }));
   return { ...r, stdout: `${JSON.stringify({ name: out[0], manifest, hooks })}\n` };
 }
+
+const NOT_FOUND: ExecResult = { exitCode: 1, timedOut: false, stdout: "", stderr: "Error: release: not found\n", durationMs: 1 };
+
+/**
+ * The release a cluster keeps, for the fakes: `helm get manifest` answers "release: not found"
+ * until an upgrade deployed the chart, then that render's manifest (hooks aside), as helm does.
+ * `replace` stands for what changes the release after the upgrade (a rollback, another upgrade).
+ */
+export function fakeRelease(helm: string, opts: { hooks?: boolean } = {}) {
+  let deployed: string | undefined;
+  return {
+    get: (): ExecResult =>
+      deployed === undefined ? NOT_FOUND : { exitCode: 0, timedOut: false, stdout: deployed, stderr: "", durationMs: 1 },
+    /** The real upgrade's argv: rendered as its dry run renders it, its manifest kept. */
+    async upgrade(args: readonly string[], cwd: string): Promise<void> {
+      const dryRunArgs = args.filter((a) => !["--atomic", "--wait", "--hide-notes"].includes(a));
+      const r = await templateAsDryRun(helm, dryRunArgs, cwd, opts);
+      if (r.exitCode !== 0) throw new Error(`the fake upgrade could not render: ${r.stderr}`);
+      deployed = (JSON.parse(r.stdout) as { manifest: string }).manifest;
+    },
+    replace(manifest: string | undefined): void {
+      deployed = manifest;
+    },
+  };
+}
