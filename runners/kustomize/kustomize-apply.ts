@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { deletionManifest, decodeDeletions } from "../k8s/deletion-header.js";
@@ -14,7 +15,9 @@ import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { changeRunOptions } from "../change-run-options.js";
 import { kubectlApplyArgv, kubectlDeleteArgv } from "./kustomize-argv.js";
 import { type KustomizeProject, kustomizeNamespace } from "./kustomize-settings.js";
-import { namespacePasses } from "./namespace-split.js";
+import { type KubectlPass, namespacePasses } from "./namespace-split.js";
+import { kustomizeLiveDiff } from "./kustomize-live-diff.js";
+import { listSome } from "../../src/util/list-some.js";
 
 /**
  * Applies the saved render (server-side apply), then deletes what the plan showed as deleted.
@@ -76,16 +79,68 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
   }
   // A preview deletes only inside its namespace, whatever the plan file's header says.
   const toDelete = decodeDeletions(saved).filter((o) => !preview || o.namespace === preview.namespace);
-  if (toDelete.length === 0) return done(output);
-  const deletions = join(req.dataDir, DELETIONS_FILE);
-  const manifest = deletionManifest(toDelete);
-  await writeFile(deletions, manifest, { mode: 0o600 });
-  const deleting = await namespacePasses(manifest, deletions, target, req.dataDir, "delete");
-  if (!deleting.ok) return fail(deleting.message, output);
-  for (const pass of deleting.passes) {
-    const deleted = await exec(bin, kubectlDeleteArgv(pass.file, pass.target), opts);
-    output += deleted.stdout;
-    if (deleted.exitCode !== 0) return fail(howItEnded("kubectl delete", deleted, req.timeoutMs), output);
+  const deletedPasses: KubectlPass[] = [];
+  if (toDelete.length > 0) {
+    const deletions = join(req.dataDir, DELETIONS_FILE);
+    const manifest = deletionManifest(toDelete);
+    await writeFile(deletions, manifest, { mode: 0o600 });
+    const deleting = await namespacePasses(manifest, deletions, target, req.dataDir, "delete");
+    if (!deleting.ok) return fail(deleting.message, output);
+    for (const pass of deleting.passes) {
+      const deleted = await exec(bin, kubectlDeleteArgv(pass.file, pass.target), opts);
+      output += deleted.stdout;
+      if (deleted.exitCode !== 0) return fail(howItEnded("kubectl delete", deleted, req.timeoutMs), output);
+      deletedPasses.push(pass);
+    }
   }
-  return done(output);
+  // Applied once the objects, read back, are what was applied and the deleted ones are gone.
+  const unconfirmed = await objectsReadBack(bin, { req, passes: applying.passes, deleted: deletedPasses, target, redact, outcome }, exec);
+  return unconfirmed === undefined ? done(output) : fail(unconfirmed, output);
+}
+
+/**
+ * Why the cluster, read back after the apply and the deletions exited 0, does not hold what was
+ * applied, or undefined when it does: the objects as they are now (`kubectl get`) against a
+ * server-side dry run of the same apply, which changes nothing once the apply took (status and
+ * server bookkeeping left out, as in the plan's live diff; the project's ignore rules, the pull
+ * request's config, hide nothing here), and none of the deleted objects left.
+ */
+async function objectsReadBack(
+  bin: string,
+  a: {
+    req: ApplyRequest;
+    passes: readonly KubectlPass[];
+    deleted: readonly KubectlPass[];
+    target: { namespace: string };
+    redact: (s: string) => string;
+    outcome: ReturnType<typeof k8sApplyOutcome>;
+  },
+  exec: Exec,
+): Promise<string | undefined> {
+  const back = await kustomizeLiveDiff(
+    {
+      bin,
+      render: a.passes,
+      deletions: a.deleted,
+      namespace: a.target.namespace,
+      cwd: a.req.dataDir,
+      env: a.req.env,
+      timeoutMs: a.req.timeoutMs,
+      ignore: [],
+      hashing: { key: randomBytes(32).toString("hex") },
+      redact: a.redact,
+      knownSecrets: a.outcome.sensitiveValues,
+    },
+    exec,
+  );
+  a.outcome.sensitiveValues = [...new Set([...a.outcome.sensitiveValues, ...back.secretValues])];
+  const head = "kubectl apply exited 0, but";
+  const after = "not reported applied; `kubectl get` the objects to see what the cluster holds";
+  if (!back.ok) return `${head} the objects could not be read back (${back.reason}): ${after}`;
+  if (back.diff.changes.length === 0) return undefined;
+  const which = listSome(
+    back.diff.changes.map((c) => `${c.action === "delete" ? "still holds" : c.action === "create" ? "lacks" : "differs at"} ${c.address}`),
+    5,
+  );
+  return `${head} the objects read back from the cluster are not what was applied (it ${which}): ${after}`;
 }

@@ -10,6 +10,7 @@ import type { ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner } from "../..
 import type { Project } from "../../src/model/project.js";
 import { installHelm } from "../../scripts/install-helm.js";
 import { fakeRelease, templateAsDryRun } from "../support/helm-dry-run.js";
+import { appliedObjectsOf, isReadBack } from "../support/applied-objects.js";
 
 /**
  * Helm and Kustomize previews with the real tools for everything that needs no cluster (`helm
@@ -85,6 +86,8 @@ function recording(ns: ClusterNamespace = "absent", of = "", failing?: string, d
     calls.push(args);
     const answer = (stdout: string) => ({ exitCode: args[0] === failing ? 1 : 0, timedOut: false, stdout, stderr: "", durationMs: 1 });
     if (args[0] === "get" && args[1] === "namespace") return answer(namespaceJson(ns, of));
+    // A Kustomize apply's read-back: the cluster holds what was applied.
+    if (isReadBack(args)) return answer(await appliedObjectsOf(args));
     if (args[0] === "get" && args[1] === "manifest") return release.get();
     // By default the upgrade renders what `helm template` does (the plan's render).
     if (args[0] === "upgrade" && args.includes("--dry-run=server"))

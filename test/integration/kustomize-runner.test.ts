@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
 import type { ApplyRequest, PlanRequest } from "../../runners/runner.js";
 import { NO_KUBECONFIG } from "../../runners/k8s/k8s-plan-request.js";
-import { kubectlApplyArgv, kubectlDeleteArgv } from "../../runners/kustomize/kustomize-argv.js";
+import { appliedObjectsOf, isReadBack } from "../support/applied-objects.js";
+import { kubectlApplyArgv, kubectlDeleteArgv, kubectlDryRunApplyArgv, kubectlGetLiveArgv } from "../../runners/kustomize/kustomize-argv.js";
 import { createKustomizeRunner } from "../../runners/kustomize/kustomize-runner.js";
 import type { KustomizeProject, KustomizeProjectSettings } from "../../runners/kustomize/kustomize-settings.js";
 import type { Exec, PlanOutcome } from "../../runners/runner.js";
@@ -155,15 +156,26 @@ describe("kustomize runner (real kubectl kustomize)", () => {
 });
 
 describe("kustomize apply (fake exec: no cluster here)", () => {
-  async function planThenApply(change: (head: string) => Promise<void>, kubeconfig?: string) {
+  async function planThenApply(
+    change: (head: string) => Promise<void>,
+    kubeconfig?: string,
+    /** What `kubectl get` finds after the apply, from what a cluster holding the apply would print. */
+    live: (text: string) => string | undefined = (text) => text,
+  ) {
     const dirs = await checkouts(change);
     const out = planned((await plan(dirs)).outcome);
     const calls: string[][] = [];
     const gently: boolean[] = [];
+    // A cluster that holds what was applied, as the read-back after the apply finds it.
     const fake: Exec = async (_file, args, opts) => {
       calls.push(args);
       gently.push(opts?.stopGently === true);
-      return { exitCode: 0, timedOut: false, stdout: `${args[0]} ok\n`, stderr: "", durationMs: 1 };
+      if (!isReadBack(args)) return { exitCode: 0, timedOut: false, stdout: `${args[0]} ok\n`, stderr: "", durationMs: 1 };
+      const applied = await appliedObjectsOf(args);
+      const found = args[0] === "get" ? live(applied) : applied;
+      if (found === undefined)
+        return { exitCode: 1, timedOut: false, stdout: "", stderr: "error: the server is unreachable\n", durationMs: 1 };
+      return { exitCode: 0, timedOut: false, stdout: found, stderr: "", durationMs: 1 };
     };
     const req: ApplyRequest = {
       project: project(),
@@ -184,11 +196,17 @@ describe("kustomize apply (fake exec: no cluster here)", () => {
       (d) => edit(join(d, "base/kustomization.yaml"), "  - service.yaml\n", ""),
       "/etc/sluice/kube/acme.yaml",
     );
-    // Both change the cluster: a limit stops them as a timeout does.
-    expect(gently).toEqual([true, true]);
+    // Both change the cluster: a limit stops them as a timeout does; the read-back only reads.
+    expect(gently).toEqual([true, true, false, false]);
     const target = { kubeconfig: "/etc/sluice/kube/acme.yaml", namespace: "prod" };
     const deletions = join(dataDir, "deletions.yaml");
-    expect(calls).toEqual([kubectlApplyArgv(planFile, target), kubectlDeleteArgv(deletions, target)]);
+    expect(calls).toEqual([
+      kubectlApplyArgv(planFile, target),
+      kubectlDeleteArgv(deletions, target),
+      // Read back: the objects now, the deleted one among them (gone), and the same apply dry run.
+      kubectlGetLiveArgv([planFile, deletions], target),
+      kubectlDryRunApplyArgv(planFile, target),
+    ]);
     expect(calls[0]).toEqual([
       "apply",
       "--server-side",
@@ -214,7 +232,34 @@ describe("kustomize apply (fake exec: no cluster here)", () => {
 
   it("only applies when nothing is deleted", async () => {
     const { calls } = await planThenApply((d) => edit(join(d, "base/deployment.yaml"), "api:1.0.0", "api:1.1.0"), "/k");
-    expect(calls.map((c) => c[0])).toEqual(["apply"]);
+    expect(calls.map((c) => c.slice(0, 2).join(" "))).toEqual(["apply --server-side", "get --ignore-not-found", "apply --server-side"]);
+    expect(calls[2]).toContain("--dry-run=server");
+  });
+
+  it("is reported applied only when the objects read back are what was applied and the deleted ones are gone", async () => {
+    const newImage = (d: string) => edit(join(d, "base/deployment.yaml"), "api:1.0.0", "api:1.1.0");
+    // Another actor (a controller, a person, an admission webhook) set the image back right after.
+    const reverted = await planThenApply(newImage, "/k", (text) => text.replace("api:1.1.0", "api:1.0.0"));
+    expect(reverted.result).toMatchObject({ ok: false, output: "apply ok\n" });
+    const message = reverted.result.ok ? "" : reverted.result.message;
+    expect(message).toContain("kubectl apply exited 0, but the objects read back from the cluster are not what was applied");
+    expect(message).toContain("differs at Deployment/prod/api");
+    expect(message).toContain("not reported applied");
+    expect(message).not.toContain(API_KEY);
+    // An object the plan deleted still there (a finalizer holding it, a re-creation).
+    const service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: prod\nspec:\n  ports: [{ port: 80 }]\n";
+    const kept = await planThenApply(
+      (d) => edit(join(d, "base/kustomization.yaml"), "  - service.yaml\n", ""),
+      "/k",
+      (text) => `${text}\n---\n${service}`,
+    );
+    expect(kept.result.ok ? "" : kept.result.message).toContain("still holds Service/prod/api");
+    // The cluster unreachable for the read-back: no confirmation either.
+    const unreachable = await planThenApply(newImage, "/k", () => undefined);
+    expect(unreachable.result.ok ? "" : unreachable.result.message).toContain("the objects could not be read back (kubectl get");
+    // Control: read back as applied.
+    const applied = await planThenApply(newImage, "/k");
+    expect(applied.result).toMatchObject({ ok: true, output: "apply ok\n" });
   });
 
   it("refuses without a kubeconfig", async () => {
