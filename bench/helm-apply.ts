@@ -108,7 +108,7 @@ export async function helmApply(opts: BenchOptions): Promise<Figure[]> {
           pairedRatio(applies, raws),
           "×upgrade",
           undefined,
-          `Sluice's apply ${ms(median(applies))} (two renders, the dry run beside the release's manifest, the upgrade) vs helm upgrade --install ${ms(median(raws))}, helm stand-in, median of ${reps}`,
+          `Sluice's apply ${ms(median(applies))} (two renders, the dry run beside the release's manifest, the upgrade, the release read back) vs helm upgrade --install ${ms(median(raws))}, helm stand-in, median of ${reps}`,
         ),
         noise: pairedNoise(applies, raws),
       },
