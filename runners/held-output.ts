@@ -9,9 +9,18 @@ import { liveRedactor } from "./live-redactor.js";
 export const PLAN_TEXT_WITHHELD =
   "The plan's output is withheld: only the plan's JSON (`show -json`) tells which of its values are sensitive, terraform prints some of them unmarked (a prior state's terraform_data `output`), and that JSON could not be had. Fix what failed (the plan's comment names it) and plan again.";
 
-/** A failure's message followed by why the plan's text is not shown (PLAN_TEXT_WITHHELD). */
-export function withheldFailure(message: string): string {
-  return `${message}${/[.!?]$/.test(message.trimEnd()) ? "" : "."} ${PLAN_TEXT_WITHHELD}`;
+/**
+ * Why a plan's errors and warnings never leave for a project given other projects' sensitive
+ * outputs (`inputs_from`): over a `for_each` of (position, guess), which expressions fail on the
+ * secret (`index()`, `regex()`, a `precondition`) or which `check` blocks warn spells it out in one
+ * plan, in instance keys and block names no redaction knows (SECURITY.md, derived secrets).
+ */
+export const DIAGNOSTICS_WITHHELD =
+  "The plan's output is withheld: this project takes sensitive outputs of other projects (`inputs_from`), and which of its expressions fail or warn on them can spell a secret out, many guesses in one plan. Its errors and warnings are not shown; read them where the secret may be seen (a plan run by someone allowed to see it).";
+
+/** A failure's message followed by why the plan's text is not shown (PLAN_TEXT_WITHHELD, or another reason). */
+export function withheldFailure(message: string, why = PLAN_TEXT_WITHHELD): string {
+  return `${message}${/[.!?]$/.test(message.trimEnd()) ? "" : "."} ${why}`;
 }
 
 /**
@@ -26,10 +35,10 @@ export function heldOutput(emit: ((chunk: string) => void) | undefined, redact: 
     hold(text: string): void {
       held += text;
     },
-    /** Drops what was held, saying so in its place (PLAN_TEXT_WITHHELD): its secrets cannot be known. */
-    withhold(): void {
+    /** Drops what was held, saying why in its place (PLAN_TEXT_WITHHELD: its secrets cannot be known). */
+    withhold(why = PLAN_TEXT_WITHHELD): void {
       held = "";
-      emit?.(`${PLAN_TEXT_WITHHELD}\n`);
+      emit?.(`${why}\n`);
     },
     release(sensitiveValues: readonly string[] = []): void {
       if (!held) return;

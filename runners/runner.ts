@@ -54,6 +54,8 @@ export interface PlanRequest {
   stepVariables?: Record<string, string>;
   /** Values from other projects' outputs (`values_from`); Terraform's come as `TF_VAR_` in `env`. */
   inputs?: InputValues;
+  /** Some of those inputs are other projects' sensitive outputs: the plan's errors and warnings never leave (DIAGNOSTICS_WITHHELD). */
+  givenSecrets?: boolean;
   /**
    * Plan the removal of everything the project holds (Terraform's `-destroy`; for a Helm or
    * Kustomize preview, its objects and its namespace).

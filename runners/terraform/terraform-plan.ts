@@ -1,4 +1,4 @@
-import { heldOutput, withheldFailure } from "../held-output.js";
+import { DIAGNOSTICS_WITHHELD, heldOutput, PLAN_TEXT_WITHHELD, withheldFailure } from "../held-output.js";
 import { planFailure } from "../plan-failure.js";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -32,6 +32,9 @@ export async function checkVarFiles(checkoutDir: string, projectDir: string, arg
   }
   return undefined;
 }
+
+/** A diagnostic in terraform's `-no-color` text: a line that starts `Warning:` or `Error:`. */
+const DIAGNOSTIC = /^(?:Warning|Error): /m;
 
 /**
  * The plan workflow of a project: its steps (or init, plan and show in one run), the summary of
@@ -78,16 +81,20 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
     heldPlan.release(sensitiveValues);
   };
   // A plan whose JSON could not be had: its text, whose sensitive values are unknown, never leaves.
-  const withholdPlan = (failed: { step: string; message: string; output?: string }): PlanOutcome => {
+  const withholdPlan = (failed: { step: string; message: string; output?: string }, why = PLAN_TEXT_WITHHELD): PlanOutcome => {
     streamPlan = undefined;
-    heldPlan.withhold();
-    return fail(failed.step, withheldFailure(failed.message), failed.output);
+    heldPlan.withhold(why);
+    return fail(failed.step, withheldFailure(failed.message, why), failed.output);
   };
+  // Given other projects' secrets, a plan's diagnostics (which expressions fail or warn) never leave.
+  const givenSecrets = req.givenSecrets === true;
   const steps: PlanSteps = { req, exec, bin, pluginCache, dir: dir.path, planFile, extraArgs, base, heldPlan };
   const ran = await runPlanSteps(steps);
   if (!ran.ok) {
     // A show that failed says nothing more when run again (the batched run's own show).
     if (ran.step === "show") return withholdPlan(ran);
+    // Init evaluates no variable: its errors say nothing of a secret.
+    if (givenSecrets && ran.step !== "init") return withholdPlan({ step: ran.step, message: ran.message }, DIAGNOSTICS_WITHHELD);
     // A plan that succeeded, its file unreadable (none, a link, empty): a whole plan, values unknown.
     if (ran.planUnread) return withholdPlan({ step: ran.step, message: ran.message });
     const sensitive = await leftPlanSensitiveValues(steps);
@@ -113,7 +120,14 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   // The producer's side of `inputs_from`: its outputs as planned (values in clear, never stored).
   const outputs = json.ok ? plannedOutputs(json.plan) : undefined;
   if (!summary.ok) return withholdPlan({ step: "show", message: summary.error });
-  releasePlan(summary.summary.sensitiveValues);
+  // A plan that went through but warned (a `check` block whose assertion failed): its text says
+  // which, so none of it leaves; the changes are told from the JSON.
+  const withheld = givenSecrets && DIAGNOSTIC.test(shown);
+  if (withheld) {
+    streamPlan = undefined;
+    heldPlan.withhold(DIAGNOSTICS_WITHHELD);
+  } else releasePlan(summary.summary.sensitiveValues);
+  const text = withheld ? DIAGNOSTICS_WITHHELD : shown;
   summary.summary = await withTeardown(summary.summary, planFile, json.ok ? json.plan : undefined);
   if (req.details && json.ok)
     summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));
@@ -121,11 +135,11 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   summary.summary.moduleDirs = await loadedModuleDirs(env.TF_DATA_DIR as string, req.checkoutDir, dir.path);
   const place = planStatePlace(env.TF_DATA_DIR as string, dir.path, req, exec.isolated === true, file, env.TF_WORKSPACE);
   // Refused before an apply whose state would not be read back where it went.
-  if ("refusal" in place) return fail("state", place.refusal, shown);
+  if ("refusal" in place) return fail("state", place.refusal, text);
   // Refused before any apply can write a state the sandbox throws away (the read-only root makes
   // that write fail anyway; this says so at plan, with the fix).
   const refusal = stateRefusal(place);
-  if (refusal) return fail("state", refusal, shown);
+  if (refusal) return fail("state", refusal, text);
   summary.summary.stateAt = describeStatePlace(place);
   const warning = localStateWarning(place, req.checkoutStateAllowed === true);
   if (warning) summary.summary.warnings = [...(summary.summary.warnings ?? []), warning];
@@ -133,14 +147,14 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   // path is relative to its dir (the hold's key already), and every local default digests alike.
   const remote = place.kind === "remote" ? remoteBackendDigest(env.TF_DATA_DIR as string) : undefined;
   const held = remote !== undefined ? { backend: remote } : {};
-  if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), outputs, ...held };
+  if (!req.policyCheck) return { ok: true, summary: summary.summary, output: text, planFile, durationMs: elapsed(), outputs, ...held };
   const policy = await checkPlanPolicies(exec, req, req.policyCheck, {
     planFile,
     showJson,
     sensitiveValues: summary.summary.sensitiveValues,
     env: base(stepEnv).env as Record<string, string>,
   });
-  return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), policy, outputs, ...held };
+  return { ok: true, summary: summary.summary, output: text, planFile, durationMs: elapsed(), policy, outputs, ...held };
 }
 
 /**

@@ -44,7 +44,7 @@ export async function inputsBeforePlan(
 }
 
 export function runInputs(resolved: Extract<ResolvedInputs, { ok: true }> | undefined): RunInputs | undefined {
-  return resolved ? { env: resolved.env, values: resolved.values } : undefined;
+  return resolved ? { env: resolved.env, values: resolved.values, givenSecrets: resolved.sensitive.length > 0 } : undefined;
 }
 
 /** The plan's summary with what it used for each input (for the apply gate) and the notes for the comment. */

@@ -129,6 +129,8 @@ const refused = (project: Project, reason: string): { ok: false; result: Project
 export interface RunInputs {
   env: Record<string, string>;
   values: InputValues;
+  /** Some are other projects' sensitive outputs (a plan then keeps its diagnostics to itself). */
+  givenSecrets?: boolean;
 }
 
 /** The request with a project's inputs: Terraform's in its env, Helm's as values, sensitive ones as files. */
@@ -167,6 +169,7 @@ export function planRequest(ctx: RunnerContext, project: Project, where: PlanWhe
         ...where,
         redact: ctx.secrets.redact,
         policyCheck: policyCheckFor(ctx.settings.policies, project, c.fields.workflow),
+        ...(inputs?.givenSecrets ? { givenSecrets: true } : {}),
       },
       inputs,
     ),

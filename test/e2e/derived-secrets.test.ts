@@ -151,29 +151,60 @@ resource "terraform_data" "rotation" {
 });
 
 /**
- * Not closed: terraform reports every expression that fails, and plans the rest. A function that
- * fails on a value of the secret (`index()` of a guess, `tonumber()`, `regex()`; a `precondition`,
- * `validation` or `check` that does not hold) needs no nonsensitive(), can() or try(): over a
- * `for_each` of (position, guess), the instances planned are the right guesses, all in one plan,
- * not one bit per plan (SECURITY.md "One bit per plan"). Their keys are no form of the secret that
- * redaction knows, so the comment spells it out. `it.fails`: this passes while the leak is open.
+ * terraform reports every expression that fails, and plans the rest: over a `for_each` of
+ * (position, guess), an expression that fails unless the guess is right (`index()`, `regex()`, a
+ * `precondition`) leaves the right guesses planned, and the errors name the wrong ones; `check`
+ * blocks warn the same way in a plan that goes through. No nonsensitive(), can() or try() needed,
+ * and the instance keys and block names are no form of the secret redaction knows. So a project
+ * given sensitive outputs keeps its errors and warnings to itself (DIAGNOSTICS_WITHHELD).
  */
-describe("a sensitive output spelled out by which expressions fail", () => {
-  it.fails("one plan of index() over (position, guess): the comment does not tell the password's first characters", async () => {
-    const probe = `{ for p in setproduct(range(3), split("", "abpqvwxyz-")) : "\${p[0]}:\${p[1]}" => p }`;
+describe("a sensitive output spelled out by which expressions fail or warn", () => {
+  const WITHHELD = "which of its expressions fail or warn on them can spell a secret out";
+  const GUESSES = `{ for p in setproduct(range(3), split("", "abpqvwxyz-")) : "\${p[0]}:\${p[1]}" => p }`;
+
+  it("one plan of index() over (position, guess): neither the instances planned nor the errors are shown", async () => {
     const uses = `index([each.value[1]], substr(var.db_password, each.value[0], 1))`;
     const head = `${app("derived-fails", "  sensitive = true\n", "var.db_password")}
 resource "terraform_data" "probe" {
-  for_each = ${probe}
+  for_each = ${GUESSES}
   input    = ${uses}
 }
 `;
     const body = await planApp("derived-fails", head);
-    // What a reader can read: the guesses terraform planned (their expression did not fail).
-    const planned = [...body.matchAll(/terraform_data\.probe\["(\d):(.)"\] will be created/g)]
-      .sort((a, b) => Number(a[1]) - Number(b[1]))
-      .map((m) => m[2])
+    // What a reader could read on a server without the rule: the guesses terraform planned
+    // (`probe["0:p"]`, `probe["1:w"]`, `probe["2:-"]`) and the ones its errors name.
+    const planned = [...body.matchAll(/terraform_data\.probe\["(\d):(.)"\]/g)].map((m) => m[2]).join("");
+    expect(planned).toBe("");
+    expect(body).not.toContain("each.value[1] is");
+    expect(body).toContain(WITHHELD);
+    for (const form of FORMS) expect(body).not.toContain(form);
+  });
+
+  it("check blocks, one per (position, guess), in a plan that goes through: its warnings are not shown, its changes are", async () => {
+    const checks = ["p", "q"]
+      .map(
+        (g) =>
+          `check "first_is_${g}" {\n  assert {\n    condition     = substr(var.db_password, 0, 1) != "${g}"\n    error_message = "no"\n  }\n}\n`,
+      )
       .join("");
-    expect(planned).not.toBe(PASSWORD.slice(0, 3));
+    const body = await planApp("derived-checks", `${app("derived-checks", "  sensitive = true\n", "var.db_password")}\n${checks}`);
+    // terraform warns `in check "first_is_p"`: the password starts with a p.
+    expect(body).not.toContain("first_is_p");
+    expect(body).toContain(WITHHELD);
+    expect(body).toContain("**`app`** (`app`, workspace `default`): `+2 ~0 -0`");
+  });
+
+  it("control: a project given no secret shows its errors as terraform prints them", async () => {
+    h.sim.setPermission("acme/derived-solo", "alice", "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "derived-solo", files: { "solo/main.tf": `${backend("derived-solo")}` } });
+    const failing = `${backend("derived-solo")}\nresource "terraform_data" "x" {\n  input = index(["a"], "b")\n}\n`;
+    await h.sim.pushBranch(repo, { branch: "change", files: { "solo/main.tf": failing } });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    const body = bot(h, repo, pr.number)
+      .map((c) => c.body)
+      .join("\n");
+    expect(body).toContain('Call to function "index" failed');
+    expect(body).not.toContain(WITHHELD);
   });
 });
