@@ -78,6 +78,15 @@ describe("an approval withdrawn while a pull request's projects are being applie
     expect(reply).toMatch(/⛔ refused: needs 1 more approval of the current commit/);
   });
 
+  it("carol loses write access while the first project is applied: her approval counts no more for the second", async () => {
+    const { repo, pr, net, app } = await twoProjects("approver-demoted-mid-apply");
+    const reply = await applyWhile(repo, pr.number, async () => h.sim.setPermission(repo, "carol", "read"));
+    // Her review still says approved; an approval counts from someone who may write, now.
+    const applied = [...(await stateResources(net)), ...(await stateResources(app))];
+    expect(applied).toHaveLength(1);
+    expect(reply).toMatch(/⛔ refused: needs 1 more approval of the current commit/);
+  });
+
   it("control: nothing withdrawn, both are applied", async () => {
     const { repo, pr, net, app } = await twoProjects("kept-mid-apply");
     await applyWhile(repo, pr.number, async () => undefined);
