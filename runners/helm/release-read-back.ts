@@ -4,8 +4,12 @@ import { type K8sObject, objectKey } from "../k8s/k8s-object.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import { CRDS_DIR, type PlannedRender } from "./upgrade-render.js";
 
-/** Helm keeps a hook out of the release's manifest (`helm get manifest`): it is created and deleted by its events. */
+/**
+ * Helm keeps a hook out of the release's manifest (`helm get manifest`): it is created and deleted
+ * by its events. helm reads the annotation of each document, so a List's items are never hooks.
+ */
 const isHook = (o: K8sObject) =>
+  o.listItem !== true &&
   typeof (o.body as { metadata?: { annotations?: Record<string, unknown> } }).metadata?.annotations?.["helm.sh/hook"] === "string";
 
 /**

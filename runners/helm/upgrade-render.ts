@@ -101,6 +101,8 @@ export const CRDS_DIR = /^[^/]+(\/charts\/[^/]+)*\/crds\//;
  * never showed is not created by the upgrade.
  */
 function isTestHook(o: K8sObject): boolean {
+  // helm reads hooks by document: a List's items are deployed as ordinary objects.
+  if (o.listItem === true) return false;
   const hook = (o.body as { metadata?: { annotations?: Record<string, unknown> } }).metadata?.annotations?.["helm.sh/hook"];
   if (typeof hook !== "string") return false;
   return hook.split(",").every((h) => TEST_EVENTS.has(h.trim().toLowerCase()));

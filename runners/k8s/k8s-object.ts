@@ -9,6 +9,11 @@ export interface K8sObject {
   body: unknown;
   /** The template that rendered it, from helm's `# Source:` comment; absent for other tools. */
   source?: string;
+  /**
+   * An item of a `List` document. helm tells hooks apart by document: a List has no annotations
+   * of its own, so its items are ordinary objects of the release, whatever their annotations say.
+   */
+  listItem?: true;
 }
 
 /**

@@ -63,6 +63,7 @@ export function parseManifests(yamlText: string, defaultNamespace: string, hashi
       }
       const source = sourceOf(doc.contents?.commentBefore);
       if (source) object.source = source;
+      if (isList(value)) object.listItem = true;
       const key = objectKey(object);
       if (byKey.has(key)) errors.push(`${label}: duplicate object ${key}; the last one wins`);
       byKey.set(key, object);
