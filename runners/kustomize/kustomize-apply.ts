@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { deletionManifest, decodeDeletions } from "../k8s/deletion-header.js";
+import { deletionManifest, decodeDeletions, type ObjectIdentity } from "../k8s/deletion-header.js";
+import { apiGroup, objectKey } from "../k8s/k8s-object.js";
+import { writeNewFile } from "../../src/util/write-new-file.js";
 import { howItEnded } from "../how-it-ended.js";
 import { k8sApplyOutcome, readSavedPlan } from "../k8s/k8s-apply-outcome.js";
 import { NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
@@ -9,7 +11,7 @@ import { parseManifests } from "../k8s/parse-manifests.js";
 import { DELETIONS_FILE } from "../k8s/plan-files.js";
 import { readDestroyPlan } from "../k8s/destroy-plan.js";
 import { clusterKindsOf, ownNamespace, previewOfProject } from "../k8s/own-namespace.js";
-import { kindKey, namespaceEscapes } from "../k8s/preview-namespace.js";
+import { clusterScopedKinds, kindKey, namespaceEscapes } from "../k8s/preview-namespace.js";
 import { teardownPreview } from "../k8s/teardown-preview.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { changeRunOptions } from "../change-run-options.js";
@@ -93,9 +95,56 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
       deletedPasses.push(pass);
     }
   }
+  // A custom object deleted with its CRD cannot be asked for again (kubectl maps its kind first).
+  const gone = await goneWithTheirCrd(bin, toDelete, { req, kubeconfig: req.kubeconfig, redact }, exec);
+  let readDeleted = deletedPasses;
+  if (gone.size > 0) {
+    const rest = deletionManifest(toDelete.filter((o) => !gone.has(objectKey(o))));
+    readDeleted = [];
+    if (gone.size < toDelete.length) {
+      const file = join(req.dataDir, READ_BACK_DELETIONS_FILE);
+      await writeNewFile(file, rest);
+      const again = await namespacePasses(rest, file, target, req.dataDir, "read-back-deletions");
+      if (!again.ok) return fail(again.message, output);
+      readDeleted = again.passes;
+    }
+  }
   // Applied once the objects, read back, are what was applied and the deleted ones are gone.
-  const unconfirmed = await objectsReadBack(bin, { req, passes: applying.passes, deleted: deletedPasses, target, redact, outcome }, exec);
+  const unconfirmed = await objectsReadBack(bin, { req, passes: applying.passes, deleted: readDeleted, target, redact, outcome }, exec);
   return unconfirmed === undefined ? done(output) : fail(unconfirmed, output);
+}
+
+const READ_BACK_DELETIONS_FILE = "read-back-deletions.yaml";
+
+/**
+ * The keys of deleted custom objects whose CRD the same apply deleted and whose kind the cluster's
+ * discovery no longer lists: the API server deleted them with their CRD, and kubectl cannot ask for
+ * them again (it maps every kind first; "no matches for kind" is no NotFound, which
+ * `--ignore-not-found` alone ignores). Discovery failing, none is left out.
+ */
+async function goneWithTheirCrd(
+  bin: string,
+  deleted: readonly ObjectIdentity[],
+  t: { req: ApplyRequest; kubeconfig: string; redact: (s: string) => string },
+  exec: Exec,
+): Promise<Set<string>> {
+  const crdGroups = new Set(
+    deleted
+      .filter((o) => o.kind === "CustomResourceDefinition" && apiGroup(o.apiVersion) === "apiextensions.k8s.io")
+      .map((o) => o.name.slice(o.name.indexOf(".") + 1)),
+  );
+  const candidates = deleted.filter((o) => o.kind !== "CustomResourceDefinition" && crdGroups.has(apiGroup(o.apiVersion)));
+  if (candidates.length === 0) return new Set();
+  const served = await exec(bin, ["api-resources", "--no-headers", "--kubeconfig", t.kubeconfig], {
+    cwd: t.req.dataDir,
+    env: t.req.env,
+    timeoutMs: t.req.timeoutMs,
+    redact: t.redact,
+  });
+  if (served.exitCode !== 0) return new Set();
+  const kinds = clusterScopedKinds(served.stdout);
+  if (kinds.size === 0) return new Set();
+  return new Set(candidates.filter((o) => !kinds.has(kindKey(o))).map(objectKey));
 }
 
 /**
