@@ -1,5 +1,6 @@
 import { howItEnded } from "../how-it-ended.js";
 import { diffObjects } from "../k8s/diff-objects.js";
+import { execFailureLine } from "../k8s/exec-failure-line.js";
 import type { SecretHashing } from "../k8s/hash-secret-values.js";
 import type { IgnoreRule } from "../k8s/ignore-differences.js";
 import { type ConcretePath, removeAt } from "../k8s/ignore-paths.js";
@@ -47,7 +48,8 @@ export async function releaseManifestNow(
   const got = await exec(common.bin, argv, { cwd: common.chart.dir, env: common.env, timeoutMs: req.timeoutMs, redact: (s) => s });
   if (got.exitCode === 0) return { ok: true, text: got.stdout };
   if (/\brelease: not found\b/.test(got.stderr)) return { ok: true, text: "" };
-  return { ok: false, ended: howItEnded("helm get manifest", got, req.timeoutMs) };
+  // helm's reason (the cluster unreachable, access refused), redacted as the run's output is.
+  return { ok: false, ended: common.redact(execFailureLine("helm get manifest", got, req.timeoutMs)) };
 }
 
 export interface PlannedRender {

@@ -195,7 +195,9 @@ describe("helm apply", () => {
       release.get = () => ({ exitCode: 1, timedOut: false, stdout: "", stderr: "Error: Kubernetes cluster unreachable\n", durationMs: 1 });
     });
     expect(unreadable.result).toMatchObject({ ok: false });
-    expect(unreadable.result.ok ? "" : unreadable.result.message).toContain("the release could not be read back (helm get manifest");
+    expect(unreadable.result.ok ? "" : unreadable.result.message).toContain(
+      "the release could not be read back (helm get manifest exited with code 1: Error: Kubernetes cluster unreachable)",
+    );
   });
 
   it("refuses without a kubeconfig, and without a saved plan", async () => {
