@@ -2,6 +2,7 @@ import { diffObjects } from "../k8s/diff-objects.js";
 import { removeAt } from "../k8s/ignore-paths.js";
 import { type K8sObject, objectKey } from "../k8s/k8s-object.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
+import { listSome } from "../../src/util/list-some.js";
 import { CRDS_DIR, type PlannedRender } from "./upgrade-render.js";
 
 /**
@@ -29,12 +30,10 @@ export function releaseDisagrees(live: string, planned: PlannedRender): string |
   // An object the plan does not have is named by its kind alone, as before the upgrade: its name
   // may be made of what a template read from the cluster.
   const kinds = new Map(got.objects.map((o) => [objectKey(o), o.kind]));
-  const which = changes
-    .map((c) =>
-      c.action === "create"
-        ? `holds a ${kinds.get(c.key)} the plan does not have`
-        : `${c.action === "delete" ? "lacks" : "differs at"} ${c.address}`,
-    )
-    .join(", ");
+  const which = listSome(changes, 5, (c) =>
+    c.action === "create"
+      ? `holds a ${kinds.get(c.key)} the plan does not have`
+      : `${c.action === "delete" ? "lacks" : "differs at"} ${c.address}`,
+  );
   return `the release read back from the cluster is not what was planned (it ${which})`;
 }
