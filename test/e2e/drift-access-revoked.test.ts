@@ -1,15 +1,13 @@
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness, stateResources, statefulProject } from "../support/harness.js";
+import { type Harness, startHarness, stateResources } from "../support/harness.js";
 import { untilIdle } from "../support/until-idle.js";
 import { firstDriftIssue } from "./drift-issue-support.js";
+import { driftedRepo, holdNext, said } from "./drift-mid-run-support.js";
 
 // A drift issue's `/apply` and a reconciling `/drift` act a while after their job asked who wrote
 // them (a checkout, a plan, the project's run lock): a writer whose access was taken away in
 // between applies nothing, as on a pull request (access-revoked-mid-apply.test.ts). Each case
 // holds one GitHub read the job makes after that check until alice is made read-only.
-
-type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
 let h: Harness;
 beforeAll(async () => {
@@ -19,61 +17,26 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const said = (repo: Repo, number: number) =>
-  h.sim
-    .comments(repo, number)
-    .filter((c) => c.user === "sluice[bot]")
-    .map((c) => c.body);
-
-/** Holds the next GET of `path` until the returned release is called; `arrived` once it is held. */
-function holdNext(path: RegExp) {
-  const hold = { release: () => {}, arrived: false };
-  h.sim.failNext({
-    method: "GET",
-    pathPattern: path,
-    holdUntil: new Promise<void>((r) => {
-      hold.release = r;
-    }),
-    onHeld: () => {
-      hold.arrived = true;
-    },
-  });
-  return hold;
-}
-
-async function driftedRepo(name: string, onDrift: "report" | "apply") {
-  const state = join(h.stateDir, `${name}.tfstate`);
-  const sluice = `version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n  on_drift: ${onDrift}\n`;
-  const repo = await h.sim.createRepo({
-    owner: "acme",
-    name,
-    files: { ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", state, 1) },
-  });
-  h.sim.setPermission(repo, "alice", "write");
-  const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
-  return { repo, state, ops };
-}
-
 describe("a drift command whose writer loses write access while its job runs", { timeout: 240_000 }, () => {
   it("`/apply` on a drift issue applies nothing, and says why (control: access given back, it applies)", async () => {
-    const { repo, state, ops } = await driftedRepo("drift-apply-revoked", "report");
+    const { repo, state, ops } = await driftedRepo(h, "drift-apply-revoked", "report");
     const issue = await firstDriftIssue(h, repo, ops, 90_000);
     // The job's read of the issue (after it asked who alice is, before the project's run lock) waits.
-    const held = holdNext(new RegExp(`^/repos/${repo.fullName}/issues/${issue.number}$`));
+    const held = holdNext(h, new RegExp(`^/repos/${repo.fullName}/issues/${issue.number}$`));
     await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
     await h.sim.waitFor(() => held.arrived, { message: "the /apply never read its issue", timeoutMs: 60_000 });
     h.sim.setPermission(repo, "alice", "read");
     held.release();
-    await h.sim.waitFor(() => said(repo, issue.number).some((b) => /Nothing was applied|Applied the plan/.test(b)), {
+    await h.sim.waitFor(() => said(h, repo, issue.number).some((b) => /Nothing was applied|Applied the plan/.test(b)), {
       message: "no answer to the /apply",
       timeoutMs: 90_000,
     });
-    expect(said(repo, issue.number).join("\n")).toMatch(/alice needs write access to this repository \(has read\)/);
+    expect(said(h, repo, issue.number).join("\n")).toMatch(/alice needs write access to this repository \(has read\)/);
     expect(await stateResources(state)).toEqual([]);
 
     h.sim.setPermission(repo, "alice", "write");
     await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
-    await h.sim.waitFor(() => said(repo, issue.number).some((b) => b.includes("Applied the plan")), {
+    await h.sim.waitFor(() => said(h, repo, issue.number).some((b) => b.includes("Applied the plan")), {
       message: "the control /apply did not apply",
       timeoutMs: 90_000,
     });
@@ -81,10 +44,10 @@ describe("a drift command whose writer loses write access while its job runs", {
   });
 
   it("`/drift` with `on_drift: apply` reports the drift and reconciles nothing (control: access given back, it reconciles)", async () => {
-    const { repo, state, ops } = await driftedRepo("drift-reconcile-revoked", "apply");
-    const replies = () => said(repo, ops.number).filter((b) => b.includes("Drift check"));
+    const { repo, state, ops } = await driftedRepo(h, "drift-reconcile-revoked", "apply");
+    const replies = () => said(h, repo, ops.number).filter((b) => b.includes("Drift check"));
     // The check's read of the default branch (after it asked who alice is, before it plans) waits.
-    const held = holdNext(new RegExp(`^/repos/${repo.fullName}/branches/main$`));
+    const held = holdNext(h, new RegExp(`^/repos/${repo.fullName}/branches/main$`));
     await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
     await h.sim.waitFor(() => held.arrived, { message: "the /drift never read the default branch", timeoutMs: 60_000 });
     h.sim.setPermission(repo, "alice", "read");

@@ -1,15 +1,14 @@
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources, statefulProject } from "../support/harness.js";
 import { untilIdle } from "../support/until-idle.js";
 import { firstDriftIssue } from "./drift-issue-support.js";
+import { driftedRepo, holdNext, said } from "./drift-mid-run-support.js";
+import type { Repo } from "./trust-holes-support.js";
 
 // A drift issue's `/apply` and a reconciling `/drift` act a while after their job started (a
 // checkout, a plan, the project's run lock): a comment deleted in between applies nothing, as a
 // pull request's `/apply` does not (apply-comment-withdrawn.test.ts). Each case holds one GitHub
 // read the job makes after its start (where the comment was read once) until the comment is gone.
-
-type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
 let h: Harness;
 beforeAll(async () => {
@@ -19,64 +18,29 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const said = (repo: Repo, number: number) =>
-  h.sim
-    .comments(repo, number)
-    .filter((c) => c.user === "sluice[bot]")
-    .map((c) => c.body);
-
-/** Holds the next `method` (GET unless told) of `path` until the returned release is called; `arrived` once it is held. */
-function holdNext(path: RegExp, method = "GET") {
-  const hold = { release: () => {}, arrived: false };
-  h.sim.failNext({
-    method,
-    pathPattern: path,
-    holdUntil: new Promise<void>((r) => {
-      hold.release = r;
-    }),
-    onHeld: () => {
-      hold.arrived = true;
-    },
-  });
-  return hold;
-}
-
-async function driftedRepo(name: string, onDrift: "report" | "apply") {
-  const state = join(h.stateDir, `${name}.tfstate`);
-  const sluice = `version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n  on_drift: ${onDrift}\n`;
-  const repo = await h.sim.createRepo({
-    owner: "acme",
-    name,
-    files: { ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", state, 1) },
-  });
-  h.sim.setPermission(repo, "alice", "write");
-  const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
-  return { repo, state, ops };
-}
-
 /**
  * alice's `/apply` on drift issue `issue`, written before bob's newer plan was shown there, its
  * delivery `deliveryId` sent again: it applies nothing and says why; the control, her `/apply`
  * written now, applies bob's plan (net's three items).
  */
 async function refusedThenApplied(repo: Repo, issue: number, deliveryId: string, state: string) {
-  const before = said(repo, issue).length;
+  const before = said(h, repo, issue).length;
   expect((await h.sim.redeliver(deliveryId)).status).toBe(202);
   await h.sim.waitFor(
-    () => said(repo, issue).length > before && /Nothing was applied|Applied the plan/.test(said(repo, issue).at(-1) ?? ""),
+    () => said(h, repo, issue).length > before && /Nothing was applied|Applied the plan/.test(said(h, repo, issue).at(-1) ?? ""),
     {
       message: "no answer to the redelivered /apply",
       timeoutMs: 90_000,
     },
   );
   // Compared with the issue's showing of bob's plan (GitHub's clock, as the comment's).
-  expect(said(repo, issue).at(-1)).toMatch(
+  expect(said(h, repo, issue).at(-1)).toMatch(
     /this `\/apply` was written at .* UTC, before this plan \(made at .* UTC by @\u200b?bob\) was shown at .* UTC, when the drift issue was updated with it/,
   );
   expect(await stateResources(state)).toEqual([]);
 
   await h.sim.comment(repo, issue, { user: "alice", body: "/apply" });
-  await h.sim.waitFor(() => said(repo, issue).some((b) => b.includes("Applied the plan")), {
+  await h.sim.waitFor(() => said(h, repo, issue).some((b) => b.includes("Applied the plan")), {
     message: "the control /apply did not apply",
     timeoutMs: 90_000,
   });
@@ -85,23 +49,23 @@ async function refusedThenApplied(repo: Repo, issue: number, deliveryId: string,
 
 describe("a drift command whose comment is deleted while its job runs", { timeout: 240_000 }, () => {
   it("`/apply` on a drift issue applies nothing, and says why (control: asked again, it applies)", async () => {
-    const { repo, state, ops } = await driftedRepo("drift-apply-withdrawn", "report");
+    const { repo, state, ops } = await driftedRepo(h, "drift-apply-withdrawn", "report");
     const issue = await firstDriftIssue(h, repo, ops, 90_000);
     // The job's read of the issue (after its start, before the project's run lock) waits.
-    const held = holdNext(new RegExp(`^/repos/${repo.fullName}/issues/${issue.number}$`));
+    const held = holdNext(h, new RegExp(`^/repos/${repo.fullName}/issues/${issue.number}$`));
     const { commentId } = await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
     await h.sim.waitFor(() => held.arrived, { message: "the /apply never read its issue", timeoutMs: 60_000 });
     await h.sim.deleteComment(repo, commentId);
     held.release();
-    await h.sim.waitFor(() => said(repo, issue.number).some((b) => b.includes("Nothing was applied")), {
+    await h.sim.waitFor(() => said(h, repo, issue.number).some((b) => b.includes("Nothing was applied")), {
       message: "no answer to the withdrawn /apply",
       timeoutMs: 90_000,
     });
-    expect(said(repo, issue.number).join("\n")).toContain("its comment was deleted while the command ran");
+    expect(said(h, repo, issue.number).join("\n")).toContain("its comment was deleted while the command ran");
     expect(await stateResources(state)).toEqual([]);
 
     await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
-    await h.sim.waitFor(() => said(repo, issue.number).some((b) => b.includes("Applied the plan")), {
+    await h.sim.waitFor(() => said(h, repo, issue.number).some((b) => b.includes("Applied the plan")), {
       message: "the control /apply did not apply",
       timeoutMs: 90_000,
     });
@@ -109,10 +73,10 @@ describe("a drift command whose comment is deleted while its job runs", { timeou
   });
 
   it("`/drift` with `on_drift: apply` reports the drift and reconciles nothing (control: asked again, it reconciles)", async () => {
-    const { repo, state, ops } = await driftedRepo("drift-reconcile-withdrawn", "apply");
-    const replies = () => said(repo, ops.number).filter((b) => b.includes("Drift check"));
+    const { repo, state, ops } = await driftedRepo(h, "drift-reconcile-withdrawn", "apply");
+    const replies = () => said(h, repo, ops.number).filter((b) => b.includes("Drift check"));
     // The check's read of the default branch (after its start, before it plans) waits.
-    const held = holdNext(new RegExp(`^/repos/${repo.fullName}/branches/main$`));
+    const held = holdNext(h, new RegExp(`^/repos/${repo.fullName}/branches/main$`));
     const { commentId } = await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
     await h.sim.waitFor(() => held.arrived, { message: "the /drift never read the default branch", timeoutMs: 60_000 });
     await h.sim.deleteComment(repo, commentId);
@@ -130,7 +94,7 @@ describe("a drift command whose comment is deleted while its job runs", { timeou
 
   // Not withdrawn but late: GitHub redelivered it after a newer drift check replaced the plan it was written under.
   it("`/apply` on a drift issue written before a newer check's plan, redelivered after it, applies nothing (control: written after: applies)", async () => {
-    const { repo, state, ops } = await driftedRepo("drift-apply-late", "report");
+    const { repo, state, ops } = await driftedRepo(h, "drift-apply-late", "report");
     h.sim.setPermission(repo, "bob", "write");
     const issue = await firstDriftIssue(h, repo, ops, 90_000);
     const { delivery } = await h.sim.unreachable(() => h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" }));
@@ -151,13 +115,13 @@ describe("a drift command whose comment is deleted while its job runs", { timeou
   // Written after a newer check saved its plan, but before that check updated the issue with it: the
   // issue still showed the older plan, so the comment's writer never saw the one it would apply.
   it("`/apply` on a drift issue written before the issue showed a newer check's plan applies nothing (control: after: applies)", async () => {
-    const { repo, state, ops } = await driftedRepo("drift-apply-unshown", "report");
+    const { repo, state, ops } = await driftedRepo(h, "drift-apply-unshown", "report");
     h.sim.setPermission(repo, "bob", "write");
     const issue = await firstDriftIssue(h, repo, ops, 90_000);
     await h.sim.pushBranch(repo, { branch: "main", files: { "net/main.tf": statefulProject("net", state, 3) } });
     await untilIdle(h.app.dataDir);
     // bob's check has saved its plan; its edit of the issue, which shows it, waits.
-    const held = holdNext(new RegExp(`^/repos/${repo.fullName}/issues/${issue.number}$`), "PATCH");
+    const held = holdNext(h, new RegExp(`^/repos/${repo.fullName}/issues/${issue.number}$`), "PATCH");
     await h.sim.comment(repo, ops.number, { user: "bob", body: "/drift" });
     await h.sim.waitFor(() => held.arrived, { message: "the check never edited its issue", timeoutMs: 90_000 });
     expect(h.sim.issues(repo).find((i) => i.number === issue.number)?.body ?? "").not.toContain("net_2");
