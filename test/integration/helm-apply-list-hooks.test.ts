@@ -5,10 +5,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
 import { createHelmRunner } from "../../runners/helm/helm-runner.js";
-import type { ApplyRequest, Exec } from "../../runners/runner.js";
+import type { ApplyRequest } from "../../runners/runner.js";
 import type { Project } from "../../src/model/project.js";
 import { installHelm } from "../../scripts/install-helm.js";
-import { fakeRelease, templateAsDryRun } from "../support/helm-dry-run.js";
+import { fakeHelmCluster, type fakeRelease } from "../support/helm-dry-run.js";
 
 /**
  * helm tells hooks apart by document (releaseutil.SortManifests reads each document's own
@@ -59,17 +59,7 @@ async function planAndApply(template: string | undefined, afterUpgrade?: (releas
     exec,
   );
   if (!planned.ok) throw new Error(planned.message);
-  const release = fakeRelease(helmPath);
-  const upgrades: string[][] = [];
-  const fake: Exec = async (file, args, opts) => {
-    if (args[0] === "get") return release.get();
-    if (args[0] !== "upgrade") return exec(file, args, opts);
-    if (args.includes("--dry-run=server")) return templateAsDryRun(helmPath, args, opts.cwd);
-    upgrades.push(args);
-    await release.upgrade(args, opts.cwd);
-    afterUpgrade?.(release);
-    return { exitCode: 0, timedOut: false, stdout: 'Release "web" has been upgraded.\n', stderr: "", durationMs: 1 };
-  };
+  const cluster = fakeHelmCluster(helmPath, { afterUpgrade });
   const req: ApplyRequest = {
     project,
     checkoutDir: head,
@@ -80,7 +70,7 @@ async function planAndApply(template: string | undefined, afterUpgrade?: (releas
     redactWith: () => (s) => s,
     kubeconfig: "/etc/sluice/kube/acme.yaml",
   };
-  return { planned, result: await runner.apply(req, fake), upgrades };
+  return { planned, result: await runner.apply(req, cluster.exec), upgrades: cluster.upgrades };
 }
 
 describe("a helm apply of a chart rendering a List whose items carry a hook annotation", () => {

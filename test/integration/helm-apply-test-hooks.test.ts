@@ -5,10 +5,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
 import { createHelmRunner } from "../../runners/helm/helm-runner.js";
-import type { ApplyRequest, Exec } from "../../runners/runner.js";
+import type { ApplyRequest } from "../../runners/runner.js";
 import type { Project } from "../../src/model/project.js";
 import { installHelm } from "../../scripts/install-helm.js";
-import { fakeRelease, templateAsDryRun } from "../support/helm-dry-run.js";
+import { fakeHelmCluster } from "../support/helm-dry-run.js";
 
 /**
  * A hook whose events include `test` is left out of the plan (`helm template --skip-tests` drops
@@ -56,17 +56,8 @@ async function planAndApply(events: string) {
     exec,
   );
   if (!planned.ok) throw new Error(planned.message);
-  const upgrades: string[][] = [];
   // No release yet: the cluster answers as helm does, and keeps what the upgrade deploys.
-  const release = fakeRelease(helmPath, { hooks: true });
-  const fake: Exec = async (file, args, opts) => {
-    if (args[0] === "get") return release.get();
-    if (args[0] !== "upgrade") return exec(file, args, opts);
-    if (args.includes("--dry-run=server")) return templateAsDryRun(helmPath, args, opts.cwd, { hooks: true });
-    upgrades.push(args);
-    await release.upgrade(args, opts.cwd);
-    return { exitCode: 0, timedOut: false, stdout: 'Release "web" has been upgraded.\n', stderr: "", durationMs: 1 };
-  };
+  const cluster = fakeHelmCluster(helmPath, { hooks: true });
   const req: ApplyRequest = {
     project,
     checkoutDir: head,
@@ -77,7 +68,7 @@ async function planAndApply(events: string) {
     redactWith: () => (s) => s,
     kubeconfig: "/etc/sluice/kube/acme.yaml",
   };
-  return { planned, result: await runner.apply(req, fake), upgrades };
+  return { planned, result: await runner.apply(req, cluster.exec), upgrades: cluster.upgrades };
 }
 
 describe("a helm apply and the chart's test hooks", () => {

@@ -8,7 +8,7 @@ import { exec } from "../../runners/exec.js";
 import { createHelmRunner } from "../../runners/helm/helm-runner.js";
 
 import { installHelm } from "../../scripts/install-helm.js";
-import { fakeRelease, templateAsDryRun } from "../support/helm-dry-run.js";
+import { fakeHelmCluster, type fakeRelease } from "../support/helm-dry-run.js";
 import { NO_KUBECONFIG } from "../../runners/k8s/k8s-plan-request.js";
 import type { ApplyRequest } from "../../runners/runner.js";
 import type { Exec } from "../../runners/runner.js";
@@ -73,17 +73,12 @@ async function apply(
   const gently: boolean[] = [];
   let redactedWith: string[] = [];
   // No release yet: the cluster answers as helm does, and keeps what the upgrade deploys.
-  const release = fakeRelease(helmPath);
+  const cluster = fakeHelmCluster(helmPath, { afterUpgrade });
   // Real helm for everything but the upgrade, which would need a cluster.
-  const fake: Exec = async (file, args, opts) => {
+  const fake: Exec = (file, args, opts) => {
     calls.push(args);
     gently.push(opts?.stopGently === true);
-    if (args[0] === "get") return release.get();
-    if (args[0] !== "upgrade") return exec(file, args, opts);
-    if (args.includes("--dry-run=server")) return templateAsDryRun(helmPath, args, opts.cwd);
-    await release.upgrade(args, opts.cwd);
-    afterUpgrade?.(release);
-    return { exitCode: 0, timedOut: false, stdout: 'Release "web" has been upgraded.\n', stderr: "", durationMs: 1 };
+    return cluster.exec(file, args, opts);
   };
   const req: ApplyRequest = {
     project,

@@ -1,5 +1,6 @@
 import { exec } from "../../runners/exec.js";
 import type { ExecResult } from "../../runners/exec.js";
+import type { Exec } from "../../runners/runner.js";
 
 /**
  * A server-side dry run of `helm upgrade` answered without a cluster: the same chart and values
@@ -58,4 +59,28 @@ export function fakeRelease(helm: string, opts: { hooks?: boolean } = {}) {
       deployed = manifest;
     },
   };
+}
+
+/**
+ * The cluster side of a Helm apply, for the fakes: real helm for everything but the cluster, the
+ * upgrade's server-side dry run answered by templateAsDryRun, `get manifest` by the release, which
+ * the upgrade deploys (then `afterUpgrade` may change it, before Sluice reads it back). `upgrades`:
+ * the argv of each real upgrade.
+ */
+export function fakeHelmCluster(
+  helm: string,
+  opts: { hooks?: boolean; afterUpgrade?: (release: ReturnType<typeof fakeRelease>) => void } = {},
+) {
+  const release = fakeRelease(helm, { hooks: opts.hooks });
+  const upgrades: string[][] = [];
+  const run: Exec = async (file, args, o) => {
+    if (args[0] === "get") return release.get();
+    if (args[0] !== "upgrade") return exec(file, args, o);
+    if (args.includes("--dry-run=server")) return templateAsDryRun(helm, args, o.cwd, { hooks: opts.hooks });
+    upgrades.push(args);
+    await release.upgrade(args, o.cwd);
+    opts.afterUpgrade?.(release);
+    return { exitCode: 0, timedOut: false, stdout: 'Release "web" has been upgraded.\n', stderr: "", durationMs: 1 };
+  };
+  return { exec: run, upgrades };
 }
