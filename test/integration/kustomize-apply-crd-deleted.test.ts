@@ -5,11 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exec as realExec } from "../../runners/exec.js";
 
 const exec: Exec = realExec;
-import { createKustomizeRunner } from "../../runners/kustomize/kustomize-runner.js";
 import type { KustomizeProject } from "../../runners/kustomize/kustomize-settings.js";
-import type { ApplyRequest, Exec } from "../../runners/runner.js";
+import type { Exec } from "../../runners/runner.js";
 import { installKubectl } from "../../scripts/install-helm.js";
-import { clusterObject, newCluster, STAND_IN, standIn } from "../support/k8s-stand-in.js";
+import { clusterObject, newCluster, planAndApplyKustomize, standIn } from "../support/k8s-stand-in.js";
 
 /**
  * A pull request that removes a CRD and its custom objects: the apply deletes both, and the
@@ -94,23 +93,7 @@ async function deleteCrd(root: string, exec: Exec) {
     const head = join(root, "head");
     await app(join(base, "k8s/app"), { "crd.yaml": CRD, "widget.yaml": WIDGET, "cm.yaml": CM });
     await app(join(head, "k8s/app"), { "cm.yaml": CM.replace("a: b", "a: c") });
-    const runner = createKustomizeRunner({ kubectlBinary: STAND_IN.kubectl });
-    const dataDir = join(root, "data");
-    const planned = await runner.plan(
-      { project, checkoutDir: head, baseCheckoutDir: base, dataDir, extraArgs: [], env, timeoutMs: 60_000, redact: (s) => s },
-      exec,
-    );
-    if (!planned.ok) throw new Error(planned.message);
-    const req: ApplyRequest = {
-      project,
-      checkoutDir: head,
-      dataDir,
-      planFile: planned.planFile,
-      env,
-      timeoutMs: 60_000,
-      redactWith: () => (s) => s,
-      kubeconfig: cluster.kubeconfig,
-    };
-    return { cluster, planned, applied: await runner.apply(req, exec) };
+    const { planned, applied } = await planAndApplyKustomize(project, { base, head, dataDir: join(root, "data"), env, cluster }, exec);
+    return { cluster, planned, applied };
   }
 }

@@ -2,12 +2,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exec } from "../../runners/exec.js";
-import { createKustomizeRunner } from "../../runners/kustomize/kustomize-runner.js";
 import type { KustomizeProject } from "../../runners/kustomize/kustomize-settings.js";
-import type { ApplyRequest } from "../../runners/runner.js";
 import { installKubectl } from "../../scripts/install-helm.js";
-import { clusterObject, newCluster, STAND_IN, standIn } from "../support/k8s-stand-in.js";
+import { clusterObject, newCluster, planAndApplyKustomize, standIn } from "../support/k8s-stand-in.js";
 
 /**
  * A Kustomize project with no `namespace` setting plans objects that name none in `default` (the
@@ -61,24 +58,8 @@ async function setUp(project: KustomizeProject, extraHead?: (dir: string) => Pro
   await app(join(base, "k8s/app"), ["data", "web"]);
   await app(join(head, "k8s/app"), ["web", "extra"]);
   await extraHead?.(join(head, "k8s/app"));
-  const runner = createKustomizeRunner({ kubectlBinary: STAND_IN.kubectl });
-  const dataDir = join(dir, "data");
-  const planned = await runner.plan(
-    { project, checkoutDir: head, baseCheckoutDir: base, dataDir, extraArgs: [], env, timeoutMs: 60_000, redact: (s) => s },
-    exec,
-  );
-  if (!planned.ok) throw new Error(planned.message);
-  const req: ApplyRequest = {
-    project,
-    checkoutDir: head,
-    dataDir,
-    planFile: planned.planFile,
-    env,
-    timeoutMs: 60_000,
-    redactWith: () => (s) => s,
-    kubeconfig: cluster.kubeconfig,
-  };
-  return { cluster, planned, applied: await runner.apply(req, exec), runner, req };
+  const { planned, applied } = await planAndApplyKustomize(project, { base, head, dataDir: join(dir, "data"), env, cluster });
+  return { cluster, planned, applied };
 }
 
 describe("a Kustomize apply goes to the namespace its plan names", () => {

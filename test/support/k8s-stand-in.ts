@@ -4,6 +4,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { exec as realExec } from "../../runners/exec.js";
+import { createKustomizeRunner } from "../../runners/kustomize/kustomize-runner.js";
+import type { KustomizeProject } from "../../runners/kustomize/kustomize-settings.js";
+import type { ApplyRequest, Exec } from "../../runners/runner.js";
 import { installHelm, installKubectl } from "../../scripts/install-helm.js";
 import { type Harness, startHarness } from "./harness.js";
 
@@ -144,4 +148,33 @@ export async function startStandInHarness<N extends string>(
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A Kustomize project's head planned against its base with the kubectl stand-in, then applied to
+ * `cluster` (every call through `exec`, the real one unless told): the plan, and the apply's outcome.
+ */
+export async function planAndApplyKustomize(
+  project: KustomizeProject,
+  at: { base: string; head: string; dataDir: string; env: Record<string, string>; cluster: StandInCluster },
+  exec: Exec = realExec,
+) {
+  const runner = createKustomizeRunner({ kubectlBinary: STAND_IN.kubectl });
+  const { base, head, dataDir, env } = at;
+  const planned = await runner.plan(
+    { project, checkoutDir: head, baseCheckoutDir: base, dataDir, extraArgs: [], env, timeoutMs: 60_000, redact: (s) => s },
+    exec,
+  );
+  if (!planned.ok) throw new Error(planned.message);
+  const req: ApplyRequest = {
+    project,
+    checkoutDir: head,
+    dataDir,
+    planFile: planned.planFile,
+    env,
+    timeoutMs: 60_000,
+    redactWith: () => (s) => s,
+    kubeconfig: at.cluster.kubeconfig,
+  };
+  return { planned, applied: await runner.apply(req, exec) };
 }
