@@ -1,17 +1,11 @@
 import { diffObjects } from "../k8s/diff-objects.js";
-import { removeAt } from "../k8s/ignore-paths.js";
 import { type K8sObject, objectKey } from "../k8s/k8s-object.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import { listSome } from "../../src/util/list-some.js";
-import { CRDS_DIR, type PlannedRender } from "./upgrade-render.js";
+import { dropRegenerated, hookAnnotation, inUpgrades, type PlannedRender } from "./upgrade-render.js";
 
-/**
- * Helm keeps a hook out of the release's manifest (`helm get manifest`): it is created and deleted
- * by its events. helm reads the annotation of each document, so a List's items are never hooks.
- */
-const isHook = (o: K8sObject) =>
-  o.listItem !== true &&
-  typeof (o.body as { metadata?: { annotations?: Record<string, unknown> } }).metadata?.annotations?.["helm.sh/hook"] === "string";
+/** Helm keeps a hook out of the release's manifest (`helm get manifest`): it is created and deleted by its events. */
+const isHook = (o: K8sObject) => hookAnnotation(o) !== undefined;
 
 /**
  * Why the release read back after an upgrade that exited 0 does not hold what was planned, or
@@ -20,11 +14,11 @@ const isHook = (o: K8sObject) =>
  * the upgrade's own render was (regenerated fields and the server's ignore rules left out).
  */
 export function releaseDisagrees(live: string, planned: PlannedRender): string | undefined {
-  const want = planned.saved.filter((o) => !isHook(o) && !CRDS_DIR.test(o.source ?? ""));
+  const want = planned.saved.filter((o) => !isHook(o) && inUpgrades(o));
   if (live.trim() === "" && want.length > 0) return "the release is not in the cluster any more";
   const got = parseManifests(live, planned.namespace, planned.hashing);
   if (got.errors.length > 0) return "the release's manifest, read back, cannot be read";
-  for (const o of got.objects) for (const path of planned.regenerated.get(objectKey(o)) ?? []) if (path.length > 0) removeAt(o.body, path);
+  dropRegenerated(got.objects, planned.regenerated);
   const changes = diffObjects(want, got.objects, { ignore: planned.ignore }).changes;
   if (changes.length === 0) return undefined;
   // An object the plan does not have is named by its kind alone, as before the upgrade: its name

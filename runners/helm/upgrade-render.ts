@@ -80,8 +80,8 @@ export function upgradeRendersOtherwise(dryText: string, planned: PlannedRender)
   const dry = parseManifests(dryText, planned.namespace, planned.hashing);
   if (dry.errors.length > 0) return "helm upgrade --dry-run=server printed a manifest Sluice cannot read: nothing was applied";
   const upgrade = dry.objects.filter((o) => !isTestHook(o));
-  for (const o of upgrade) for (const path of planned.regenerated.get(objectKey(o)) ?? []) if (path.length > 0) removeAt(o.body, path);
-  const saved = planned.saved.filter((o) => !CRDS_DIR.test(o.source ?? ""));
+  dropRegenerated(upgrade, planned.regenerated);
+  const saved = planned.saved.filter(inUpgrades);
   const changes = diffObjects(saved, upgrade, { ignore: planned.ignore }).changes;
   if (changes.length === 0) return undefined;
   // An object only the upgrade renders is named by its kind alone: its name and namespace may be
@@ -94,7 +94,15 @@ export function upgradeRendersOtherwise(dryText: string, planned: PlannedRender)
 }
 
 /** A chart's (or subchart's) own `crds/` dir in helm's `# Source:` line; `templates/crds/` is templates. */
-export const CRDS_DIR = /^[^/]+(\/charts\/[^/]+)*\/crds\//;
+const CRDS_DIR = /^[^/]+(\/charts\/[^/]+)*\/crds\//;
+
+/** Not a CRD of a chart's `crds/` dir: helm installs those on a first install only, never in an upgrade's manifest. */
+export const inUpgrades = (o: K8sObject): boolean => !CRDS_DIR.test(o.source ?? "");
+
+/** Removes from each of `objects` the fields regenerated on every render (PlannedRender's `regenerated`). */
+export function dropRegenerated(objects: readonly K8sObject[], regenerated: PlannedRender["regenerated"]): void {
+  for (const o of objects) for (const path of regenerated.get(objectKey(o)) ?? []) if (path.length > 0) removeAt(o.body, path);
+}
 
 /**
  * A hook only `helm test` runs: every event it names is `test` (or Helm 2's `test-success`).
@@ -103,11 +111,19 @@ export const CRDS_DIR = /^[^/]+(\/charts\/[^/]+)*\/crds\//;
  * never showed is not created by the upgrade.
  */
 function isTestHook(o: K8sObject): boolean {
-  // helm reads hooks by document: a List's items are deployed as ordinary objects.
-  if (o.listItem === true) return false;
-  const hook = (o.body as { metadata?: { annotations?: Record<string, unknown> } }).metadata?.annotations?.["helm.sh/hook"];
-  if (typeof hook !== "string") return false;
+  const hook = hookAnnotation(o);
+  if (hook === undefined) return false;
   return hook.split(",").every((h) => TEST_EVENTS.has(h.trim().toLowerCase()));
+}
+
+/**
+ * The `helm.sh/hook` annotation of an object helm takes for a hook, or undefined. helm reads hooks
+ * by document: a List's items are deployed as ordinary objects, whatever their annotations say.
+ */
+export function hookAnnotation(o: K8sObject): string | undefined {
+  if (o.listItem === true) return undefined;
+  const hook = (o.body as { metadata?: { annotations?: Record<string, unknown> } }).metadata?.annotations?.["helm.sh/hook"];
+  return typeof hook === "string" ? hook : undefined;
 }
 
 const TEST_EVENTS = new Set(["test", "test-success"]);
