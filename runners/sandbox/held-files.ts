@@ -29,8 +29,8 @@ export function heldFiles(stats: readonly ProcStat[], rootPid: number, proc = "/
   // one directory entry at a time (a process's fd dir can list a million).
   let budget = MAX_OPEN_FILES;
   let mapBudget = MAX_MAPPINGS;
-  /** Mapped files with no name that could not be stat'ed: the largest span of each (by device and inode). */
-  const spans = new Map<string, number>();
+  /** Mapped files with no name that could not be stat'ed: the largest span of each (by device and inode), and whether it is in the run's own tmpfs's. */
+  const spans = new Map<string, { bytes: number; ownTmp: boolean }>();
   for (const p of descendants(stats, rootPid)) {
     let dir: Dir;
     try {
@@ -82,15 +82,17 @@ export function heldFiles(stats: readonly ProcStat[], rootPid: number, proc = "/
       if (!range || !file || !target || target.startsWith("/SYSV")) continue;
       // map_files answers only a process with CAP_SYS_ADMIN (the image runs without it): then what
       // the mapping spans is what is known of the file.
-      if (!count(target, `${proc}/${p.pid}/map_files/${range}`))
-        spans.set(`${target}\0${file}`, Math.max(spans.get(`${target}\0${file}`) ?? 0, spanOf(range)));
+      if (!count(target, `${proc}/${p.pid}/map_files/${range}`)) {
+        tmpfs ??= tmpfsDevices(proc, p.pid);
+        const key = `${target}\0${file}`;
+        spans.set(key, { bytes: Math.max(spans.get(key)?.bytes ?? 0, spanOf(range)), ownTmp: inOwnTmp(target, file, tmpfs) });
+      }
     }
   }
-  for (const [key, bytes] of spans) {
-    const target = key.slice(0, key.indexOf("\0"));
+  for (const [key, { bytes, ownTmp }] of spans) {
     // The sandbox's own tmpfs's are counted whole, by their file system (sandboxTmpBytes).
-    if (target.startsWith("/memfd:")) held.memoryBytes += bytes;
-    else if (!target.startsWith("/tmp/") && !target.startsWith("/dev/shm/")) held.diskBytes += bytes;
+    if (key.startsWith("/memfd:")) held.memoryBytes += bytes;
+    else if (!ownTmp) held.diskBytes += bytes;
   }
   return held;
 }
@@ -152,6 +154,24 @@ function readEntry(dir: Dir): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Whether a mapped file with no name left (`file`: the maps line's "MAJOR:MINOR INODE") lies in
+ * the run's own /tmp or /dev/shm: by its device where those could be read, since a host dir bound
+ * under those paths (SLUICE_WORKTREE_DIR on /dev/shm, a data dir in /tmp) is not the sandbox's
+ * tmpfs and counts on disk; by its path where they could not.
+ */
+function inOwnTmp(target: string, file: string, tmpfs: ReadonlySet<number>): boolean {
+  const underTmp = target.startsWith("/tmp/") || target.startsWith("/dev/shm/");
+  if (!underTmp || tmpfs.size === 0) return underTmp;
+  const [major = "", minor = ""] = (file.split(" ")[0] ?? "").split(":");
+  return tmpfs.has(linuxDev(Number.parseInt(major, 16), Number.parseInt(minor, 16)));
+}
+
+/** A device number as stat(2) gives it on Linux (new_encode_dev) from its major and minor. */
+function linuxDev(major: number, minor: number): number {
+  return (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
 }
 
 /** The devices of a process's /tmp and /dev/shm (in the sandbox: its private tmpfs's). */

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { heldFiles } from "../../runners/sandbox/held-files.js";
@@ -37,6 +37,25 @@ describe("held files of a run, read without the right to stat map_files", () => 
     const held = heldFiles(stats, 100, proc);
     expect(held.memoryBytes).toBe(MiB);
     expect(held.diskBytes).toBe(2 * MiB);
+  });
+
+  it("a host dir bound under /dev/shm or /tmp (SLUICE_WORKTREE_DIR on a tmpfs) counts on disk: the sandbox's own tmpfs's are told by device", () => {
+    const stats = [fakeProcess(301, 300, [])];
+    // The run's own /tmp and /dev/shm, as its root shows them: their device is what "its own" means.
+    for (const dir of ["tmp", "dev/shm"]) mkdirSync(join(proc, "301", "root", dir), { recursive: true });
+    const own = statSync(join(proc, "301", "root", "dev/shm")).dev;
+    const ownDevice = `${(own >> 8).toString(16).padStart(2, "0")}:${(own & 0xff).toString(16).padStart(2, "0")}`;
+    const other = own === 0x2f ? "00:30" : "00:2f";
+    writeFileSync(
+      join(proc, "301", "maps"),
+      [
+        // A worktree on the host's /dev/shm, bound into the run at the same path: the disk limit's.
+        `7f0000000000-7f0000300000 r--s 00000000 ${other} 4242 /dev/shm/sluice-worktrees/sluice-abc/worktrees/big.bin (deleted)`,
+        // Control: a file in the run's own /dev/shm (its device) is sandboxTmpBytes', not counted here.
+        `7f0000400000-7f0000500000 r--s 00000000 ${ownDevice} 4343 /dev/shm/seg (deleted)`,
+      ].join("\n"),
+    );
+    expect(heldFiles(stats, 300, proc).diskBytes).toBe(3 * MiB);
   });
 
   it("control: mappings of files that still have a name, and anonymous ones, count nothing", () => {
