@@ -32,7 +32,11 @@ export async function applyPreview(
   preview: PreviewRecord,
   plan: PreviewPlan,
   road: Extract<Road, "preview-apply" | "preview-destroy" | "scheduled-destroy">,
-  actorAllowed: Decision,
+  /**
+   * Whether the person it acts for may: asked here, at the gate, not at the job's start (a writer
+   * demoted while the preview planned is refused, as an /apply's applier is).
+   */
+  actorNow: () => Promise<Decision>,
   log: Pick<JobLogWriter, "write">,
   project: Project = previewProject(preview),
   /** The inputs its plan was made with: a Helm apply renders again with them. */
@@ -66,7 +70,7 @@ export async function applyPreview(
     number: preview.pr,
     actor: ctx.actor,
     pause: await deps.store.appliesPaused(),
-    actorAllowed,
+    actorAllowed: await actorNow(),
     ...(await changeControlFacts(deps, vcs, settings.identityOf(project), {
       actor: ctx.actor,
       ...actorIdField(ctx.actorId),

@@ -13,7 +13,7 @@ import type { PreviewRun } from "./preview-run.js";
  * returns the projects whose previews it destroyed (dependents of the targets included).
  */
 export async function destroyAllPreviews(run: PreviewRun, targets: PreviewRecord[], reason: string): Promise<string[]> {
-  const { deps, job, pr, repo, name, token, now, secrets, spec, byPerson, actorAllowed, checkoutAt, settingsAt, context, record } = run;
+  const { deps, job, pr, repo, name, token, now, secrets, spec, byPerson, actorNow, checkoutAt, settingsAt, context, record } = run;
   // Each preview is destroyed with the config it was applied from (the PR may have moved or
   // closed since); dependents before the producers whose previews they read.
   const checkouts = new Map<string, Checkout>();
@@ -69,7 +69,7 @@ export async function destroyAllPreviews(run: PreviewRun, targets: PreviewRecord
         byPerson ? spec.actor : "sluice",
         byPerson ? actorOf(spec).id : undefined,
       );
-      const done = await destroyPreview(ctx, p, reason, actorAllowed, trusted, { trusted: trustedList, previews });
+      const done = await destroyPreview(ctx, p, reason, actorNow, trusted, { trusted: trustedList, previews });
       record(p.project, done);
       if (done.record?.status !== "destroyed") left.add(p.project);
     }

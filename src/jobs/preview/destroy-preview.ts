@@ -24,7 +24,8 @@ export async function destroyPreview(
   ctx: PreviewContext,
   preview: PreviewRecord,
   reason: string,
-  actorAllowed: Decision,
+  /** Whether the person who asked may, asked at the gate (applyPreview). */
+  actorNow: () => Promise<Decision>,
   /** The base branch's project of this preview, when it still has one: what its tool renders with. */
   trusted?: Project,
   /** Producers' previews by name, for the destroy plan's `inputs_from` (a variable without a default needs a value). */
@@ -72,7 +73,7 @@ export async function destroyPreview(
       if (!gathered.ok) return failed(gathered.error);
       const plan = await planPreview(ctx, record, true, log, runAs, gathered.inputs);
       if (!plan.ok) return failed(`plan at ${plan.failedStep}: ${plan.message}`, plan.output);
-      const applied = await applyPreview(ctx, record, plan, "preview-destroy", actorAllowed, log, runAs, gathered.inputs);
+      const applied = await applyPreview(ctx, record, plan, "preview-destroy", actorNow, log, runAs, gathered.inputs);
       if (!applied.ok) return failed(applied.refused ? `⛔ refused: ${applied.message}` : applied.message, plan.output);
       if (record.deploymentId !== undefined) {
         await vcs

@@ -68,7 +68,7 @@ export async function destroyScheduledWorkspace(
     if (inputs && !inputs.ok) return { ok: false, refused: false, message: `its inputs from other projects: ${inputs.error}` };
     const plan = await planPreview(pc, record, true, log, project, runInputs(inputs));
     if (!plan.ok) return { ok: false, refused: false, message: `plan at ${plan.failedStep}: ${plan.message}` };
-    const applied = await applyPreview(pc, record, plan, "scheduled-destroy", ALLOWED, log, project, runInputs(inputs));
+    const applied = await applyPreview(pc, record, plan, "scheduled-destroy", async () => ALLOWED, log, project, runInputs(inputs));
     if (!applied.ok && applied.refused) return { ok: false, refused: true, message: `⛔ refused: ${applied.message}` };
     if (!applied.ok) {
       // The tool's own diagnostics say why (its exit code does not), and a changed cause is a new report.

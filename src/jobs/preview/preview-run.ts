@@ -32,7 +32,10 @@ export interface PreviewRun {
   byCommand: boolean;
   /** A person asked (a comment, or the console's or the API's Destroy): the gate and the run name them. */
   byPerson: boolean;
+  /** What was said of the person who asked when the job started (ALLOWED when Sluice acts itself). */
   actorAllowed: Decision;
+  /** The same, asked again: at each preview's gate, so a person demoted meanwhile is refused there. */
+  actorNow: () => Promise<Decision>;
   /** What the PR's preview comment says, and each project's last output. */
   notices: string[];
   outputs: Map<string, string>;
@@ -48,7 +51,10 @@ export interface PreviewRun {
 
 /** The run of one preview job of `pr`, its checkouts made with `token`. */
 export function previewRun(
-  f: Pick<PreviewRun, "job" | "spec" | "deps" | "vcs" | "secrets" | "pr" | "token" | "now" | "byCommand" | "byPerson" | "actorAllowed">,
+  f: Pick<
+    PreviewRun,
+    "job" | "spec" | "deps" | "vcs" | "secrets" | "pr" | "token" | "now" | "byCommand" | "byPerson" | "actorAllowed" | "actorNow"
+  >,
 ): PreviewRun {
   const { job, deps, vcs, secrets, pr, token, now } = f;
   const repo = job.target.repo;

@@ -41,9 +41,10 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
   const secrets = secretsFor(deps);
   const pr = await vcs.pullRequest(repo, job.target.pr);
   let actorAllowed: Decision = ALLOWED;
+  const actorNow = byPerson ? () => authorizeCommand(vcs, deps, job, "preview", "write") : async () => ALLOWED;
   if (byPerson) {
     if (byCommand) void vcs.react(repo, spec.commentId as number, "eyes").catch(() => undefined);
-    actorAllowed = await authorizeCommand(vcs, deps, job, "preview", "write");
+    actorAllowed = await actorNow();
     if (!actorAllowed.allowed) return replyRefused(vcs, deps, job, `Not done: ${actorAllowed.reasons.join("; ")}.`);
   }
   deps.log.info(
@@ -53,7 +54,7 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
   // An extension only moves a date: it clones nothing, so it asks GitHub for no token.
   const token = spec.action === "extend" ? "" : await vcs.cloneToken();
   if (token) secrets.add([token]);
-  const run = previewRun({ job, spec, deps, vcs, secrets, pr, token, now, byCommand, byPerson, actorAllowed });
+  const run = previewRun({ job, spec, deps, vcs, secrets, pr, token, now, byCommand, byPerson, actorAllowed, actorNow });
   const { notices, outputs, retaken } = run;
   const post = () => postPreviewComment(deps, vcs, repo, pr.number, notices, outputs, secrets.redact, now());
 

@@ -20,7 +20,8 @@ export interface PreviewSync {
   live: PreviewRecord | undefined;
   /** What stands until this sync's apply starts: the live one's commit and variables (a first one's: nothing). */
   unapplied: Partial<Pick<PreviewRecord, "headSha" | "varFiles" | "vars">>;
-  actorAllowed: Decision;
+  /** Whether the people it acts for may, asked at the gate (applyPreview). */
+  actorNow: () => Promise<Decision>;
   from: { trusted: readonly Project[]; baseCheckoutDir?: string } & PreviewProducers;
   log: JobLogWriter;
   /** The project as the preview runs it (previewProject). */
@@ -56,7 +57,7 @@ export async function runPreviewSync(ctx: PreviewContext, sync: PreviewSync): Pr
   await deployment.status("in_progress", `applying the preview of #${ctx.pr.number}`);
   // From here the preview may change to this commit: its teardown plans this one, which planned.
   await save({});
-  const applied = await applyPreview(ctx, record, plan, "preview-apply", sync.actorAllowed, sync.log, sync.runAs, gathered.inputs);
+  const applied = await applyPreview(ctx, record, plan, "preview-apply", sync.actorNow, sync.log, sync.runAs, gathered.inputs);
   if (!applied.ok) {
     await deployment.status("failure", applied.refused ? "refused" : "apply failed");
     // Kept for the console's Previews page and the API, which every reader sees: redacted as the comment is.

@@ -28,6 +28,7 @@ export async function syncAllPreviews(run: PreviewRun): Promise<boolean> {
     spec,
     byCommand,
     actorAllowed,
+    actorNow,
     notices,
     retaken,
     checkoutAt,
@@ -45,7 +46,7 @@ export async function syncAllPreviews(run: PreviewRun): Promise<boolean> {
   const wanted = previewable.filter((p) => !spec.project || p.name === spec.project || retaken.has(p.name));
   if (!wanted.length) return false;
   // Decided before anything is planned, locked or deployed.
-  const people = await previewPeople(vcs, deps, job, pr, byCommand ? actorAllowed : undefined);
+  const people = await previewPeople(vcs, deps, job, pr, byCommand ? { allowed: actorAllowed, now: actorNow } : undefined);
   if (!people.ok) {
     notices.push(people.notice);
     return true;
@@ -93,7 +94,7 @@ export async function syncAllPreviews(run: PreviewRun): Promise<boolean> {
       );
       const base = await baseOf(p);
       const from = { trusted: trustedProjects, previews, previewOnly, baseCheckoutDir: base?.dir };
-      const synced = await syncPreview(ctx, p, preview, ws.workspace, people.allowed, from);
+      const synced = await syncPreview(ctx, p, preview, ws.workspace, people.allowedNow, from);
       record(p.name, synced);
       if (synced.record && there(synced.record)) previews.set(p.name, { project: previewProject(synced.record, p), trusted: p });
       else if (synced.record) previews.delete(p.name);

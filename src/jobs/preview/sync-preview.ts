@@ -30,7 +30,8 @@ export async function syncPreview(
   project: Project,
   preview: PreviewSettings,
   workspace: string,
-  actorAllowed: Decision,
+  /** Whether the people it acts for may, asked at the gate (applyPreview). */
+  actorNow: () => Promise<Decision>,
   /**
    * Producers' previews by name, and those read only from a preview, for this project's
    * `inputs_from` / `values_from` (preview-inputs.ts);
@@ -61,7 +62,7 @@ export async function syncPreview(
   return deps.store.runExclusive(previewProjectKey, async () => {
     const log = openJobLog(deps, job, `${project.name}-preview`);
     try {
-      return await runPreviewSync(ctx, { project, preview, record, live, unapplied, actorAllowed, from, log, runAs });
+      return await runPreviewSync(ctx, { project, preview, record, live, unapplied, actorNow, from, log, runAs });
     } finally {
       log.end();
     }
