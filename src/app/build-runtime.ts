@@ -12,7 +12,7 @@ import type { Store } from "../store/store.js";
 import type { Redactor } from "../util/redact.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { createAppLogger } from "./app-logger.js";
-import { checkDataDir } from "./check-data-dir.js";
+import { checkDataDir, checkWorktreeRoot } from "./check-data-dir.js";
 import { sandboxSettings } from "./sandbox-settings.js";
 import { startSandbox } from "./start-sandbox.js";
 import { storeOpenError, withOpenTimeout } from "./store-open-error.js";
@@ -43,7 +43,10 @@ export type RuntimeSide = { thread: "http"; deliveriesFirst: SharedArrayBuffer }
 export async function buildRuntime(env: EnvConfig, side: RuntimeSide): Promise<Runtime> {
   const config = loadServerSettings(serverConfigFiles(process.env, env.serverConfigPath));
   // First: the console's generated session key (read next) is written into the data dir.
-  if (side.thread === "http") checkDataDir(env.dataDir);
+  if (side.thread === "http") {
+    checkDataDir(env.dataDir);
+    if (env.worktreeDir) checkWorktreeRoot(env.worktreeDir, dataPaths.worktreeRoot(env.dataDir, env.worktreeDir));
+  }
   const consoleEnv = readConsoleEnv(process.env, env.dataDir);
   const { log, logRedact } = createAppLogger(env, config);
 
@@ -51,7 +54,7 @@ export async function buildRuntime(env: EnvConfig, side: RuntimeSide): Promise<R
   if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
   const pluginCacheDir = config.plugin_cache ? dataPaths.pluginCache(env.dataDir) : undefined;
   if (pluginCacheDir) mkdirSync(pluginCacheDir, { recursive: true });
-  const paths = { dataDir: env.dataDir, cliConfig, pluginCacheDir };
+  const paths = { dataDir: env.dataDir, cliConfig, pluginCacheDir, worktreeRoot: dataPaths.worktreeRoot(env.dataDir, env.worktreeDir) };
   // Said once, by the thread that starts first: the job thread builds the same sandbox from the same settings.
   const sandbox =
     side.thread === "http" ? await startSandbox(config, paths, log) : await createSandbox(sandboxSettings(config, paths), exec);

@@ -80,7 +80,14 @@ export async function startJobRuntime(
   const deps: JobDeps = {
     store,
     vcsFor: jobVcs(createGitHubApp(env, log), { retry, requestTimeoutMs: overrides.requestTimeoutMs ?? 30_000, metrics, log }),
-    workspace: new GitWorkspace(env.dataDir, logRedact, undefined, config.limits.disk, (message) => log.warn(message)),
+    workspace: new GitWorkspace(
+      env.dataDir,
+      logRedact,
+      undefined,
+      config.limits.disk,
+      (message) => log.warn(message),
+      dataPaths.worktreeRoot(env.dataDir, env.worktreeDir),
+    ),
     tools: {
       runners: jobRunners(config, pluginCacheDir),
       sandbox,

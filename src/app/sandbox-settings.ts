@@ -10,20 +10,27 @@ import { ConfigError, type ServerConfig } from "../config/server-config.js";
  */
 export function sandboxSettings(
   config: ServerConfig,
-  files: { dataDir: string; cliConfig: string; pluginCacheDir?: string },
+  files: { dataDir: string; cliConfig: string; pluginCacheDir?: string; worktreeRoot?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): SandboxSettings {
   const fromEnv = (env.SLUICE_SANDBOX_PATHS ?? "").split(":").filter((p) => p.length > 0);
   const notAbsolute = fromEnv.find((p) => !isAbsolute(p));
   if (notAbsolute) throw new ConfigError(`SLUICE_SANDBOX_PATHS: ${notAbsolute} is not an absolute path`);
   const paths = [...new Set([...config.sandbox_paths, ...fromEnv])];
-  // A path that holds the data dir, or lies in it, would hand every run the store and other PRs' plans.
+  // A path that holds the data dir, or lies in it, would hand every run the store and other PRs' plans;
+  // one over the worktrees (SLUICE_WORKTREE_DIR), every other PR's files.
   // Compared as written and as resolved on disk: a run mounts what a path's symlinks lead to
   // (resolveMounts), so a link to the data dir's disk, or a data dir that is itself a link, overlaps too.
   const inside = (x: string, y: string) => !relative(x, y).startsWith("..") && !isAbsolute(relative(x, y));
   const overlaps = (a: string, b: string) => inside(a, b) || inside(b, a);
-  const overlapping = paths.find((p) => overlaps(resolve(p), resolve(files.dataDir)) || overlaps(onDisk(p), onDisk(files.dataDir)));
-  if (overlapping) throw new ConfigError(`sandbox_paths: ${overlapping} overlaps the data dir ${files.dataDir}; runs must not see it`);
+  const hidden = [
+    { dir: files.dataDir, what: "the data dir" },
+    ...(files.worktreeRoot && files.worktreeRoot !== files.dataDir ? [{ dir: files.worktreeRoot, what: "the worktrees' dir" }] : []),
+  ];
+  for (const { dir, what } of hidden) {
+    const overlapping = paths.find((p) => overlaps(resolve(p), resolve(dir)) || overlaps(onDisk(p), onDisk(dir)));
+    if (overlapping) throw new ConfigError(`sandbox_paths: ${overlapping} overlaps ${what} ${dir}; runs must not see it`);
+  }
   return {
     mode: config.sandbox,
     bwrapPath: env.SLUICE_BWRAP_PATH || "bwrap",

@@ -7,7 +7,7 @@ import { sandboxSettings } from "./sandbox-settings.js";
 /** The sandbox every tool run starts in, as the server config sets it; what is wrong with it is logged now. */
 export async function startSandbox(
   config: ServerConfig,
-  paths: { dataDir: string; cliConfig: string; pluginCacheDir?: string },
+  paths: { dataDir: string; cliConfig: string; pluginCacheDir?: string; worktreeRoot?: string },
   log: Logger,
 ): Promise<Sandbox> {
   const sandbox = await createSandbox(sandboxSettings(config, paths), exec);

@@ -13,6 +13,11 @@ export interface EnvConfig {
   host: string;
   logLevel: string;
   dataDir: string;
+  /**
+   * SLUICE_WORKTREE_DIR: where the PRs' worktrees are written (unset: the data dir). Worktrees are
+   * written for every job and discarded after it, so a tmpfs here saves the disk that churn.
+   */
+  worktreeDir?: string;
   serverConfigPath?: string;
   databaseUrl?: string;
   /** SLUICE_PUBLIC_URL: where GitHub and browsers reach this server (no trailing slash). */
@@ -122,6 +127,7 @@ export function readEnvConfig(env: NodeJS.ProcessEnv, readFile: (path: string) =
     host: env.HOST || "0.0.0.0",
     logLevel,
     dataDir: resolve(env.SLUICE_DATA_DIR || "./data"),
+    worktreeDir: env.SLUICE_WORKTREE_DIR ? resolve(env.SLUICE_WORKTREE_DIR) : undefined,
     serverConfigPath: env.SLUICE_SERVER_CONFIG || undefined,
     databaseUrl: env.DATABASE_URL || undefined,
     publicUrl,

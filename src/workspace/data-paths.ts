@@ -17,7 +17,14 @@ export function projectSlug(dir: string, workspace: string, name: string): strin
 export const dataPaths = {
   store: (dataDir: string) => join(dataDir, "sluice.db"),
   mirror: (dataDir: string, repo: RepoRef) => join(dataDir, "repos", `${slug(repo)}.git`),
-  prWorktrees: (dataDir: string, repo: RepoRef, pr: number) => join(dataDir, "worktrees", slug(repo), String(pr)),
+  /**
+   * Where the worktrees, their indexes and their trash live: the data dir, or a dir of this data
+   * dir's own under SLUICE_WORKTREE_DIR (named after it, so Sluice processes with different data
+   * dirs can share one tmpfs without discarding each other's worktrees).
+   */
+  worktreeRoot: (dataDir: string, worktreeDir?: string) =>
+    worktreeDir ? join(worktreeDir, `sluice-${createHash("sha256").update(dataDir).digest("hex").slice(0, 12)}`) : dataDir,
+  prWorktrees: (worktreeRoot: string, repo: RepoRef, pr: number) => join(worktreeRoot, "worktrees", slug(repo), String(pr)),
   prPlans: (dataDir: string, repo: RepoRef, pr: number) => join(dataDir, "plans", slug(repo), String(pr)),
   /** A project's plans in one PR: one subdir per plan run, so no plan file is ever overwritten. */
   projectPlans: (dataDir: string, repo: RepoRef, pr: number, project: { dir: string; workspace: string; name: string }) =>

@@ -40,13 +40,15 @@ export class GitWorkspace implements Workspace {
   private readonly prefetched = new Map<string, { at: number; generation: number }>();
 
   constructor(
-    private readonly dataDir: string,
+    dataDir: string,
     redact: (s: string) => string = (s) => s,
     timeoutMs = 10 * 60_000,
     /** See Worktrees: a worktree a run filled past this is discarded once no job holds it. */
     discardOverBytes?: number,
     /** For the operator's log: what went wrong without failing a job (see GitMirrors.fetch). */
     warn?: (message: string) => void,
+    /** Where worktrees are written (dataPaths.worktreeRoot): the data dir unless SLUICE_WORKTREE_DIR says otherwise. */
+    private readonly worktreeRoot: string = dataDir,
   ) {
     this.objectOptions = { timeoutMs, redact, scratchDir: dataPaths.scratch(dataDir) };
     // What a process that died mid-read left; nothing waits on it.
@@ -54,7 +56,7 @@ export class GitWorkspace implements Workspace {
     this.git = createRunGit(this.objectOptions);
     this.mirrors = new GitMirrors(dataDir, this.git, { warn });
     this.listings = new TreeListings(this.objectOptions);
-    this.worktrees = new Worktrees(dataDir, this.git, this.repoLocks, this.listings, discardOverBytes);
+    this.worktrees = new Worktrees(worktreeRoot, this.git, this.repoLocks, this.listings, discardOverBytes);
   }
 
   mirrorDir(repo: RepoRef): string {
@@ -62,7 +64,7 @@ export class GitWorkspace implements Workspace {
   }
 
   prDir(repo: RepoRef, pr: number): string {
-    return dataPaths.prWorktrees(this.dataDir, repo, pr);
+    return dataPaths.prWorktrees(this.worktreeRoot, repo, pr);
   }
 
   private async gitOut(gitDir: string, args: string[], opts: { token?: string } = {}): Promise<string> {

@@ -20,7 +20,8 @@ export class Worktrees {
   private readonly freeing = new Set<Promise<void>>();
 
   constructor(
-    private readonly dataDir: string,
+    /** The data dir, or its own dir under SLUICE_WORKTREE_DIR (dataPaths.worktreeRoot). */
+    private readonly root: string,
     private readonly git: RunGit,
     /** The workspace's per-repository locks: every write to a repo's mirror or worktrees takes one. */
     private readonly locks: KeyedMutex,
@@ -34,7 +35,7 @@ export class Worktrees {
 
   /** Where a checkout's own index lives: beside the worktrees, never inside one (a run sees only its checkout). */
   indexFile(dir: string): string {
-    return `${dir}.index`.replace(`${join(this.dataDir, "worktrees")}/`, `${join(this.dataDir, "checkout-index")}/`);
+    return `${dir}.index`.replace(`${join(this.root, "worktrees")}/`, `${join(this.root, "checkout-index")}/`);
   }
 
   /** Marks a worktree in use until the returned release is called (once; later calls do nothing). */
@@ -156,7 +157,8 @@ export class Worktrees {
    * it (see removeTree), with its index.
    */
   async discard(dir: string): Promise<void> {
-    const trash = join(this.dataDir, "worktrees", ".trash");
+    // Beside the worktrees: a rename never crosses file systems.
+    const trash = join(this.root, "worktrees", ".trash");
     await mkdir(trash, { recursive: true });
     const away = join(trash, randomBytes(8).toString("hex"));
     const moved = await rename(dir, away).then(

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { runMainUntilExit } from "../support/run-main.js";
 import { startSseRelay } from "../support/sse-relay.js";
 import { type AppProcess, freePort, removeDir, startApp } from "../support/start-app.js";
 import { simulatorAppEnv } from "../simulator/app-env.js";
+import { dataPaths } from "../../src/workspace/data-paths.js";
 
 const rsaPem = () => generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
 
@@ -43,6 +44,14 @@ describe.concurrent("configuration errors: exit 2, naming the variable", () => {
       generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     );
     await writeFile(join(dir, "bad-server.yaml"), "parallel: lots\n");
+    // SLUICE_WORKTREE_DIR on a shared tmpfs: another user made this data dir's name there first,
+    // as a link to a dir of theirs, or as a dir others can enter.
+    await mkdir(join(dir, "theirs"));
+    await mkdir(join(dir, "wt-link"));
+    await symlink(join(dir, "theirs"), dataPaths.worktreeRoot(join(dir, "data"), join(dir, "wt-link")));
+    const open = dataPaths.worktreeRoot(join(dir, "data"), join(dir, "wt-open"));
+    await mkdir(open, { recursive: true });
+    await chmod(open, 0o777);
   });
   afterAll(async () => removeDir(dir));
 
@@ -57,6 +66,17 @@ describe.concurrent("configuration errors: exit 2, naming the variable", () => {
   const cases: [string, () => Record<string, string>, string][] = [
     ["LOG_LEVEL not a level", () => ({ LOG_LEVEL: "verbose" }), "LOG_LEVEL"],
     ["SLUICE_DATA_DIR under a file", () => ({ SLUICE_DATA_DIR: join(dir, "a-file", "data") }), "SLUICE_DATA_DIR"],
+    ["SLUICE_WORKTREE_DIR under a file", () => ({ SLUICE_WORKTREE_DIR: join(dir, "a-file", "wt") }), "SLUICE_WORKTREE_DIR: cannot write"],
+    [
+      "SLUICE_WORKTREE_DIR: this data dir's dir there is a link",
+      () => ({ SLUICE_WORKTREE_DIR: join(dir, "wt-link") }),
+      "is not a directory (a link?)",
+    ],
+    [
+      "SLUICE_WORKTREE_DIR: this data dir's dir there is open to others",
+      () => ({ SLUICE_WORKTREE_DIR: join(dir, "wt-open") }),
+      "is open to other users (mode 777)",
+    ],
     ["DATABASE_URL malformed", () => ({ DATABASE_URL: "not a url" }), "DATABASE_URL"],
     ["DATABASE_URL of another database", () => ({ DATABASE_URL: "mysql://u:p@db/x" }), "DATABASE_URL"],
     [

@@ -81,6 +81,20 @@ describe("sandboxSettings", () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+  it.each(["/dev", "/dev/shm", "/dev/shm/sluice/sluice-abc", "/dev/shm/sluice/sluice-abc/worktrees/acme__infra"])(
+    "refuses %s: it overlaps the worktrees' dir (SLUICE_WORKTREE_DIR), where every other PR's files are",
+    (path) => {
+      const elsewhere = { ...files, worktreeRoot: "/dev/shm/sluice/sluice-abc" };
+      expect(() => sandboxSettings(parseServerConfig(""), elsewhere, { SLUICE_SANDBOX_PATHS: path })).toThrow(
+        /overlaps the worktrees' dir \/dev\/shm\/sluice\/sluice-abc/,
+      );
+      // Control: a path beside it is taken, and without that setting the same path is.
+      expect(sandboxSettings(parseServerConfig(""), elsewhere, { SLUICE_SANDBOX_PATHS: "/dev/shm/other" }).paths).toEqual([
+        "/dev/shm/other",
+      ]);
+      expect(sandboxSettings(parseServerConfig(""), files, { SLUICE_SANDBOX_PATHS: path }).paths).toEqual([path]);
+    },
+  );
   it("refuses a relative path in SLUICE_SANDBOX_PATHS", () => {
     expect(() => sandboxSettings(parseServerConfig(""), files, { SLUICE_SANDBOX_PATHS: "state" })).toThrow(ConfigError);
   });
