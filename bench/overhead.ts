@@ -65,7 +65,7 @@ export async function overhead(opts: BenchOptions): Promise<Figure[]> {
           c.ratioWithClone,
           "x",
           undefined,
-          `issue #45's wording: a fresh clone of the commit, then the plans: ${sec(c.shellWithCloneMs)}; same runs`,
+          `issue #45's wording: a fresh clone of the commit, then the plans: ${sec(c.shellWithCloneMs)} (the plans' median and one clone timed after the pairs)`,
         ),
       );
       if (n === 100) {

@@ -50,6 +50,8 @@ export interface BenchAppOptions {
   logLevel?: string;
   /** Extra node flags for the app process, e.g. --cpu-prof while profiling. */
   nodeFlags?: string[];
+  /** SLUICE_WORKTREE_DIR in a new dir on /dev/shm (a tmpfs), as docs/performance.md suggests. */
+  worktreesOnTmpfs?: boolean;
 }
 
 /**
@@ -76,6 +78,8 @@ export async function startBenchApp(opts: BenchAppOptions = {}): Promise<BenchAp
     LOG_LEVEL: opts.logLevel ?? "info",
     ...simulatorAppEnv(sim, secret),
   };
+  const worktreeDir = opts.worktreesOnTmpfs ? await mkdtemp("/dev/shm/sluice-bench-worktrees-") : undefined;
+  if (worktreeDir) env.SLUICE_WORKTREE_DIR = worktreeDir;
   if (opts.serverConfig !== undefined) {
     const file = join(work, "server-config.yaml");
     await writeFile(file, opts.serverConfig);
@@ -143,6 +147,7 @@ export async function startBenchApp(opts: BenchAppOptions = {}): Promise<BenchAp
       clearTimeout(killer);
       await sim.stop();
       await rm(work, { recursive: true, force: true });
+      if (worktreeDir) await rm(worktreeDir, { recursive: true, force: true });
     },
   };
 }
