@@ -1,5 +1,5 @@
-import { lstatSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { lstatSync, mkdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { EnvError } from "../config/env-config.js";
 import { errorMessage } from "../util/errors.js";
 
@@ -38,5 +38,32 @@ export function checkWorktreeRoot(worktreeDir: string, root: string): void {
         ? `is open to other users (mode ${(st.mode & 0o777).toString(8)})`
         : undefined;
   if (problem) throw new EnvError(`SLUICE_WORKTREE_DIR: ${root} ${problem}; remove it, and Sluice makes it again (0700) at start`);
+  // Checked once, at start: so no other user may ever swap it. One who can rename entries in a
+  // dir above it (theirs, or open to them without the sticky bit, as /dev/shm has it) could move
+  // Sluice's dir away after this check and put a link or a dir of theirs in its place.
+  for (const dir of [...ancestors(resolve(worktreeDir)), ...ancestors(realpathSync.native(worktreeDir))]) {
+    const unsafe = swappable(dir);
+    if (unsafe)
+      throw new EnvError(
+        `SLUICE_WORKTREE_DIR: ${dir}, above ${root}, ${unsafe}: another user could swap the worktrees' dir for theirs after start; use a dir only Sluice's user (or root) can write, or one with the sticky bit (as /dev/shm)`,
+      );
+  }
   checkDataDir(root, "SLUICE_WORKTREE_DIR");
+}
+
+/** `path` and every dir above it, up to /. */
+function ancestors(path: string): string[] {
+  const all = [path];
+  for (let p = path; dirname(p) !== p; p = dirname(p)) all.push(dirname(p));
+  return all;
+}
+
+/** Why another user could rename what lies in `path` (or repoint it, a link), or undefined. */
+function swappable(path: string): string | undefined {
+  const st = lstatSync(path);
+  if (st.uid !== process.getuid?.() && st.uid !== 0) return `is owned by uid ${st.uid}`;
+  if (st.isSymbolicLink()) return undefined;
+  if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0)
+    return `is open to other users without the sticky bit (mode ${(st.mode & 0o777).toString(8)})`;
+  return undefined;
 }
