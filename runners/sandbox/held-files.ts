@@ -30,7 +30,7 @@ export function heldFiles(stats: readonly ProcStat[], rootPid: number, proc = "/
   let budget = MAX_OPEN_FILES;
   let mapBudget = MAX_MAPPINGS;
   /** Mapped files with no name that could not be stat'ed: the largest span of each (by device and inode), and whether it is in the run's own tmpfs's. */
-  const spans = new Map<string, { bytes: number; ownTmp: boolean }>();
+  const spans = new Map<string, { bytes: number; ownTmp: boolean; statKey: string }>();
   for (const p of descendants(stats, rootPid)) {
     let dir: Dir;
     try {
@@ -85,11 +85,17 @@ export function heldFiles(stats: readonly ProcStat[], rootPid: number, proc = "/
       if (!count(target, `${proc}/${p.pid}/map_files/${range}`)) {
         tmpfs ??= tmpfsDevices(proc, p.pid);
         const key = `${target}\0${file}`;
-        spans.set(key, { bytes: Math.max(spans.get(key)?.bytes ?? 0, spanOf(range)), ownTmp: inOwnTmp(target, file, tmpfs) });
+        spans.set(key, {
+          bytes: Math.max(spans.get(key)?.bytes ?? 0, spanOf(range)),
+          ownTmp: inOwnTmp(target, file, tmpfs),
+          statKey: statKeyOf(file),
+        });
       }
     }
   }
-  for (const [key, { bytes, ownTmp }] of spans) {
+  for (const [key, { bytes, ownTmp, statKey }] of spans) {
+    // Open too (a descriptor of any process of the run): counted there, with its blocks.
+    if (seen.has(statKey)) continue;
     // The sandbox's own tmpfs's are counted whole, by their file system (sandboxTmpBytes).
     if (key.startsWith("/memfd:")) held.memoryBytes += bytes;
     else if (!ownTmp) held.diskBytes += bytes;
@@ -165,13 +171,26 @@ function readEntry(dir: Dir): string | null {
 function inOwnTmp(target: string, file: string, tmpfs: ReadonlySet<number>): boolean {
   const underTmp = target.startsWith("/tmp/") || target.startsWith("/dev/shm/");
   if (!underTmp || tmpfs.size === 0) return underTmp;
-  const [major = "", minor = ""] = (file.split(" ")[0] ?? "").split(":");
-  return tmpfs.has(linuxDev(Number.parseInt(major, 16), Number.parseInt(minor, 16)));
+  return tmpfs.has(deviceOf(file));
 }
 
-/** A device number as stat(2) gives it on Linux (new_encode_dev) from its major and minor. */
-function linuxDev(major: number, minor: number): number {
-  return (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
+/** The device of a maps line's "MAJOR:MINOR INODE" (hex), as stat(2) gives it. */
+function deviceOf(file: string): number {
+  const [major = "", minor = ""] = (file.split(" ")[0] ?? "").split(":");
+  return linuxDev(Number.parseInt(major, 16), Number.parseInt(minor, 16));
+}
+
+/** The key `count` files a file under (its stat's device and inode), from a maps line's "MAJOR:MINOR INODE". */
+function statKeyOf(file: string): string {
+  return `${deviceOf(file)}:${file.split(" ")[1] ?? ""}`;
+}
+
+/**
+ * A device number as Node's stat gives it on Linux (glibc's makedev) from its major and minor. In
+ * arithmetic, not 32-bit bitwise operators: a minor past 0x7ffff shifted by 12 would turn negative.
+ */
+export function linuxDev(major: number, minor: number): number {
+  return (minor % 0x100) + (major % 0x1000) * 0x100 + Math.floor(minor / 0x100) * 0x100000 + Math.floor(major / 0x1000) * 2 ** 44;
 }
 
 /** The devices of a process's /tmp and /dev/shm (in the sandbox: its private tmpfs's). */

@@ -1,7 +1,7 @@
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { heldFiles } from "../../runners/sandbox/held-files.js";
+import { heldFiles, linuxDev } from "../../runners/sandbox/held-files.js";
 import { testDir } from "../support/temp-dir.js";
 
 /**
@@ -67,5 +67,28 @@ describe("held files of a run, read without the right to stat map_files", () => 
       ]),
     ];
     expect(heldFiles(stats, 200, proc)).toEqual({ diskBytes: 0, memoryBytes: 0 });
+  });
+});
+
+describe("held files: one file open and mapped, and devices past 0x7ffff", () => {
+  it("a nameless file both open (its descriptor stat'ed) and mapped (map_files unreadable) counts once", () => {
+    const files = testDir("sluice-held-once-");
+    const path = join(files, "big.bin (deleted)");
+    writeFileSync(path, Buffer.alloc(2 * MiB, 1));
+    const st = statSync(path);
+    const major = (st.dev >> 8) & 0xfff;
+    const minor = (st.dev & 0xff) | ((st.dev >> 12) & 0xfff00);
+    const device = `${major.toString(16).padStart(2, "0")}:${minor.toString(16).padStart(2, "0")}`;
+    // The mapping as the run names it (a checkout of its own, not under /tmp): the same device and inode.
+    const stats = [fakeProcess(401, 400, [`7f0000000000-7f0000200000 r--s 00000000 ${device} ${st.ino} /work/checkout/big.bin (deleted)`])];
+    symlinkSync(path, join(proc, "401", "fd", "3"));
+    expect(heldFiles(stats, 400, proc).diskBytes).toBe(st.blocks * 512);
+  });
+
+  it("decodes a maps line's device as stat(2) gives it, also with a minor past 0x7ffff (no sign)", () => {
+    expect(linuxDev(0, 0x80000)).toBe(0x80000000);
+    expect(linuxDev(0, 0xfffff)).toBe(0xfff000ff);
+    expect(linuxDev(0xfd, 0x01)).toBe(0xfd01);
+    expect(linuxDev(0, 0x123)).toBe(0x100023);
   });
 });
