@@ -56,7 +56,7 @@ export class GitWorkspace implements Workspace {
     this.git = createRunGit(this.objectOptions);
     this.mirrors = new GitMirrors(dataDir, this.git, { warn });
     this.listings = new TreeListings(this.objectOptions);
-    this.worktrees = new Worktrees(worktreeRoot, this.git, this.repoLocks, this.listings, discardOverBytes);
+    this.worktrees = new Worktrees(worktreeRoot, this.git, this.repoLocks, this.listings, discardOverBytes, worktreeRoot !== dataDir);
   }
 
   mirrorDir(repo: RepoRef): string {

@@ -31,7 +31,27 @@ export class Worktrees {
      * `limits.disk` and was stopped) is discarded at once instead of at the PR's next checkout.
      */
     private readonly discardOverBytes?: number,
+    /**
+     * The root is Sluice's own dir under SLUICE_WORKTREE_DIR (0700): proved again before each
+     * worktree is written, since a cleanup of that tmpfs may have removed it after the start's
+     * check, and another local user made the name since (ownRoot).
+     */
+    private readonly privateRoot = false,
   ) {}
+
+  /** With privateRoot: the root made again 0700 when gone, and refused when it is not Sluice's own. */
+  private async ownRoot(): Promise<void> {
+    if (!this.privateRoot) return;
+    // Not recursive: the dirs above it were proved at start (checkWorktreeRoot); mode is never widened by the umask.
+    await mkdir(this.root, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "EEXIST") throw e;
+    });
+    const st = await lstat(this.root);
+    if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0)
+      throw new Error(
+        `the worktrees' dir ${this.root} is no longer Sluice's own (a link, another user's, or open to others): no worktree is written there`,
+      );
+  }
 
   /** Where a checkout's own index lives: beside the worktrees, never inside one (a run sees only its checkout). */
   indexFile(dir: string): string {
@@ -82,6 +102,7 @@ export class Worktrees {
    * while a job still holds a worktree of that name. Sparse: only the root's files at first.
    */
   async write(key: string, mirror: string, root: string, sha: string, sparse: boolean) {
+    await this.ownRoot();
     await this.discardIdle(root);
     await mkdir(root, { recursive: true });
     let dir = join(root, sha);
