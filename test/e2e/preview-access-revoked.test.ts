@@ -64,6 +64,18 @@ describe("a preview's gate asks again whether its people may", { timeout: 300_00
     expect(await stateInputs(wsState)).toEqual([]);
   });
 
+  it("the author demoted, then closing the PR: its preview is still destroyed (Sluice acts itself; a destroy is never left to nobody)", async () => {
+    for (const u of ["alice"]) h.sim.setPermission("acme/pv-revoked-4", u, "write");
+    const { said, wsState, repo, pr } = await previewOf(h, "pv-revoked-4", "alice");
+    expect(said).toMatch(/✅ live/);
+    expect(await stateInputs(wsState)).toEqual([`pr-${pr.number}-v2`]);
+    h.sim.setPermission("acme/pv-revoked-4", "alice", "read");
+    await h.sim.closePullRequest(repo, pr.number, { user: "alice" });
+    const after = await waitPreviewComment(h, repo, pr.number, /🗑️ destroyed|destroy failed|refused/, "no destroy at close");
+    expect(after).toContain("🗑️ destroyed");
+    expect(await stateInputs(wsState)).toEqual([]);
+  });
+
   it("control: held the same way with nobody demoted, the preview goes live", async () => {
     for (const u of ["alice"]) h.sim.setPermission("acme/pv-revoked-3", u, "write");
     const held = holdDeployment(() => undefined);
