@@ -57,6 +57,7 @@ export class GitWorkspace implements Workspace {
     this.mirrors = new GitMirrors(dataDir, this.git, { warn });
     this.listings = new TreeListings(this.objectOptions);
     this.worktrees = new Worktrees(worktreeRoot, this.git, this.repoLocks, this.listings, discardOverBytes, worktreeRoot !== dataDir);
+    void this.worktrees.sweepTrash().catch((e: unknown) => warn?.(`could not sweep the worktrees' trash: ${errorMessage(e)}`));
   }
 
   mirrorDir(repo: RepoRef): string {

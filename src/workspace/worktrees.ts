@@ -39,6 +39,16 @@ export class Worktrees {
     private readonly privateRoot = false,
   ) {}
 
+  /**
+   * Removes what a process stopped between a discard's rename and its removal left in the trash
+   * (on a tmpfs, memory held until the host reboots). Only what is there now: a discard of this
+   * process renames into the trash meanwhile and removes its own.
+   */
+  async sweepTrash(): Promise<void> {
+    const trash = join(this.root, "worktrees", ".trash");
+    for (const name of await readdir(trash).catch(() => [] as string[])) await removeTree(join(trash, name));
+  }
+
   /** With privateRoot: the root made again 0700 when gone, and refused when it is not Sluice's own. */
   private async ownRoot(): Promise<void> {
     if (!this.privateRoot) return;
