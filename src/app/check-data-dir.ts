@@ -1,6 +1,7 @@
 import { lstatSync, mkdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { EnvError } from "../config/env-config.js";
+import { DataDirInUseError, lockDataDir } from "../store/data-dir-lock.js";
 import { errorMessage } from "../util/errors.js";
 
 /**
@@ -49,6 +50,30 @@ export function checkWorktreeRoot(worktreeDir: string, root: string): void {
       );
   }
   checkDataDir(root, "SLUICE_WORKTREE_DIR");
+  holdWorktreeRoot(root);
+}
+
+/** The worktree roots this process holds, for its whole life (a lock let go by the GC is no lock). */
+const held: (() => void)[] = [];
+
+/**
+ * One process per worktrees' dir: its root is named after the data dir's path, which two replicas
+ * (containers with the same path, sharing the host's /dev/shm) can have alike, and each would
+ * discard the other's worktrees while they ran. The second is refused at start, saying why.
+ */
+export function holdWorktreeRoot(root: string): () => void {
+  try {
+    const release = lockDataDir(
+      join(root, "worktrees"),
+      (holder, lockFile) =>
+        `SLUICE_WORKTREE_DIR: another Sluice process${holder} writes its worktrees in ${root} (it holds ${lockFile}), named after a data dir at the same path as this one's; give each its own SLUICE_WORKTREE_DIR`,
+    );
+    held.push(release);
+    return release;
+  } catch (e) {
+    if (e instanceof DataDirInUseError) throw new EnvError(e.message);
+    throw e;
+  }
 }
 
 /** `path` and every dir above it, up to /. */

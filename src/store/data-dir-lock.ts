@@ -19,9 +19,14 @@ export class DataDirInUseError extends Error {
  * reuse, and then refused every restart until someone deleted the file. The `.owner` file beside
  * it only names the holder in the refusal; nothing trusts it.
  *
- * `dbFile` is the store's file; returns the release function.
+ * `dbFile` is the store's file; returns the release function. `refusal` words the refusal for a
+ * lock on something else (the worktrees' dir: checkWorktreeRoot).
  */
-export function lockDataDir(dbFile: string): () => void {
+export function lockDataDir(
+  dbFile: string,
+  refusal = (holder: string, lockFile: string) =>
+    `another Sluice process${holder} is using this data dir (it holds ${lockFile}); the embedded store serves one process at a time (use DATABASE_URL=postgres://… for several replicas)`,
+): () => void {
   const lockFile = `${dbFile}.process-lock`;
   const ownerFile = `${lockFile}.owner`;
   // busy timeout 0: a held lock is a refusal now, not a wait.
@@ -35,9 +40,7 @@ export function lockDataDir(dbFile: string): () => void {
   } catch (e) {
     db.close();
     if ((e as { code?: string }).code === "SQLITE_BUSY" || (e as { code?: string }).code === "SQLITE_LOCKED") {
-      throw new DataDirInUseError(
-        `another Sluice process${holderOf(ownerFile)} is using this data dir (it holds ${lockFile}); the embedded store serves one process at a time (use DATABASE_URL=postgres://… for several replicas)`,
-      );
+      throw new DataDirInUseError(refusal(holderOf(ownerFile), lockFile));
     }
     throw e;
   }

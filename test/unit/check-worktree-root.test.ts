@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, lchownSync, mkdirSync, renameSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkWorktreeRoot } from "../../src/app/check-data-dir.js";
+import { checkWorktreeRoot, holdWorktreeRoot } from "../../src/app/check-data-dir.js";
 import { EnvError } from "../../src/config/env-config.js";
 import { dataPaths } from "../../src/workspace/data-paths.js";
 import { testDir } from "../support/temp-dir.js";
@@ -54,5 +54,21 @@ describe.runIf(process.getuid?.() === 0)("checkWorktreeRoot: the dirs above Slui
     expect(() => checkWorktreeRoot(shm, dataPaths.worktreeRoot(data, shm))).not.toThrow();
     const own = join(shm, "sluice");
     expect(() => checkWorktreeRoot(own, dataPaths.worktreeRoot(data, own))).not.toThrow();
+  });
+});
+
+describe("holdWorktreeRoot: one process per worktrees' dir", () => {
+  it("refuses a second holder of the same root (a replica whose data dir has the same path), naming the variable; free again once let go", () => {
+    const root = dataPaths.worktreeRoot(join(base, "same-path-data"), join(base, "shared-shm"));
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+    const first = holdWorktreeRoot(root);
+    expect(() => holdWorktreeRoot(root)).toThrow(/SLUICE_WORKTREE_DIR: another Sluice process \(pid \d+\) writes its worktrees in/);
+    expect(() => holdWorktreeRoot(root)).toThrow(EnvError);
+    // Control: another data dir's root is its own, and the same root is free once the holder is gone.
+    const other = dataPaths.worktreeRoot(join(base, "other-data"), join(base, "shared-shm"));
+    mkdirSync(other, { recursive: true, mode: 0o700 });
+    holdWorktreeRoot(other)();
+    first();
+    holdWorktreeRoot(root)();
   });
 });
