@@ -105,7 +105,8 @@ export function planFromRenders(input: RendersInput): RendersPlan {
   summary.sensitiveValues = [...new Set([...(base?.secretValues ?? []), ...head.secretValues])];
   summary.changedAttributes = changedFields(counted.changes, base?.objects ?? [], head.objects);
   const hooked = input.tool === "helm" ? becomeHooks(counted, base?.objects ?? [], head.objects, summary) : "";
-  const notes = hooked + hiddenOnlyNote(diff, counted) + regeneratedNote(noise) + derivedNote([...derived]);
+  const kept = input.tool === "helm" ? keptByHelm(counted, base?.objects ?? [], summary) : "";
+  const notes = hooked + kept + hiddenOnlyNote(diff, counted) + regeneratedNote(noise) + derivedNote([...derived]);
   return {
     ok: true,
     summary,
@@ -177,9 +178,8 @@ function regeneratedNote(fields: readonly string[]): string {
 }
 
 const helmHook = (o: K8sObject | undefined): string | undefined => {
-  const metadata = (o?.body as { metadata?: { annotations?: Record<string, unknown> } } | undefined)?.metadata;
-  const hook = metadata?.annotations?.["helm.sh/hook"];
-  return typeof hook === "string" && hook.trim() !== "" ? hook : undefined;
+  const hook = o && annotation(o, "helm.sh/hook");
+  return hook !== undefined && hook.trim() !== "" ? hook : undefined;
 };
 
 /**
@@ -213,6 +213,37 @@ function becomeHooks(diff: ObjectDiff, base: readonly K8sObject[], head: readonl
   // Destroys first, then replaces, as in every summary.
   summary.resources.sort((a, b) => rank(a.action) - rank(b.action));
   return `\nReplaced, not updated:\n${lines.join("\n")}\n`;
+}
+
+/**
+ * An object the chart no longer renders whose annotation says `helm.sh/resource-policy: keep`:
+ * `helm upgrade` drops it from the release and leaves it in the cluster (helm skips deleting an
+ * object with that annotation). The summary says what happens, as Terraform's `removed` blocks do:
+ * forgotten, not destroyed, so `protect` reads no loss and the counts no destroy. Read from the
+ * base's render, where helm reads the object in the cluster. Returns the note for the plan's text.
+ */
+function keptByHelm(diff: ObjectDiff, base: readonly K8sObject[], summary: PlanSummary): string {
+  const before = new Map(base.map((o) => [objectKey(o), o]));
+  const lines: string[] = [];
+  for (const c of diff.changes) {
+    const o = before.get(c.key);
+    if (c.action !== "delete" || !o || o.listItem || annotation(o, "helm.sh/resource-policy") !== "keep") continue;
+    const entry = summary.resources.find((r) => r.address === c.address && r.action === "delete");
+    if (!entry) continue;
+    entry.action = "forget";
+    summary.destroy--;
+    summary.forget++;
+    lines.push(`- \`${c.address}\` (\`helm.sh/resource-policy: keep\`): the release forgets it, and it stays in the cluster`);
+  }
+  if (lines.length === 0) return "";
+  summary.resources.sort((a, b) => rank(a.action) - rank(b.action));
+  return `\nLeft in the cluster, not deleted:\n${lines.join("\n")}\n`;
+}
+
+/** A metadata annotation's value, when it is a string. */
+function annotation(o: K8sObject, name: string): string | undefined {
+  const value = (o.body as { metadata?: { annotations?: Record<string, unknown> } } | undefined)?.metadata?.annotations?.[name];
+  return typeof value === "string" ? value : undefined;
 }
 
 const rank = (action: string) => (action === "delete" ? 0 : action === "replace" ? 1 : action === "create" ? 2 : 3);
