@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { checkWorktreeRoot } from "../../src/app/check-data-dir.js";
+import { checkWorktreeRoot } from "../../src/app/check-worktree-root.js";
 import { dataPaths } from "../../src/workspace/data-paths.js";
 import { GitWorkspace } from "../../src/workspace/git-workspace.js";
 import { type Simulator, startSimulator } from "../simulator/github-simulator.js";

@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, lchownSync, mkdirSync, renameSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkWorktreeRoot, holdWorktreeRoot } from "../../src/app/check-data-dir.js";
+import { checkWorktreeRoot, holdWorktreeRoot } from "../../src/app/check-worktree-root.js";
 import { EnvError } from "../../src/config/env-config.js";
 import { dataPaths } from "../../src/workspace/data-paths.js";
 import { testDir } from "../support/temp-dir.js";
