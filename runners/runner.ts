@@ -44,6 +44,8 @@ export interface PlanRequest {
   details?: boolean;
   /** Where a sandboxed run's writes outlive it (`sandbox_paths`): a local state elsewhere is refused at plan. */
   keptPaths?: readonly string[];
+  /** Sluice's own dirs (Sandbox.sluiceDirs): a local state there is refused at plan, sandbox or not. */
+  sluiceDirs?: readonly string[];
   /** Server `allow_checkout_state`: a local state inside the checkout may be applied (else the plan says it will be refused). */
   checkoutStateAllowed?: boolean;
   /** Server `helm_repositories`, credentials resolved: where chart dependencies may come from. */
@@ -202,6 +204,8 @@ export interface StateRequest {
   binary?: string;
   /** As in PlanRequest: a local state the sandbox does not keep is refused (the change would vanish with the run). */
   keptPaths?: readonly string[];
+  /** As in PlanRequest. */
+  sluiceDirs?: readonly string[];
   /** As in ApplyRequest: unless true, a local state inside the checkout is refused. */
   checkoutStateAllowed?: boolean;
   /**

@@ -13,6 +13,11 @@ export interface SandboxSettings {
   bwrapPath: string;
   /** `sandbox_paths` and `SLUICE_SANDBOX_PATHS`: host paths every run may read and write. */
   paths: readonly string[];
+  /**
+   * Sluice's own dirs (the data dir, the worktrees' dir): what a run writes there goes with what
+   * Sluice removes (plans, worktrees), sandbox or not.
+   */
+  sluiceDirs?: readonly string[];
   limits: SandboxLimits;
   /** Files every run reads (Sluice's own empty terraform CLI config). */
   readOnlyFiles: readonly string[];
@@ -41,6 +46,8 @@ export interface Sandbox {
   warnings: string[];
   /** Host paths whose writes outlive a run (`sandbox_paths`): the rest of what a run writes goes with its sandbox. */
   keptPaths: readonly string[];
+  /** See SandboxSettings.sluiceDirs: never where a state is kept. */
+  sluiceDirs: readonly string[];
 }
 
 type RawExec = (file: string, args: string[], opts: ExecOptions) => Promise<ExecResult>;
@@ -113,6 +120,7 @@ export async function createSandbox(settings: SandboxSettings, exec: RawExec): P
     status,
     warnings,
     keptPaths: settings.paths,
+    sluiceDirs: settings.sluiceDirs ?? [],
     execFor(scope) {
       if (status.mode === "on" && !status.ok) return { ok: false, reason: NO_SANDBOX_REASON };
       const sandbox = runFor(scope);

@@ -16,6 +16,8 @@ export type StatePlace =
       inCheckout?: string;
       /** Outside the checkout: in a place whose writes outlive the run. */
       kept: boolean;
+      /** In one of Sluice's own dirs (its data dir, its worktrees' dir), which Sluice clears: never kept. */
+      inSluiceDir?: true;
     };
 
 /** Whether `path` is `dir` or lies below it (both absolute). */
@@ -28,7 +30,8 @@ export const under = (dir: string, path: string): boolean => {
  * `backendState` is the text of TF_DATA_DIR/terraform.tfstate (the backend terraform
  * resolved at init, -backend-config included), absent when the configuration has no backend
  * block (the local default). `keptPaths`: where a sandboxed run's writes outlive it
- * (`sandbox_paths`); undefined when the run is not sandboxed (every write is kept). The
+ * (`sandbox_paths`); undefined when the run is not sandboxed (every write is kept but one in
+ * `sluiceDirs`, Sluice's own data dir and worktrees' dir, whose plans and worktrees it removes). The
  * sandbox's private /tmp never is. The path is read as terraform opens it (physicalPath: the
  * links a PR commits or a run leaves are followed), never only as written.
  */
@@ -38,6 +41,7 @@ export function statePlace(input: {
   checkoutDir: string;
   workspace: string;
   keptPaths?: readonly string[];
+  sluiceDirs?: readonly string[];
 }): StatePlace {
   let backend: { type?: unknown; config?: Record<string, unknown> } | undefined;
   if (input.backendState !== undefined) {
@@ -68,11 +72,18 @@ export function statePlace(input: {
     if (under(checkout, p)) return { kind: "local", path: p, inCheckout: relative(checkout, p), kept: false };
   }
   // A kept path is mounted over the private /tmp where it lies under it: its files outlive the run.
-  const keptAt = (p: string) => input.keptPaths?.some((k) => under(k, p) || under(realOr(k), p)) ?? true;
-  const kept = keptAt(written) && keptAt(path);
+  const inAny = (dirs: readonly string[], p: string) => dirs.some((k) => under(k, p) || under(realOr(k), p));
+  const sluices = inAny(input.sluiceDirs ?? [], written) || inAny(input.sluiceDirs ?? [], path);
+  const keptAt = (p: string) => (input.keptPaths ? inAny(input.keptPaths, p) : true);
+  const kept = !sluices && keptAt(written) && keptAt(path);
   // Kept in the sandbox, it is named as the config and the run name it (a kept dir mounted where
   // the host links it elsewhere); else where it goes (the run sees the host's links).
-  return { kind: "local", path: kept && input.keptPaths !== undefined ? written : path, kept };
+  return {
+    kind: "local",
+    path: kept && input.keptPaths !== undefined ? written : path,
+    kept,
+    ...(sluices ? { inSluiceDir: true as const } : {}),
+  };
 }
 
 const realOr = (path: string): string => {
@@ -123,6 +134,8 @@ export function describeStatePlace(place: StatePlace): string {
 /** Why a plan is refused: a local state the sandbox does not keep would be lost by the apply. */
 export function stateRefusal(place: StatePlace): string | undefined {
   if (place.kind !== "local" || place.inCheckout !== undefined || place.kept) return undefined;
+  if (place.inSluiceDir)
+    return `state is a local file at \`${place.path}\`, in Sluice's own data (its data dir or worktrees' dir), whose plans and worktrees Sluice removes: an apply would lose it. Use a remote backend, or a local \`path\` in a directory of your own (listed in \`sandbox_paths\` while the sandbox is on).`;
   const where = under("/tmp", place.path) ? "the run's private /tmp" : "a path the sandbox does not mount";
   return `state is a local file at \`${place.path}\`, in ${where}: an apply would write it into the sandbox and lose it. Add its directory to \`sandbox_paths\` in the server config (or \`SLUICE_SANDBOX_PATHS\`), or use a remote backend.`;
 }

@@ -180,6 +180,7 @@ function planStatePlace(
     checkoutDir: req.checkoutDir,
     workspace: req.project.workspace,
     keptPaths: isolated ? (req.keptPaths ?? []) : undefined,
+    sluiceDirs: req.sluiceDirs,
   });
 }
 

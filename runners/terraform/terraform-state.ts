@@ -138,6 +138,7 @@ function stateLostWith(dataDir: string, projectDir: string, req: StateRequest, i
     checkoutDir: req.checkoutDir,
     workspace: req.project.workspace,
     keptPaths: isolated ? (req.keptPaths ?? []) : undefined,
+    sluiceDirs: req.sluiceDirs,
   });
   if (place.kind === "unknown")
     return "the backend terraform set up cannot be read as a backend: Sluice cannot tell where this command would write the state, so it is refused";

@@ -111,6 +111,7 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
     checkoutDir: req.checkoutDir,
     workspace: req.project.workspace,
     keptPaths: exec.isolated ? (req.keptPaths ?? []) : undefined,
+    sluiceDirs: req.sluiceDirs,
   });
   const refusal = unitStateRefusal(places, flags.downloadDir, req.checkoutStateAllowed === true);
   if (refusal) return fail("state", refusal, refusedOutput);

@@ -126,7 +126,7 @@ const unlisted = (why: string): UnitWorkDirs => ({
 /** Where each run of the unit keeps its state, as the backend its init resolved says (a file the run wrote: read carefully). */
 export function unitStatePlaces(
   workDirs: readonly string[],
-  where: { checkoutDir: string; workspace: string; keptPaths?: readonly string[] },
+  where: { checkoutDir: string; workspace: string; keptPaths?: readonly string[]; sluiceDirs?: readonly string[] },
 ): StatePlace[] {
   return workDirs.map((dir) => {
     const backend = readCheckoutFile(join(dir, ".terraform"), "terraform.tfstate");
@@ -137,6 +137,7 @@ export function unitStatePlaces(
       checkoutDir: where.checkoutDir,
       workspace: where.workspace,
       keptPaths: where.keptPaths,
+      sluiceDirs: where.sluiceDirs,
     });
   });
 }

@@ -35,6 +35,7 @@ export function sandboxSettings(
     mode: config.sandbox,
     bwrapPath: env.SLUICE_BWRAP_PATH || "bwrap",
     paths,
+    sluiceDirs: hidden.map((h) => h.dir),
     limits: {
       memoryBytes: config.limits.memory,
       processes: config.limits.processes,

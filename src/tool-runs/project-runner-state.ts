@@ -44,6 +44,7 @@ export function projectRunnerState({ ctx, redact, prepare, sandbox, gateStateCha
       redact,
       onOutput: at.onOutput,
       keptPaths: deps.tools.sandbox.keptPaths,
+      sluiceDirs: deps.tools.sandbox.sluiceDirs,
       checkoutStateAllowed: deps.config.allow_checkout_state,
       // The push is the one run a held backend takes (into the hold's own backend, checked by digest).
       heldBackend: async (backend: string) => {

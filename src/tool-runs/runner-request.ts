@@ -114,6 +114,7 @@ function common(ctx: RunnerContext, project: Project, phase: "plan" | "apply") {
       secretSet: secretSet.values,
       kubeconfig,
       keptPaths: deps.tools.sandbox.keptPaths,
+      sluiceDirs: deps.tools.sandbox.sluiceDirs,
       checkoutStateAllowed: deps.config.allow_checkout_state,
       helmRepositories,
     },

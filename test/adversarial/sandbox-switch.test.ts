@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Harness, startHarness, tfProject } from "../support/harness.js";
+import { type Harness, startHarness, statefulProject, tfProject } from "../support/harness.js";
 import { botComments, completedCheck } from "./support.js";
 import { settledReadyz } from "../support/readyz.js";
 
@@ -85,5 +85,29 @@ describe("sandbox: off", () => {
     // The warning comes again at every start.
     await h.restart({ signal: "SIGTERM" });
     expect(h.app.output()).toMatch(/sandbox: off — tool runs are not sandboxed/);
+  });
+
+  it("a local state in Sluice's own data dir is refused at plan (its plans and worktrees go); control: one in a dir of the operator's is planned", async () => {
+    h = await startHarness({ serverConfig: "sandbox: off\n", env: { SLUICE_BWRAP_PATH: "/nonexistent/bwrap" } });
+    const sim = h.sim;
+    const planned = async (name: string, stateFile: string) => {
+      const repo = await sim.createRepo({ owner: "acme", name, files: { "net/main.tf": statefulProject("net", stateFile, 0) } });
+      await sim.pushBranch(repo, { branch: "c", files: { "net/main.tf": statefulProject("net", stateFile, 1) } });
+      const pr = await sim.openPullRequest(repo, { head: "c", author: "alice" });
+      const check = await completedCheck(h as Harness, repo, pr.headSha, "sluice/plan");
+      return {
+        check,
+        body: botComments(h as Harness, repo, pr.number)
+          .map((c) => c.body)
+          .join("\n"),
+      };
+    };
+    // A PR's plans dir, which Sluice removes when the PR closes: with no sandbox, terraform can write there.
+    const lost = await planned("off-state-lost", join(h.app.dataDir, "plans", "net.tfstate"));
+    expect(lost.check.conclusion).toBe("failure");
+    expect(lost.body).toContain("in Sluice's own data (its data dir or worktrees' dir)");
+    const kept = await planned("off-state-kept", join(h.stateDir, "net.tfstate"));
+    expect(kept.check.conclusion).toBe("success");
+    expect(kept.body).toContain("Plan: 1 to add");
   });
 });

@@ -56,6 +56,7 @@ export async function fakeJobDeps(
         status: { mode: "off" },
         warnings: [],
         keptPaths: [],
+        sluiceDirs: [],
         execFor: () => ({
           ok: true,
           exec: async (file) => {

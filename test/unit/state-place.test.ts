@@ -56,6 +56,28 @@ describe("statePlace", () => {
   });
 
   it.each([
+    ["the data dir's plans", "/data/plans/acme__net/7/net-default-1/x.tfstate"],
+    ["another PR's worktree", "/data/worktrees/acme__net/8/def/net.tfstate"],
+    ["the worktrees' dir of SLUICE_WORKTREE_DIR", "/dev/shm/sluice/sluice-abc/worktrees/acme__net/9/x.tfstate"],
+  ])("with the sandbox off, a local state in %s (Sluice's own, which it clears) is refused, not kept", (_where, path) => {
+    const sluiceDirs = ["/data", "/dev/shm/sluice/sluice-abc"];
+    // No keptPaths: the run is not sandboxed, so every other path outside the checkout is kept.
+    const place = statePlace({ backendState: backend("local", { path }), projectDir, checkoutDir, workspace: "default", sluiceDirs });
+    expect(place).toEqual({ kind: "local", path, kept: false, inSluiceDir: true });
+    expect(stateRefusal(place)).toContain("in Sluice's own data (its data dir or worktrees' dir)");
+    // Control: a path of the operator's own is kept.
+    const elsewhere = statePlace({
+      backendState: backend("local", { path: "/srv/state/net.tfstate" }),
+      projectDir,
+      checkoutDir,
+      workspace: "default",
+      sluiceDirs,
+    });
+    expect(elsewhere).toEqual({ kind: "local", path: "/srv/state/net.tfstate", kept: true });
+    expect(stateRefusal(elsewhere)).toBeUndefined();
+  });
+
+  it.each([
     ["outside the checkout and sandbox_paths", { path: "/srv/other/net.tfstate" }, "a path the sandbox does not mount"],
     ["climbing out of the checkout", { path: "../../../../net.tfstate" }, "a path the sandbox does not mount"],
     ["in the run's private /tmp", { path: "/tmp/net.tfstate" }, "the run's private /tmp"],
