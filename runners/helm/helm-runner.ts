@@ -211,7 +211,7 @@ async function planFromHelmRenders(
   planned.summary.sensitiveValues.push(...Object.values(req.secretSet ?? {}));
   // What the plan deletes heads the file (comments to helm and YAML): the apply refuses an
   // upgrade that would delete anything else the release holds.
-  await writeFile(planFile, encodeDeletions(planned.deleted) + renders.head, { mode: 0o600 });
+  await writeFile(planFile, encodeDeletions(planned.deleted, planned.forgotten) + renders.head, { mode: 0o600 });
   const notes = [...(base?.notes ?? []), ...head.notes].map((n) => `Note: ${n}\n`).join("");
   const live = req.kubeconfig
     ? await helmLiveDiff(

@@ -4,7 +4,7 @@ import { execFailureLine } from "../k8s/exec-failure-line.js";
 import type { SecretHashing } from "../k8s/hash-secret-values.js";
 import type { IgnoreRule } from "../k8s/ignore-differences.js";
 import { type ConcretePath, removeAt } from "../k8s/ignore-paths.js";
-import type { ObjectIdentity } from "../k8s/deletion-header.js";
+import type { PlannedDeletion } from "../k8s/deletion-header.js";
 import { type K8sObject, objectAddress, objectKey } from "../k8s/k8s-object.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import type { ApplyRequest, Exec } from "../runner.js";
@@ -128,6 +128,10 @@ export function hookAnnotation(o: K8sObject): string | undefined {
 
 const TEST_EVENTS = new Set(["test", "test-success"]);
 
+/** Whether helm's upgrade leaves the object in the cluster when the release drops it (its exact `keep`). */
+const marksKeep = (o: K8sObject): boolean =>
+  (o.body as { metadata?: { annotations?: Record<string, unknown> } }).metadata?.annotations?.["helm.sh/resource-policy"] === "keep";
+
 /**
  * Why the upgrade would delete what the plan did not show deleted, or undefined. helm deletes
  * every object of the release's last manifest (`helm get manifest`) that the new one lacks; the
@@ -139,12 +143,22 @@ const TEST_EVENTS = new Set(["test", "test-success"]);
 export function upgradeDeletesUnplanned(
   live: string,
   dryText: string,
-  plannedDeletes: readonly ObjectIdentity[],
+  plannedDeletes: readonly PlannedDeletion[],
   namespace: string,
 ): string | undefined {
   const kept = new Set(parseManifests(dryText, namespace).objects.map(objectKey));
   const planned = new Set(plannedDeletes.map(objectKey));
-  const lost = parseManifests(live, namespace).objects.filter((o) => !kept.has(objectKey(o)) && !planned.has(objectKey(o)));
+  const forgotten = new Set(plannedDeletes.filter((d) => d.forget).map(objectKey));
+  const dropped = parseManifests(live, namespace).objects.filter((o) => !kept.has(objectKey(o)));
+  // Counted forgotten because the base's render marks it keep, while the release deployed lacks
+  // the mark (the pull request's own `set` rendered the base, another pull request's apply): helm
+  // deletes it, and neither reviewers nor `protect` saw a deletion.
+  const unkept = dropped.filter((o) => forgotten.has(objectKey(o)) && !marksKeep(o));
+  if (unkept.length > 0) {
+    const which = unkept.map((o) => `\`${objectAddress(o)}\``).join(", ");
+    return `the upgrade would delete ${which}, which the plan counted forgotten (its base render marks it \`helm.sh/resource-policy: keep\`) while the release in the cluster does not mark it so (the release was deployed from something the base render is not: the pull request's own values, an apply of another pull request), so nothing was applied; to delete it, plan it as deleted (a base render without the mark), or deploy the mark first`;
+  }
+  const lost = dropped.filter((o) => !planned.has(objectKey(o)));
   if (lost.length === 0) return undefined;
   const which = lost.map((o) => `\`${objectAddress(o)}\``).join(", ");
   return `the upgrade would delete ${which}, which the release in the cluster holds and the plan did not show deleted (the release was deployed from something the base branch does not render: an apply of another pull request, a manual helm upgrade), so nothing was applied; to keep it, put it back in the chart; to delete it, put it back on the base branch and remove it in a pull request of its own, whose plan then shows the deletion`;

@@ -50,6 +50,8 @@ export type RendersPlan =
       diff: ObjectDiff;
       /** Base objects with no head counterpart: what an apply must delete (for kubectl apply). */
       deleted: K8sObject[];
+      /** Of `deleted`, the keys of those counted forgotten (helm's `resource-policy: keep` at base): helm must still find them so marked. */
+      forgotten: Set<string>;
       head: K8sObject[];
       /** Fields derived from a server secret, by object key: the live diff masks them too. */
       secretDerived: Map<string, ConcretePath[]>;
@@ -105,7 +107,8 @@ export function planFromRenders(input: RendersInput): RendersPlan {
   summary.sensitiveValues = [...new Set([...(base?.secretValues ?? []), ...head.secretValues])];
   summary.changedAttributes = changedFields(counted.changes, base?.objects ?? [], head.objects);
   const hooked = input.tool === "helm" ? becomeHooks(counted, base?.objects ?? [], head.objects, summary) : "";
-  const kept = input.tool === "helm" ? keptByHelm(counted, base?.objects ?? [], summary) : "";
+  const forgotten = new Set<string>();
+  const kept = input.tool === "helm" ? keptByHelm(counted, base?.objects ?? [], summary, forgotten) : "";
   const notes = hooked + kept + hiddenOnlyNote(diff, counted) + regeneratedNote(noise) + derivedNote([...derived]);
   return {
     ok: true,
@@ -114,6 +117,7 @@ export function planFromRenders(input: RendersInput): RendersPlan {
     logOutput: renderObjectChanges(diff, input.tool, { full: true }) + notes,
     diff,
     deleted: (base?.objects ?? []).filter((o) => deletedKeys.has(objectKey(o))),
+    forgotten,
     head: head.objects,
     secretDerived,
   };
@@ -220,9 +224,13 @@ function becomeHooks(diff: ObjectDiff, base: readonly K8sObject[], head: readonl
  * `helm upgrade` drops it from the release and leaves it in the cluster (helm skips deleting an
  * object with that annotation). The summary says what happens, as Terraform's `removed` blocks do:
  * forgotten, not destroyed, so `protect` reads no loss and the counts no destroy. Read from the
- * base's render, where helm reads the object in the cluster. Returns the note for the plan's text.
+ * base's render, where helm reads the object in the cluster: `forgotten` gets their keys, which the
+ * plan file marks, and the apply refuses when the release in the cluster does not mark them keep
+ * (upgradeDeletesUnplanned): a base render the release was not deployed from (the pull request's
+ * own `set`, an apply of another pull request) would otherwise hide a real deletion from `protect`.
+ * Returns the note for the plan's text.
  */
-function keptByHelm(diff: ObjectDiff, base: readonly K8sObject[], summary: PlanSummary): string {
+function keptByHelm(diff: ObjectDiff, base: readonly K8sObject[], summary: PlanSummary, forgotten: Set<string>): string {
   const before = new Map(base.map((o) => [objectKey(o), o]));
   const lines: string[] = [];
   for (const c of diff.changes) {
@@ -233,6 +241,7 @@ function keptByHelm(diff: ObjectDiff, base: readonly K8sObject[], summary: PlanS
     entry.action = "forget";
     summary.destroy--;
     summary.forget++;
+    forgotten.add(c.key);
     lines.push(`- \`${c.address}\` (\`helm.sh/resource-policy: keep\`): the release forgets it, and it stays in the cluster`);
   }
   if (lines.length === 0) return "";
