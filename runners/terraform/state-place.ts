@@ -1,5 +1,5 @@
 import { lstatSync, readlinkSync, realpathSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 import type { PlanFileBackend, PlanFileRead } from "./plan-file-contents.js";
 
@@ -20,10 +20,10 @@ export type StatePlace =
       inSluiceDir?: true;
     };
 
-/** Whether `path` is `dir` or lies below it (both absolute). */
+/** Whether `path` is `dir` or lies below it (both absolute); a child named `..x` lies below it. */
 export const under = (dir: string, path: string): boolean => {
   const r = relative(dir, path);
-  return r === "" || (!r.startsWith("..") && !isAbsolute(r));
+  return r === "" || (r !== ".." && !r.startsWith(`..${sep}`) && !isAbsolute(r));
 };
 
 /**

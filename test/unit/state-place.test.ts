@@ -77,6 +77,31 @@ describe("statePlace", () => {
     expect(stateRefusal(elsewhere)).toBeUndefined();
   });
 
+  it("a dir whose name starts with `..` is inside its parent: a state there is in Sluice's dir, or in the checkout", () => {
+    // path.relative gives `..x/net.tfstate`: read as climbing out, the state counted kept with the sandbox off.
+    const sluiceDirs = ["/data", "/dev/shm/sluice/sluice-abc"];
+    const path = "/dev/shm/sluice/sluice-abc/..x/net.tfstate";
+    const place = statePlace({ backendState: backend("local", { path }), projectDir, checkoutDir, workspace: "default", sluiceDirs });
+    expect(place).toEqual({ kind: "local", path, kept: false, inSluiceDir: true });
+    const checkout = statePlace({
+      backendState: backend("local", { path: `${checkoutDir}/..x/net.tfstate` }),
+      projectDir,
+      checkoutDir,
+      workspace: "default",
+      sluiceDirs,
+    });
+    expect(checkout).toMatchObject({ kind: "local", inCheckout: "..x/net.tfstate", kept: false });
+    // Control: `..` itself still climbs out.
+    const parent = statePlace({
+      backendState: backend("local", { path: "/dev/shm/sluice/net.tfstate" }),
+      projectDir,
+      checkoutDir,
+      workspace: "default",
+      sluiceDirs,
+    });
+    expect(parent).toEqual({ kind: "local", path: "/dev/shm/sluice/net.tfstate", kept: true });
+  });
+
   it.each([
     ["outside the checkout and sandbox_paths", { path: "/srv/other/net.tfstate" }, "a path the sandbox does not mount"],
     ["climbing out of the checkout", { path: "../../../../net.tfstate" }, "a path the sandbox does not mount"],
