@@ -1,14 +1,9 @@
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exec } from "../../runners/exec.js";
-import { createHelmRunner } from "../../runners/helm/helm-runner.js";
-import type { ApplyRequest } from "../../runners/runner.js";
-import type { Project } from "../../src/model/project.js";
 import { installHelm } from "../../scripts/install-helm.js";
-import { fakeHelmCluster, type fakeRelease } from "../support/helm-dry-run.js";
+import { type fakeRelease, planAndApplyWebChart } from "../support/helm-dry-run.js";
 
 /**
  * helm tells hooks apart by document (releaseutil.SortManifests reads each document's own
@@ -18,7 +13,6 @@ import { fakeHelmCluster, type fakeRelease } from "../support/helm-dry-run.js";
  * deployed exactly what was planned is reported as not confirmed (or refused). No cluster: the
  * release is the fake's, which keeps the List in the manifest as helm does.
  */
-const FIXTURE = fileURLToPath(new URL("../fixtures/charts/web/", import.meta.url));
 const listOf = (events: string) => `apiVersion: v1
 kind: List
 items:
@@ -43,35 +37,8 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-const project: Project = { name: "web", dir: "charts/web", workspace: "default", runner: "helm", helm: { namespace: "apps" } };
-
-async function planAndApply(template: string | undefined, afterUpgrade?: (release: ReturnType<typeof fakeRelease>) => void) {
-  const dir = join(root, String(++n));
-  const base = join(dir, "base");
-  const head = join(dir, "head");
-  await cp(FIXTURE, join(base, "charts/web"), { recursive: true });
-  await cp(FIXTURE, join(head, "charts/web"), { recursive: true });
-  if (template) await writeFile(join(head, "charts/web/templates/listed.yaml"), template);
-  const runner = createHelmRunner({ helmBinary: helmPath });
-  const dataDir = join(dir, "data");
-  const planned = await runner.plan(
-    { project, checkoutDir: head, baseCheckoutDir: base, dataDir, extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s) => s },
-    exec,
-  );
-  if (!planned.ok) throw new Error(planned.message);
-  const cluster = fakeHelmCluster(helmPath, { afterUpgrade });
-  const req: ApplyRequest = {
-    project,
-    checkoutDir: head,
-    dataDir,
-    planFile: planned.planFile,
-    env: {},
-    timeoutMs: 60_000,
-    redactWith: () => (s) => s,
-    kubeconfig: "/etc/sluice/kube/acme.yaml",
-  };
-  return { planned, result: await runner.apply(req, cluster.exec), upgrades: cluster.upgrades };
-}
+const planAndApply = (template: string | undefined, afterUpgrade?: (release: ReturnType<typeof fakeRelease>) => void) =>
+  planAndApplyWebChart(helmPath, join(root, String(++n)), template ? { "listed.yaml": template } : {}, { afterUpgrade });
 
 describe("a helm apply of a chart rendering a List whose items carry a hook annotation", () => {
   it("the List's items are ordinary objects of the release: the upgrade that deployed them is reported applied", async () => {

@@ -1,6 +1,11 @@
+import { cp, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { exec } from "../../runners/exec.js";
 import type { ExecResult } from "../../runners/exec.js";
-import type { Exec } from "../../runners/runner.js";
+import { createHelmRunner } from "../../runners/helm/helm-runner.js";
+import type { ApplyRequest, Exec } from "../../runners/runner.js";
+import type { Project } from "../../src/model/project.js";
 
 /**
  * A server-side dry run of `helm upgrade` answered without a cluster: the same chart and values
@@ -83,4 +88,53 @@ export function fakeHelmCluster(
     return { exitCode: 0, timedOut: false, stdout: 'Release "web" has been upgraded.\n', stderr: "", durationMs: 1 };
   };
   return { exec: run, upgrades };
+}
+
+const WEB_CHART = fileURLToPath(new URL("../fixtures/charts/web/", import.meta.url));
+
+/** The `web` fixture chart as a project of its own, in namespace `apps`. */
+const webChartProject: Project = {
+  name: "web",
+  dir: "charts/web",
+  workspace: "default",
+  runner: "helm",
+  helm: { namespace: "apps" },
+};
+
+/**
+ * The `web` fixture chart planned from a base as it is to a head with `template` added (file name
+ * under templates/ → its text), then applied against fakeHelmCluster(`cluster`): the plan, the
+ * apply's result and the upgrades the fake recorded. `dir`: a fresh dir of the test's.
+ */
+export async function planAndApplyWebChart(
+  helm: string,
+  dir: string,
+  template: Record<string, string>,
+  cluster: Parameters<typeof fakeHelmCluster>[1] = {},
+) {
+  const base = join(dir, "base");
+  const head = join(dir, "head");
+  await cp(WEB_CHART, join(base, "charts/web"), { recursive: true });
+  await cp(WEB_CHART, join(head, "charts/web"), { recursive: true });
+  for (const [name, text] of Object.entries(template)) await writeFile(join(head, "charts/web/templates", name), text);
+  const runner = createHelmRunner({ helmBinary: helm });
+  const dataDir = join(dir, "data");
+  const project = webChartProject;
+  const planned = await runner.plan(
+    { project, checkoutDir: head, baseCheckoutDir: base, dataDir, extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s) => s },
+    exec,
+  );
+  if (!planned.ok) throw new Error(planned.message);
+  const fake = fakeHelmCluster(helm, cluster);
+  const req: ApplyRequest = {
+    project,
+    checkoutDir: head,
+    dataDir,
+    planFile: planned.planFile,
+    env: {},
+    timeoutMs: 60_000,
+    redactWith: () => (s) => s,
+    kubeconfig: "/etc/sluice/kube/acme.yaml",
+  };
+  return { planned, result: await runner.apply(req, fake.exec), upgrades: fake.upgrades };
 }
