@@ -20,14 +20,11 @@ afterEach(async () => {
 
 const readyz = (app: Harness["app"]) => settledReadyz(app.url);
 
-/** A PR whose plan reads a file outside its checkout. */
-async function readingPr(name: string, file: string) {
+/** A PR that changes `net/main.tf` from `base` to `head`, planned: its check and the bot's comments. */
+async function plannedPr(name: string, base: string, head: string) {
   const sim = (h as Harness).sim;
-  const repo = await sim.createRepo({ owner: "acme", name, files: { "net/main.tf": tfProject("net") } });
-  await sim.pushBranch(repo, {
-    branch: "c",
-    files: { "net/main.tf": `${tfProject("net")}\noutput "read" {\n  value = file("${file}")\n}\n` },
-  });
+  const repo = await sim.createRepo({ owner: "acme", name, files: { "net/main.tf": base } });
+  await sim.pushBranch(repo, { branch: "c", files: { "net/main.tf": head } });
   const pr = await sim.openPullRequest(repo, { head: "c", author: "alice" });
   const check = await completedCheck(h as Harness, repo, pr.headSha, "sluice/plan");
   return {
@@ -37,6 +34,10 @@ async function readingPr(name: string, file: string) {
       .join("\n"),
   };
 }
+
+/** A PR whose plan reads a file outside its checkout. */
+const readingPr = (name: string, file: string) =>
+  plannedPr(name, tfProject("net"), `${tfProject("net")}\noutput "read" {\n  value = file("${file}")\n}\n`);
 
 describe("without bubblewrap", () => {
   for (const [label, bwrap, why] of [
@@ -89,19 +90,8 @@ describe("sandbox: off", () => {
 
   it("a local state in Sluice's own data dir is refused at plan (its plans and worktrees go); control: one in a dir of the operator's is planned", async () => {
     h = await startHarness({ serverConfig: "sandbox: off\n", env: { SLUICE_BWRAP_PATH: "/nonexistent/bwrap" } });
-    const sim = h.sim;
-    const planned = async (name: string, stateFile: string) => {
-      const repo = await sim.createRepo({ owner: "acme", name, files: { "net/main.tf": statefulProject("net", stateFile, 0) } });
-      await sim.pushBranch(repo, { branch: "c", files: { "net/main.tf": statefulProject("net", stateFile, 1) } });
-      const pr = await sim.openPullRequest(repo, { head: "c", author: "alice" });
-      const check = await completedCheck(h as Harness, repo, pr.headSha, "sluice/plan");
-      return {
-        check,
-        body: botComments(h as Harness, repo, pr.number)
-          .map((c) => c.body)
-          .join("\n"),
-      };
-    };
+    const planned = (name: string, stateFile: string) =>
+      plannedPr(name, statefulProject("net", stateFile, 0), statefulProject("net", stateFile, 1));
     // A PR's plans dir, which Sluice removes when the PR closes: with no sandbox, terraform can write there.
     const lost = await planned("off-state-lost", join(h.app.dataDir, "plans", "net.tfstate"));
     expect(lost.check.conclusion).toBe("failure");

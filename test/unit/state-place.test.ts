@@ -14,6 +14,11 @@ import {
 const checkoutDir = "/data/worktrees/acme__net/7/abc";
 const projectDir = `${checkoutDir}/envs/net`;
 const backend = (type: string, config: Record<string, unknown> = {}) => JSON.stringify({ version: 3, backend: { type, config } });
+/** Sluice's own dirs as the sandbox settings give them: the data dir and SLUICE_WORKTREE_DIR's. */
+const sluiceDirs = ["/data", "/dev/shm/sluice/sluice-abc"];
+/** Where a local backend at `path` keeps the state, with the sandbox off (no keptPaths). */
+const unsandboxedAt = (path: string) =>
+  statePlace({ backendState: backend("local", { path }), projectDir, checkoutDir, workspace: "default", sluiceDirs });
 
 describe("statePlace", () => {
   it.each([
@@ -60,45 +65,24 @@ describe("statePlace", () => {
     ["another PR's worktree", "/data/worktrees/acme__net/8/def/net.tfstate"],
     ["the worktrees' dir of SLUICE_WORKTREE_DIR", "/dev/shm/sluice/sluice-abc/worktrees/acme__net/9/x.tfstate"],
   ])("with the sandbox off, a local state in %s (Sluice's own, which it clears) is refused, not kept", (_where, path) => {
-    const sluiceDirs = ["/data", "/dev/shm/sluice/sluice-abc"];
     // No keptPaths: the run is not sandboxed, so every other path outside the checkout is kept.
-    const place = statePlace({ backendState: backend("local", { path }), projectDir, checkoutDir, workspace: "default", sluiceDirs });
+    const place = unsandboxedAt(path);
     expect(place).toEqual({ kind: "local", path, kept: false, inSluiceDir: true });
     expect(stateRefusal(place)).toContain("in Sluice's own data (its data dir or worktrees' dir)");
     // Control: a path of the operator's own is kept.
-    const elsewhere = statePlace({
-      backendState: backend("local", { path: "/srv/state/net.tfstate" }),
-      projectDir,
-      checkoutDir,
-      workspace: "default",
-      sluiceDirs,
-    });
+    const elsewhere = unsandboxedAt("/srv/state/net.tfstate");
     expect(elsewhere).toEqual({ kind: "local", path: "/srv/state/net.tfstate", kept: true });
     expect(stateRefusal(elsewhere)).toBeUndefined();
   });
 
   it("a dir whose name starts with `..` is inside its parent: a state there is in Sluice's dir, or in the checkout", () => {
     // path.relative gives `..x/net.tfstate`: read as climbing out, the state counted kept with the sandbox off.
-    const sluiceDirs = ["/data", "/dev/shm/sluice/sluice-abc"];
     const path = "/dev/shm/sluice/sluice-abc/..x/net.tfstate";
-    const place = statePlace({ backendState: backend("local", { path }), projectDir, checkoutDir, workspace: "default", sluiceDirs });
-    expect(place).toEqual({ kind: "local", path, kept: false, inSluiceDir: true });
-    const checkout = statePlace({
-      backendState: backend("local", { path: `${checkoutDir}/..x/net.tfstate` }),
-      projectDir,
-      checkoutDir,
-      workspace: "default",
-      sluiceDirs,
-    });
+    expect(unsandboxedAt(path)).toEqual({ kind: "local", path, kept: false, inSluiceDir: true });
+    const checkout = unsandboxedAt(`${checkoutDir}/..x/net.tfstate`);
     expect(checkout).toMatchObject({ kind: "local", inCheckout: "..x/net.tfstate", kept: false });
     // Control: `..` itself still climbs out.
-    const parent = statePlace({
-      backendState: backend("local", { path: "/dev/shm/sluice/net.tfstate" }),
-      projectDir,
-      checkoutDir,
-      workspace: "default",
-      sluiceDirs,
-    });
+    const parent = unsandboxedAt("/dev/shm/sluice/net.tfstate");
     expect(parent).toEqual({ kind: "local", path: "/dev/shm/sluice/net.tfstate", kept: true });
   });
 
