@@ -5,7 +5,7 @@ import type { SecretHashing } from "../k8s/hash-secret-values.js";
 import type { IgnoreRule } from "../k8s/ignore-differences.js";
 import { type ConcretePath, removeAt } from "../k8s/ignore-paths.js";
 import type { PlannedDeletion } from "../k8s/deletion-header.js";
-import { type K8sObject, objectAddress, objectKey } from "../k8s/k8s-object.js";
+import { annotation, type K8sObject, objectAddress, objectKey } from "../k8s/k8s-object.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import type { ApplyRequest, Exec } from "../runner.js";
 import { helmDiffDryRunArgv, helmGetManifestArgv } from "./helm-argv.js";
@@ -121,16 +121,13 @@ function isTestHook(o: K8sObject): boolean {
  * by document: a List's items are deployed as ordinary objects, whatever their annotations say.
  */
 export function hookAnnotation(o: K8sObject): string | undefined {
-  if (o.listItem === true) return undefined;
-  const hook = (o.body as { metadata?: { annotations?: Record<string, unknown> } }).metadata?.annotations?.["helm.sh/hook"];
-  return typeof hook === "string" ? hook : undefined;
+  return o.listItem === true ? undefined : annotation(o, "helm.sh/hook");
 }
 
 const TEST_EVENTS = new Set(["test", "test-success"]);
 
 /** Whether helm's upgrade leaves the object in the cluster when the release drops it (its exact `keep`). */
-const marksKeep = (o: K8sObject): boolean =>
-  (o.body as { metadata?: { annotations?: Record<string, unknown> } }).metadata?.annotations?.["helm.sh/resource-policy"] === "keep";
+const marksKeep = (o: K8sObject): boolean => annotation(o, "helm.sh/resource-policy") === "keep";
 
 /**
  * Why the upgrade would delete what the plan did not show deleted, or undefined. helm deletes

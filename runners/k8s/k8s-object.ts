@@ -59,3 +59,9 @@ export function objectKey(o: Pick<K8sObject, "apiVersion" | "kind" | "namespace"
 export function objectAddress(o: Pick<K8sObject, "kind" | "namespace" | "name">): string {
   return o.namespace === "" ? `${o.kind}/${o.name}` : `${o.kind}/${o.namespace}/${o.name}`;
 }
+
+/** A metadata annotation's value, when it is a string. */
+export function annotation(o: Pick<K8sObject, "body">, name: string): string | undefined {
+  const value = (o.body as { metadata?: { annotations?: Record<string, unknown> } } | undefined)?.metadata?.annotations?.[name];
+  return typeof value === "string" ? value : undefined;
+}

@@ -7,7 +7,7 @@ import type { IgnoreRule } from "./ignore-differences.js";
 import { type ConcretePath, invalidIgnorePath, removeAt } from "./ignore-paths.js";
 import { maskChecksums } from "./mask-checksums.js";
 import { maskSecretDerived } from "./mask-secret-derived.js";
-import { type K8sObject, objectAddress, objectKey } from "./k8s-object.js";
+import { annotation, type K8sObject, objectAddress, objectKey } from "./k8s-object.js";
 import { parseManifests } from "./parse-manifests.js";
 import { renderObjectChanges } from "./render-object-changes.js";
 import { summarizeObjectChanges } from "./summarize-object-changes.js";
@@ -247,12 +247,6 @@ function keptByHelm(diff: ObjectDiff, base: readonly K8sObject[], summary: PlanS
   if (lines.length === 0) return "";
   summary.resources.sort((a, b) => rank(a.action) - rank(b.action));
   return `\nLeft in the cluster, not deleted:\n${lines.join("\n")}\n`;
-}
-
-/** A metadata annotation's value, when it is a string. */
-function annotation(o: K8sObject, name: string): string | undefined {
-  const value = (o.body as { metadata?: { annotations?: Record<string, unknown> } } | undefined)?.metadata?.annotations?.[name];
-  return typeof value === "string" ? value : undefined;
 }
 
 const rank = (action: string) => (action === "delete" ? 0 : action === "replace" ? 1 : action === "create" ? 2 : 3);
