@@ -2,6 +2,7 @@ import { lstatSync, mkdirSync, realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { EnvError } from "../config/env-config.js";
 import { DataDirInUseError, lockDataDir } from "../store/data-dir-lock.js";
+import { notOwnDir } from "../workspace/worktrees.js";
 import { checkDataDir } from "./check-data-dir.js";
 
 /**
@@ -13,14 +14,7 @@ import { checkDataDir } from "./check-data-dir.js";
 export function checkWorktreeRoot(worktreeDir: string, root: string): void {
   checkDataDir(worktreeDir, "SLUICE_WORKTREE_DIR");
   mkdirSync(root, { recursive: true, mode: 0o700 });
-  const st = lstatSync(root);
-  const problem = !st.isDirectory()
-    ? "is not a directory (a link?)"
-    : st.uid !== process.getuid?.()
-      ? `is owned by uid ${st.uid}, not by the user Sluice runs as`
-      : (st.mode & 0o077) !== 0
-        ? `is open to other users (mode ${(st.mode & 0o777).toString(8)})`
-        : undefined;
+  const problem = notOwnDir(lstatSync(root));
   if (problem) throw new EnvError(`SLUICE_WORKTREE_DIR: ${root} ${problem}; remove it, and Sluice makes it again (0700) at start`);
   // Checked once, at start: so no other user may ever swap it. One who can rename entries in a
   // dir above it (theirs, or open to them without the sticky bit, as /dev/shm has it) could move

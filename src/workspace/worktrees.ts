@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Stats } from "node:fs";
 import { lstat, mkdir, readdir, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { dirsDiskUse } from "../../runners/exec.js";
@@ -56,11 +57,8 @@ export class Worktrees {
     await mkdir(this.root, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== "EEXIST") throw e;
     });
-    const st = await lstat(this.root);
-    if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0)
-      throw new Error(
-        `the worktrees' dir ${this.root} is no longer Sluice's own (a link, another user's, or open to others): no worktree is written there`,
-      );
+    const problem = notOwnDir(await lstat(this.root));
+    if (problem) throw new Error(`the worktrees' dir ${this.root} is no longer Sluice's own (it ${problem}): no worktree is written there`);
   }
 
   /** Where a checkout's own index lives: beside the worktrees, never inside one (a run sees only its checkout). */
@@ -202,6 +200,18 @@ export class Worktrees {
     await removeTree(this.indexFile(dir)).catch(() => undefined);
     if (moved) await removeTree(away);
   }
+}
+
+/**
+ * Why a dir (its lstat) is not Sluice's own private one, or undefined: a link or no dir, another
+ * user's, or open to others. The worktrees' dir under SLUICE_WORKTREE_DIR must be, at start
+ * (checkWorktreeRoot) and before each worktree is written (Worktrees.ownRoot).
+ */
+export function notOwnDir(st: Stats): string | undefined {
+  if (!st.isDirectory()) return "is not a directory (a link?)";
+  if (st.uid !== process.getuid?.()) return `is owned by uid ${st.uid}, not by the user Sluice runs as`;
+  if ((st.mode & 0o077) !== 0) return `is open to other users (mode ${(st.mode & 0o777).toString(8)})`;
+  return undefined;
 }
 
 /** Whether anything is at `path` (a symlink counts; it is not followed). */
